@@ -1,0 +1,15 @@
+// Registration of walletctl's subcommands on the CLI11 app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.hpp"
+
+namespace wallet::cli {
+
+/// create, balance, charge, withdraw, transfer, history
+void add_ledger_commands(CLI::App& app, Context& ctx, Action& action);
+/// migrate, audit, config show
+void add_admin_commands(CLI::App& app, Context& ctx, Action& action);
+
+}  // namespace wallet::cli

@@ -1,0 +1,181 @@
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "core/currency.hpp"
+#include "core/errors.hpp"
+#include "core/history.hpp"
+#include "core/ids.hpp"
+#include "core/ledger.hpp"
+#include "core/wallet_store.hpp"
+
+namespace wallet::cli {
+namespace {
+
+// Options shared by the commands that move money.
+struct MoveArgs {
+  std::vector<std::string> positional;
+  std::optional<std::string> user, currency, key, reference, release_at;
+};
+
+[[noreturn]] void usage(const std::string& message) { throw DomainError(ErrorCode::kInvalidInput, message); }
+
+void add_move_options(CLI::App* cmd, MoveArgs& a, bool by_user) {
+  if (by_user) {
+    cmd->add_option("--user", a.user, "The user's wallet in --currency (or the default currency)");
+  }
+  cmd->add_option("--currency", a.currency, "Currency (ISO 4217); checked against the wallet");
+  cmd->add_option("--key", a.key, "Idempotency key: the same key and request apply once");
+  cmd->add_option("--reference", a.reference, "Free text kept with the transaction");
+}
+
+// Fills the fields every money-moving command shares and validates them.
+Operation base_operation(Context& ctx, OperationKind kind, const MoveArgs& a, std::size_t wallets) {
+  Operation op;
+  op.kind = kind;
+  const std::size_t expected = wallets + 1 - (a.user ? 1 : 0);
+  if (a.positional.size() != expected) {
+    usage(std::string("expected ") + (a.user ? "AMOUNT" : wallets == 2 ? "FROM TO AMOUNT" : "WALLET AMOUNT") +
+          ", got " + std::to_string(a.positional.size()) + " argument(s)");
+  }
+  std::size_t next = 0;
+  if (a.user) {
+    op.wallet.user_id = parse_user_id(*a.user);
+  } else {
+    op.wallet.wallet_id = parse_uuid(a.positional[next++], wallets == 2 ? "FROM wallet id" : "wallet id");
+  }
+  if (wallets == 2) op.to_wallet_id = parse_uuid(a.positional[next++], "TO wallet id");
+  op.amount = parse_amount(a.positional[next], ctx.settings().ledger.max_amount);
+  if (a.currency) op.currency = parse_currency(*a.currency);
+  if (a.key) op.idempotency_key = parse_idempotency_key(*a.key);
+  if (a.reference) op.reference = parse_reference(*a.reference);
+  return op;
+}
+
+int run_operation(Context& ctx, const Operation& op) {
+  const auto result = Ledger(ctx.db(), ctx.settings()).apply_one(op);
+  if (result.replayed) {
+    std::cerr << "walletctl: idempotency key '" << *op.idempotency_key
+              << "' was already used for this request; showing the original result\n";
+  }
+  if (result.withdrawal) {
+    print_withdrawal(ctx, *result.withdrawal);
+  } else {
+    print_transaction(ctx, *result.transaction);
+  }
+  return 0;
+}
+
+void add_create(CLI::App& app, Context& ctx, Action& action) {
+  struct Args {
+    std::string user;
+    std::optional<std::string> currency;
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("create", "Create a user's wallet");
+  cmd->add_option("--user", a->user, "User id (1-128 characters)")->required();
+  cmd->add_option("--currency", a->currency, "ISO 4217 code (default: ledger.default_currency)");
+  cmd->callback([&ctx, &action, a] {
+    action = [&ctx, a] {
+      const auto user = parse_user_id(a->user);
+      const auto currency = parse_currency(a->currency.value_or(ctx.settings().ledger.default_currency));
+      const auto& s = ctx.settings();
+      print_wallet(ctx, WalletStore(ctx.db(), static_cast<int>(s.database.max_retries)).create(user, currency));
+      return 0;
+    };
+  });
+}
+
+void add_balance(CLI::App& app, Context& ctx, Action& action) {
+  struct Args {
+    std::optional<std::string> wallet, user, currency;
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("balance", "Show a wallet's balance, available and held amounts");
+  cmd->add_option("wallet", a->wallet, "Wallet id");
+  cmd->add_option("--user", a->user, "Show this user's wallet instead");
+  cmd->add_option("--currency", a->currency, "With --user: which currency (default: ledger.default_currency)");
+  cmd->callback([&ctx, &action, a] {
+    action = [&ctx, a] {
+      if (a->wallet.has_value() == a->user.has_value()) usage("give either WALLET or --user");
+      WalletStore store(ctx.db(), 1);
+      if (a->wallet) {
+        print_wallet(ctx, store.get(parse_uuid(*a->wallet)));
+      } else {
+        const auto currency = parse_currency(a->currency.value_or(ctx.settings().ledger.default_currency));
+        print_wallet(ctx, store.get_by_user(parse_user_id(*a->user), currency));
+      }
+      return 0;
+    };
+  });
+}
+
+void add_charge(CLI::App& app, Context& ctx, Action& action) {
+  auto a = std::make_shared<MoveArgs>();
+  auto* cmd = app.add_subcommand("charge", "Add money to a wallet (from the funding account)");
+  cmd->add_option("args", a->positional, "WALLET AMOUNT, or AMOUNT with --user (minor units)")->required();
+  add_move_options(cmd, *a, true);
+  cmd->add_option("--release-at", a->release_at, "Hold the funds until this RFC 3339 time");
+  cmd->callback([&ctx, &action, a] {
+    action = [&ctx, a] {
+      auto op = base_operation(ctx, OperationKind::kCharge, *a, 1);
+      if (a->release_at) op.release_at = parse_rfc3339(*a->release_at);
+      return run_operation(ctx, op);
+    };
+  });
+}
+
+void add_withdraw(CLI::App& app, Context& ctx, Action& action) {
+  auto a = std::make_shared<MoveArgs>();
+  auto* cmd = app.add_subcommand("withdraw", "Request a payout from a wallet (settled by the worker pool)");
+  cmd->add_option("args", a->positional, "WALLET AMOUNT, or AMOUNT with --user (minor units)")->required();
+  add_move_options(cmd, *a, true);
+  cmd->callback([&ctx, &action, a] {
+    action = [&ctx, a] { return run_operation(ctx, base_operation(ctx, OperationKind::kWithdrawal, *a, 1)); };
+  });
+}
+
+void add_transfer(CLI::App& app, Context& ctx, Action& action) {
+  auto a = std::make_shared<MoveArgs>();
+  auto* cmd = app.add_subcommand("transfer", "Move money between two wallets of one currency");
+  cmd->add_option("args", a->positional, "FROM TO AMOUNT (minor units)")->required();
+  add_move_options(cmd, *a, false);
+  cmd->callback([&ctx, &action, a] {
+    action = [&ctx, a] { return run_operation(ctx, base_operation(ctx, OperationKind::kTransfer, *a, 2)); };
+  });
+}
+
+void add_history(CLI::App& app, Context& ctx, Action& action) {
+  struct Args {
+    std::string wallet;
+    std::string limit = std::to_string(kDefaultPageLimit);
+    std::optional<std::string> cursor;
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("history", "List a wallet's transactions, newest first");
+  cmd->add_option("wallet", a->wallet, "Wallet id")->required();
+  cmd->add_option("--limit", a->limit, "Page size, 1-200 (default 50)");
+  cmd->add_option("--cursor", a->cursor, "Continue after a previous page");
+  cmd->callback([&ctx, &action, a] {
+    action = [&ctx, a] {
+      const auto wallet_id = parse_uuid(a->wallet);
+      const int limit = parse_limit(a->limit);
+      print_history(ctx, wallet_history(ctx.db(), wallet_id, limit, a->cursor));
+      return 0;
+    };
+  });
+}
+
+}  // namespace
+
+void add_ledger_commands(CLI::App& app, Context& ctx, Action& action) {
+  add_create(app, ctx, action);
+  add_balance(app, ctx, action);
+  add_charge(app, ctx, action);
+  add_withdraw(app, ctx, action);
+  add_transfer(app, ctx, action);
+  add_history(app, ctx, action);
+}
+
+}  // namespace wallet::cli

@@ -1,0 +1,141 @@
+#include "cli/output.hpp"
+
+#include <iostream>
+#include <utility>
+#include <vector>
+
+#include "core/json_codec.hpp"
+#include "core/money.hpp"
+
+namespace wallet::cli {
+namespace {
+
+using Rows = std::vector<std::pair<std::string, std::string>>;
+
+void print_rows(const Rows& rows) {
+  std::size_t width = 0;
+  for (const auto& [label, value] : rows) width = std::max(width, label.size());
+  for (const auto& [label, value] : rows) {
+    std::cout << label << std::string(width - label.size() + 2, ' ') << value << '\n';
+  }
+}
+
+std::string amount(std::int64_t minor, const std::string& currency) {
+  return std::to_string(minor) + "  (" + format_major(Money(minor), currency) + ")";
+}
+
+std::string or_dash(const std::optional<std::string>& v) { return v ? *v : "-"; }
+
+}  // namespace
+
+void print_json(const nlohmann::json& j) { std::cout << j.dump() << '\n'; }
+
+void print_wallet(Context& ctx, const Wallet& w) {
+  if (ctx.json()) return print_json(to_json(w));
+  print_rows({{"wallet", w.id},
+              {"user", w.user_id},
+              {"currency", w.currency},
+              {"balance", amount(w.balance, w.currency)},
+              {"available", amount(w.available(), w.currency)},
+              {"held", amount(w.held, w.currency)},
+              {"created", w.created_at},
+              {"updated", w.updated_at}});
+}
+
+void print_transaction(Context& ctx, const Transaction& t) {
+  if (ctx.json()) return print_json(to_json(t));
+  print_rows({{"transaction", t.id},
+              {"kind", t.kind},
+              {"status", t.status},
+              {"amount", amount(t.amount, t.currency)},
+              {"from", t.source_wallet_id},
+              {"to", t.destination_wallet_id},
+              {"key", or_dash(t.idempotency_key)},
+              {"reference", or_dash(t.reference)},
+              {"release_at", or_dash(t.release_at)},
+              {"created", t.created_at}});
+}
+
+void print_withdrawal(Context& ctx, const Withdrawal& w) {
+  if (ctx.json()) return print_json(to_json(w));
+  print_rows({{"withdrawal", w.id},
+              {"wallet", w.wallet_id},
+              {"amount", amount(w.amount, w.currency)},
+              {"status", w.status},
+              {"attempts", std::to_string(w.attempts)},
+              {"failure", or_dash(w.failure_reason)},
+              {"transaction", w.transaction_id},
+              {"created", w.created_at},
+              {"updated", w.updated_at}});
+}
+
+void print_history(Context& ctx, const HistoryPage& page) {
+  if (ctx.json()) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& item : page.items) items.push_back(to_json(item));
+    return print_json({{"items", items},
+                       {"next_cursor", page.next_cursor ? nlohmann::json(*page.next_cursor) : nlohmann::json(nullptr)}});
+  }
+  std::cout << "created                      kind        change                   balance after  transaction\n";
+  for (const auto& item : page.items) {
+    const auto& t = item.transaction;
+    std::string change = format_major(Money(item.entry_amount), t.currency);
+    if (item.entry_amount > 0) change = "+" + change;
+    std::string balance = format_major(Money(item.balance_after), t.currency);
+    std::cout << t.created_at << std::string(t.created_at.size() < 29 ? 29 - t.created_at.size() : 1, ' ')
+              << t.kind << std::string(t.kind.size() < 12 ? 12 - t.kind.size() : 1, ' ') << change
+              << std::string(change.size() < 25 ? 25 - change.size() : 1, ' ') << balance
+              << std::string(balance.size() < 15 ? 15 - balance.size() : 1, ' ') << t.id << '\n';
+  }
+  if (page.next_cursor) std::cout << "more: --cursor " << *page.next_cursor << '\n';
+}
+
+void print_audit(Context& ctx, const AuditReport& report) {
+  if (ctx.json()) {
+    nlohmann::json checks = nlohmann::json::array();
+    for (const auto& c : report.checks) {
+      checks.push_back({{"name", c.name}, {"description", c.description}, {"passed", c.passed()},
+                        {"violations", c.violations}, {"examples", c.examples}});
+    }
+    return print_json({{"passed", report.passed()}, {"checks", checks}});
+  }
+  for (const auto& c : report.checks) {
+    std::cout << (c.passed() ? "ok    " : "FAIL  ") << c.name << std::string(30 - std::min<std::size_t>(c.name.size(), 29), ' ')
+              << c.description;
+    if (!c.passed()) {
+      std::cout << "\n      " << c.violations << " violation(s), e.g.";
+      for (const auto& e : c.examples) std::cout << ' ' << e;
+    }
+    std::cout << '\n';
+  }
+  std::cout << (report.passed() ? "audit passed\n" : "audit FAILED\n");
+}
+
+void print_migrations(Context& ctx, const std::vector<MigrationStatus>& status) {
+  if (ctx.json()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& m : status) {
+      out.push_back({{"version", m.version}, {"name", m.name}, {"applied", m.applied},
+                     {"applied_at", m.applied ? nlohmann::json(m.applied_at) : nlohmann::json(nullptr)}});
+    }
+    return print_json(out);
+  }
+  for (const auto& m : status) {
+    std::cout << (m.applied ? "applied  " : "pending  ") << m.name
+              << (m.applied ? "  " + m.applied_at : std::string()) << '\n';
+  }
+}
+
+void print_settings(Context& ctx, const LoadedSettings& loaded) {
+  if (ctx.json()) {
+    nlohmann::json settings = nlohmann::json::object();
+    for (const auto& v : loaded.views) settings[v.key] = {{"value", v.value}, {"source", v.source}};
+    return print_json({{"file", loaded.file.empty() ? nlohmann::json(nullptr) : nlohmann::json(loaded.file)},
+                       {"settings", settings}});
+  }
+  Rows rows;
+  for (const auto& v : loaded.views) rows.emplace_back(v.key, v.value + "    (" + v.source + ")");
+  print_rows(rows);
+}
+
+}  // namespace wallet::cli

@@ -1,0 +1,23 @@
+// Printing results: aligned text for people (amounts also in major units) or the API's JSON.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "cli/context.hpp"
+#include "core/audit.hpp"
+#include "core/history.hpp"
+#include "core/migrations.hpp"
+#include "core/model.hpp"
+
+namespace wallet::cli {
+
+void print_json(const nlohmann::json& j);
+void print_wallet(Context& ctx, const Wallet& w);
+void print_transaction(Context& ctx, const Transaction& t);
+void print_withdrawal(Context& ctx, const Withdrawal& w);
+void print_history(Context& ctx, const HistoryPage& page);
+void print_audit(Context& ctx, const AuditReport& report);
+void print_migrations(Context& ctx, const std::vector<MigrationStatus>& status);
+void print_settings(Context& ctx, const LoadedSettings& loaded);
+
+}  // namespace wallet::cli

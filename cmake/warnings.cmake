@@ -1,0 +1,15 @@
+# One INTERFACE target carries the warning flags and the sanitizer choice for every target.
+add_library(wallet_project_options INTERFACE)
+target_compile_options(wallet_project_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow
+  -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wconversion
+  -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough)
+if(WALLET_WERROR)
+  target_compile_options(wallet_project_options INTERFACE -Werror)
+endif()
+if(WALLET_SANITIZE)
+  if(NOT WALLET_SANITIZE MATCHES "^(address|undefined|thread)$")
+    message(FATAL_ERROR "WALLET_SANITIZE must be address, undefined or thread")
+  endif()
+  target_compile_options(wallet_project_options INTERFACE -fsanitize=${WALLET_SANITIZE} -fno-omit-frame-pointer)
+  target_link_options(wallet_project_options INTERFACE -fsanitize=${WALLET_SANITIZE})
+endif()

@@ -1,0 +1,88 @@
+#include "core/audit.hpp"
+
+#include <algorithm>
+
+#include "core/pg/transaction.hpp"
+
+namespace wallet {
+namespace {
+
+struct Invariant {
+  const char* name;
+  const char* description;
+  const char* offenders;  // SQL returning one text column: the id of each offender
+};
+
+const std::vector<Invariant>& invariants() {
+  static const std::vector<Invariant> kInvariants = {
+      {"transactions_balanced", "each transaction's entries sum to zero",
+       "SELECT t.id::text FROM transactions t LEFT JOIN ledger_entries e ON e.transaction_id = t.id "
+       "GROUP BY t.id HAVING count(e.id) = 0 OR sum(e.amount) <> 0"},
+      {"balances_match_entries",
+       "each account's balance equals the sum of its entries, and each entry's balance_after the "
+       "running sum",
+       "SELECT w.id::text FROM wallets w LEFT JOIN (SELECT wallet_id, sum(amount) AS total "
+       "FROM ledger_entries GROUP BY wallet_id) e ON e.wallet_id = w.id "
+       "WHERE w.balance <> COALESCE(e.total, 0) "
+       "UNION SELECT DISTINCT wallet_id::text FROM (SELECT wallet_id, balance_after, "
+       "sum(amount) OVER (PARTITION BY wallet_id ORDER BY id) AS running FROM ledger_entries) r "
+       "WHERE r.balance_after <> r.running"},
+      {"no_negative_balances", "no user wallet's balance or available amount is below zero",
+       "SELECT w.id::text FROM wallets w WHERE w.kind = 'user' AND (w.balance < 0 OR w.balance - "
+       "COALESCE((SELECT sum(h.amount) FROM holds h WHERE h.wallet_id = w.id AND h.release_at > now()), 0) < 0)"},
+      {"clearing_matches_withdrawals",
+       "the clearing account equals the sum of withdrawals not yet completed or failed",
+       "SELECT c.currency::text FROM wallets c LEFT JOIN (SELECT currency, sum(amount) AS total "
+       "FROM withdrawals WHERE status IN ('pending', 'processing') GROUP BY currency) p "
+       "ON p.currency = c.currency WHERE c.kind = 'clearing' AND c.balance <> COALESCE(p.total, 0)"},
+      {"one_event_per_transaction", "every committed transaction wrote exactly one outbox event",
+       "SELECT t.id::text FROM transactions t LEFT JOIN outbox o ON o.transaction_id = t.id "
+       "GROUP BY t.id HAVING count(o.id) <> 1"},
+      {"books_balance", "the balances of each currency, system accounts included, sum to zero",
+       "SELECT currency::text FROM wallets GROUP BY currency HAVING sum(balance) <> 0"},
+  };
+  return kInvariants;
+}
+
+// The invariants' SQL wrapped to return the number of offenders and the first five.
+const std::vector<std::string>& counting_queries() {
+  static const std::vector<std::string> kQueries = [] {
+    std::vector<std::string> q;
+    for (const auto& inv : invariants()) {
+      q.push_back(std::string("SELECT count(*), COALESCE(string_agg(x.id, ' ') FILTER (WHERE x.n <= 5), '') "
+                              "FROM (SELECT o.id, row_number() OVER (ORDER BY o.id) AS n FROM (") +
+                  inv.offenders + ") AS o(id)) x");
+    }
+    return q;
+  }();
+  return kQueries;
+}
+
+constexpr const char* kSnapshot = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
+}  // namespace
+
+bool AuditReport::passed() const {
+  return std::all_of(checks.begin(), checks.end(), [](const auto& c) { return c.passed(); });
+}
+
+AuditReport run_audit(pg::Connection& conn) {
+  return pg::in_transaction(conn, 3, [&] {
+    conn.exec(kSnapshot);
+    AuditReport report;
+    for (std::size_t i = 0; i < invariants().size(); ++i) {
+      auto res = conn.exec(counting_queries()[i].c_str());
+      AuditCheck check{invariants()[i].name, invariants()[i].description, res.int64(0, 0), {}};
+      std::string examples = res.str(0, 1);
+      for (std::size_t start = 0; start < examples.size();) {
+        const auto end = std::min(examples.find(' ', start), examples.size());
+        check.examples.push_back(examples.substr(start, end - start));
+        start = end + 1;
+      }
+      report.checks.push_back(std::move(check));
+    }
+    return report;
+  });
+}
+
+}  // namespace wallet

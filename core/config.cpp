@@ -1,0 +1,283 @@
+#include "core/config.hpp"
+
+#include <libpq-fe.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <functional>
+#include <toml++/toml.h>
+
+#include "core/currency.hpp"
+#include "core/errors.hpp"
+
+extern char** environ;
+
+namespace wallet {
+namespace {
+
+enum class Type { kString, kInt, kBool };
+
+// One row of the settings table: where the value lives, its type and bounds, how to validate.
+struct Field {
+  std::string section, key;
+  Type type;
+  std::int64_t min = 0, max = 0;                 // kInt bounds
+  const char* legacy_env = nullptr;              // DATABASE_URL and friends
+  bool secret = false;                           // masked in `config show`
+  std::function<void(Settings&, const std::string&)> set_string;
+  std::function<void(Settings&, std::int64_t)> set_int;
+  std::function<void(Settings&, bool)> set_bool;
+  std::function<std::string(const Settings&)> show;
+  std::string hint;                              // accepted values, for error messages
+
+  std::string name() const { return section + "." + key; }
+  std::string env_name() const {
+    std::string n = "WALLET_" + section + "_" + key;
+    std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return n;
+  }
+};
+
+[[noreturn]] void bad(const std::string& source, const std::string& message) {
+  throw DomainError(ErrorCode::kInvalidConfig, source + ": " + message);
+}
+
+void check_database_url(const std::string& v) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(v.c_str(), &err);
+  if (err) PQfreemem(err);
+  if (!opts || v.empty()) throw std::invalid_argument("a PostgreSQL URL such as postgresql://user:pass@host:5432/db");
+  PQconninfoFree(opts);
+}
+
+void check_host_port(const std::string& v) {
+  const auto colon = v.rfind(':');
+  int port = 0;
+  const bool ok = colon != std::string::npos && colon > 0 &&
+                  std::from_chars(v.data() + colon + 1, v.data() + v.size(), port).ptr == v.data() + v.size() &&
+                  port >= 1 && port <= 65535;
+  if (!ok) throw std::invalid_argument("host:port such as 127.0.0.1:6379");
+}
+
+void check_amqp_url(const std::string& v) {
+  if (!v.starts_with("amqp://") && !v.starts_with("amqps://")) {
+    throw std::invalid_argument("an AMQP URL such as amqp://user:pass@host:5672/");
+  }
+}
+
+void check_level(const std::string& v) {
+  static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
+  if (std::find(kLevels.begin(), kLevels.end(), v) == kLevels.end()) {
+    throw std::invalid_argument("one of trace, debug, info, warn, error, off");
+  }
+}
+
+#define WALLET_STRING_FIELD(SECTION, KEY, CHECK, LEGACY, SECRET, HINT)                          \
+  Field {                                                                                       \
+    #SECTION, #KEY, Type::kString, 0, 0, LEGACY, SECRET,                                        \
+        [](Settings& s, const std::string& v) { CHECK(v); s.SECTION.KEY = v; }, nullptr, nullptr, \
+        [](const Settings& s) { return s.SECTION.KEY; }, HINT                                    \
+  }
+#define WALLET_INT_FIELD(SECTION, KEY, MIN, MAX)                                                 \
+  Field {                                                                                       \
+    #SECTION, #KEY, Type::kInt, MIN, MAX, nullptr, false, nullptr,                              \
+        [](Settings& s, std::int64_t v) { s.SECTION.KEY = v; }, nullptr,                        \
+        [](const Settings& s) { return std::to_string(s.SECTION.KEY); },                        \
+        "an integer from " #MIN " to " #MAX                                                     \
+  }
+#define WALLET_BOOL_FIELD(SECTION, KEY)                                                          \
+  Field {                                                                                       \
+    #SECTION, #KEY, Type::kBool, 0, 0, nullptr, false, nullptr, nullptr,                        \
+        [](Settings& s, bool v) { s.SECTION.KEY = v; },                                         \
+        [](const Settings& s) { return std::string(s.SECTION.KEY ? "true" : "false"); },        \
+        "true or false"                                                                         \
+  }
+
+void check_currency(const std::string& v) {
+  try {
+    parse_currency(v);
+  } catch (const DomainError&) {
+    throw std::invalid_argument("an ISO 4217 code such as USD");
+  }
+}
+
+const std::vector<Field>& fields() {
+  static const std::vector<Field> kFields = {
+      WALLET_STRING_FIELD(database, url, check_database_url, "DATABASE_URL", true,
+                          "a PostgreSQL URL"),
+      WALLET_INT_FIELD(database, connect_timeout, 1, 300),
+      WALLET_INT_FIELD(database, max_retries, 1, 100),
+      WALLET_STRING_FIELD(ledger, default_currency, check_currency, nullptr, false,
+                          "an ISO 4217 code"),
+      WALLET_INT_FIELD(ledger, max_amount, 1, 4000000000000000000),
+      WALLET_INT_FIELD(ledger, batch_size, 1, 10000),
+      WALLET_BOOL_FIELD(redis, enabled),
+      WALLET_STRING_FIELD(redis, addr, check_host_port, "REDIS_ADDR", false, "host:port"),
+      WALLET_BOOL_FIELD(rabbitmq, enabled),
+      WALLET_STRING_FIELD(rabbitmq, url, check_amqp_url, "RABBITMQ_URL", true, "an AMQP URL"),
+      WALLET_STRING_FIELD(log, level, check_level, nullptr, false, "a log level"),
+  };
+  return kFields;
+}
+
+const Field* find_field(const std::string& section, const std::string& key) {
+  for (const auto& f : fields()) {
+    if (f.section == section && f.key == key) return &f;
+  }
+  return nullptr;
+}
+
+// Applies a textual value (environment, flag) to a field.
+void apply_text(Settings& s, const Field& f, const std::string& text, const std::string& source) {
+  try {
+    switch (f.type) {
+      case Type::kString:
+        f.set_string(s, text);
+        return;
+      case Type::kInt: {
+        std::int64_t v = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < f.min || v > f.max) {
+          throw std::invalid_argument(f.hint);
+        }
+        f.set_int(s, v);
+        return;
+      }
+      case Type::kBool:
+        if (text == "true" || text == "1" || text == "yes") {
+          f.set_bool(s, true);
+        } else if (text == "false" || text == "0" || text == "no") {
+          f.set_bool(s, false);
+        } else {
+          throw std::invalid_argument(f.hint);
+        }
+        return;
+    }
+  } catch (const std::invalid_argument& e) {
+    bad(source, f.name() + " must be " + e.what() + ", got '" + (f.secret ? std::string("****") : text) + "'");
+  }
+}
+
+void apply_toml(Settings& s, const Field& f, const toml::node& node, const std::string& source) {
+  const std::string expected = f.name() + " must be " + f.hint;
+  switch (f.type) {
+    case Type::kString:
+      if (!node.is_string()) bad(source, expected);
+      apply_text(s, f, node.as_string()->get(), source);
+      return;
+    case Type::kInt:
+      if (!node.is_integer()) bad(source, expected);
+      apply_text(s, f, std::to_string(node.as_integer()->get()), source);
+      return;
+    case Type::kBool:
+      if (!node.is_boolean()) bad(source, expected);
+      f.set_bool(s, node.as_boolean()->get());
+      return;
+  }
+}
+
+std::string line_source(const std::string& file, const toml::node& node) {
+  return file + ":" + std::to_string(node.source().begin.line);
+}
+
+void load_file(LoadedSettings& out, std::map<std::string, std::string>& sources) {
+  toml::table root;
+  try {
+    root = toml::parse_file(out.file);
+  } catch (const toml::parse_error& e) {
+    bad(out.file + ":" + std::to_string(e.source().begin.line), std::string(e.description()));
+  }
+  for (const auto& [section_key, section_node] : root) {
+    const std::string section(section_key.str());
+    const auto* table = section_node.as_table();
+    if (!table) bad(line_source(out.file, section_node), "'" + section + "' must be a [section]");
+    for (const auto& [key_node, value] : *table) {
+      const std::string key(key_node.str());
+      const Field* f = find_field(section, key);
+      if (!f) bad(line_source(out.file, value), "unknown key " + section + "." + key);
+      const std::string source = line_source(out.file, value);
+      apply_toml(out.settings, *f, value, source);
+      sources[f->name()] = source;
+    }
+  }
+}
+
+std::optional<std::string> choose_file(const ConfigInputs& in, std::string& origin) {
+  if (in.config_flag) {
+    origin = "--config";
+    return in.config_flag;
+  }
+  if (auto it = in.environment.find("WALLET_CONFIG"); it != in.environment.end()) {
+    origin = "WALLET_CONFIG";
+    return it->second;
+  }
+  if (std::filesystem::exists("wallet.toml")) return std::string("wallet.toml");
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string mask_url_password(const std::string& url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  const auto at = url.find('@', scheme + 3);
+  if (at == std::string::npos) return url;
+  const auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "****" + url.substr(at);
+}
+
+std::map<std::string, std::string> process_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string entry(*e);
+    const auto eq = entry.find('=');
+    if (eq != std::string::npos) env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  return env;
+}
+
+LoadedSettings load_settings(const ConfigInputs& in) {
+  LoadedSettings out;
+  std::map<std::string, std::string> sources;
+  std::string origin;
+  if (auto file = choose_file(in, origin)) {
+    out.file = *file;
+    if (!std::filesystem::is_regular_file(out.file)) {
+      bad(origin.empty() ? out.file : origin, "configuration file '" + out.file + "' does not exist");
+    }
+    load_file(out, sources);
+  }
+  // Environment: the names existing deployments use first, then WALLET_<SECTION>_<KEY>.
+  for (const auto& f : fields()) {
+    if (!f.legacy_env) continue;
+    if (auto it = in.environment.find(f.legacy_env); it != in.environment.end()) {
+      apply_text(out.settings, f, it->second, std::string("env ") + f.legacy_env);
+      sources[f.name()] = std::string("env ") + f.legacy_env;
+    }
+  }
+  for (const auto& [name, value] : in.environment) {
+    if (!name.starts_with("WALLET_") || name == "WALLET_CONFIG") continue;
+    const auto f = std::find_if(fields().begin(), fields().end(), [&](const Field& x) { return x.env_name() == name; });
+    if (f == fields().end()) bad("env " + name, "unknown setting (WALLET_<SECTION>_<KEY>, see wallet.toml)");
+    apply_text(out.settings, *f, value, "env " + name);
+    sources[f->name()] = "env " + name;
+  }
+  for (const auto& [key, value] : in.flags) {
+    const auto dot = key.find('.');
+    const Field* f = dot == std::string::npos ? nullptr : find_field(key.substr(0, dot), key.substr(dot + 1));
+    if (!f) bad("flag --set " + key, "unknown key (section.key, see wallet.toml)");
+    apply_text(out.settings, *f, value, "flag --set");
+    sources[f->name()] = "flag --set";
+  }
+  for (const auto& f : fields()) {
+    const std::string value = f.show(out.settings);
+    out.views.push_back({f.name(), f.secret ? mask_url_password(value) : value,
+                         sources.count(f.name()) ? sources[f.name()] : "default"});
+  }
+  return out;
+}
+
+}  // namespace wallet

@@ -1,0 +1,66 @@
+// walletctl's settings: defaults, then wallet.toml, then environment, then flags, each value
+// validated against its bounds and remembered with the source it came from.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wallet {
+
+struct Settings {
+  struct Database {
+    std::string url = "postgresql://wallet@127.0.0.1:5432/walletctl";
+    std::int64_t connect_timeout = 5;  // seconds
+    std::int64_t max_retries = 5;      // attempts for a transaction that hit a deadlock
+  } database;
+  struct Ledger {
+    std::string default_currency = "USD";
+    std::int64_t max_amount = 1'000'000'000'000'000;
+    std::int64_t batch_size = 500;
+  } ledger;
+  struct Redis {
+    bool enabled = true;
+    std::string addr = "127.0.0.1:6379";
+  } redis;
+  struct Rabbitmq {
+    bool enabled = true;
+    std::string url = "amqp://guest:guest@127.0.0.1:5672/";
+  } rabbitmq;
+  struct Log {
+    std::string level = "info";
+  } log;
+};
+
+/// One effective value as `config show` prints it.
+struct SettingView {
+  std::string key;     // "database.url"
+  std::string value;   // secrets masked
+  std::string source;  // "default", "wallet.toml:3", "env DATABASE_URL", "flag --set"
+};
+
+struct LoadedSettings {
+  Settings settings;
+  std::string file;  // the file read, empty when none
+  std::vector<SettingView> views;
+};
+
+struct ConfigInputs {
+  std::optional<std::string> config_flag;               // --config FILE
+  std::map<std::string, std::string> environment;       // the process environment
+  std::vector<std::pair<std::string, std::string>> flags;  // --set section.key=value
+};
+
+/// Layers defaults, the TOML file, environment and flags. Throws DomainError(kInvalidConfig)
+/// naming the key, the source and the accepted values for any unknown key or bad value.
+LoadedSettings load_settings(const ConfigInputs& inputs);
+
+/// The process environment as a map.
+std::map<std::string, std::string> process_environment();
+
+/// "postgresql://user:****@host/db": the password of a URL replaced by ****.
+std::string mask_url_password(const std::string& url);
+
+}  // namespace wallet

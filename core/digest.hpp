@@ -1,0 +1,12 @@
+// SHA-256 and HMAC-SHA-256 (OpenSSL), as lower-case hex or raw bytes.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace wallet {
+
+std::string sha256_hex(std::string_view data);
+std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
+
+}  // namespace wallet

@@ -1,0 +1,49 @@
+#include "core/errors.hpp"
+
+#include <array>
+
+namespace wallet {
+namespace {
+
+using enum ErrorCode;
+using C = ErrorClass;
+
+constexpr std::array kErrors = {
+    ErrorInfo{kInvalidInput, "invalid_input", C::kInvalidInput, 400, "Invalid input"},
+    ErrorInfo{kInvalidAmount, "invalid_amount", C::kInvalidInput, 400, "Invalid amount"},
+    ErrorInfo{kInvalidCurrency, "invalid_currency", C::kInvalidInput, 400, "Invalid currency"},
+    ErrorInfo{kInvalidUserId, "invalid_user_id", C::kInvalidInput, 400, "Invalid user id"},
+    ErrorInfo{kInvalidWalletId, "invalid_wallet_id", C::kInvalidInput, 400, "Invalid wallet id"},
+    ErrorInfo{kInvalidIdempotencyKey, "invalid_idempotency_key", C::kInvalidInput, 400,
+              "Invalid idempotency key"},
+    ErrorInfo{kInvalidReleaseAt, "invalid_release_at", C::kInvalidInput, 400,
+              "Invalid release time"},
+    ErrorInfo{kInvalidReference, "invalid_reference", C::kInvalidInput, 400, "Invalid reference"},
+    ErrorInfo{kInvalidCursor, "invalid_cursor", C::kInvalidInput, 400, "Invalid cursor"},
+    ErrorInfo{kInvalidLimit, "invalid_limit", C::kInvalidInput, 400, "Invalid limit"},
+    ErrorInfo{kInvalidConfig, "invalid_config", C::kInvalidInput, 400, "Invalid configuration"},
+    ErrorInfo{kWalletNotFound, "wallet_not_found", C::kNotFound, 404, "Wallet not found"},
+    ErrorInfo{kInsufficientFunds, "insufficient_funds", C::kRefused, 422, "Insufficient funds"},
+    ErrorInfo{kSameWallet, "same_wallet", C::kRefused, 422, "Source and destination are the same"},
+    ErrorInfo{kCurrencyMismatch, "currency_mismatch", C::kRefused, 422, "Currency mismatch"},
+    ErrorInfo{kIdempotencyConflict, "idempotency_conflict", C::kConflict, 409,
+              "Idempotency key reused with a different request"},
+    ErrorInfo{kWalletExists, "wallet_exists", C::kConflict, 409, "Wallet already exists"},
+    ErrorInfo{kBalanceOverflow, "balance_overflow", C::kRefused, 422,
+              "Balance would exceed the representable range"},
+    ErrorInfo{kMigrationChanged, "migration_changed", C::kConflict, 409,
+              "An applied migration was changed"},
+    ErrorInfo{kUnavailable, "unavailable", C::kUnavailable, 503, "Service unavailable"},
+    ErrorInfo{kInternal, "internal", C::kInternal, 500, "Internal error"},
+};
+
+}  // namespace
+
+const ErrorInfo& error_info(ErrorCode code) {
+  for (const auto& info : kErrors) {
+    if (info.code == code) return info;
+  }
+  return kErrors.back();
+}
+
+}  // namespace wallet

@@ -1,0 +1,62 @@
+// Domain errors: the refusals a user can act on, each with a stable snake_case code that the
+// CLI, the HTTP API and the CSV report all share.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace wallet {
+
+enum class ErrorCode {
+  kInvalidInput,  // a generic malformed value (used by parsers that are not field-specific)
+  kInvalidAmount,
+  kInvalidCurrency,
+  kInvalidUserId,
+  kInvalidWalletId,
+  kInvalidIdempotencyKey,
+  kInvalidReleaseAt,
+  kInvalidReference,
+  kInvalidCursor,
+  kInvalidLimit,
+  kInvalidConfig,
+  kWalletNotFound,
+  kInsufficientFunds,
+  kSameWallet,
+  kCurrencyMismatch,
+  kIdempotencyConflict,
+  kWalletExists,
+  kBalanceOverflow,
+  kMigrationChanged,
+  kUnavailable,
+  kInternal,
+};
+
+/// How a code is treated by its callers: the CLI maps it to an exit code, HTTP to a status.
+enum class ErrorClass { kInvalidInput, kNotFound, kConflict, kRefused, kUnavailable, kInternal };
+
+struct ErrorInfo {
+  ErrorCode code;
+  std::string_view name;   // the stable snake_case code
+  ErrorClass error_class;
+  int http_status;
+  std::string_view title;  // short, human, the same for every occurrence
+};
+
+/// The one table of codes: name, class, HTTP status and title.
+const ErrorInfo& error_info(ErrorCode code);
+
+/// A refusal with a stable code and a detail meant for the client (never SQL or secrets).
+class DomainError : public std::runtime_error {
+ public:
+  DomainError(ErrorCode code, std::string detail)
+      : std::runtime_error(std::move(detail)), code_(code) {}
+  ErrorCode code() const { return code_; }
+  std::string_view name() const { return error_info(code_).name; }
+  std::string_view detail() const { return what(); }
+
+ private:
+  ErrorCode code_;
+};
+
+}  // namespace wallet

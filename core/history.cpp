@@ -1,0 +1,110 @@
+#include "core/history.hpp"
+
+#include <charconv>
+#include <limits>
+
+#include "core/digest.hpp"
+#include "core/errors.hpp"
+#include "core/rows.hpp"
+#include "core/wallet_store.hpp"
+
+namespace wallet {
+namespace {
+
+const std::string kSelectHistory =
+    std::string("SELECT e.id, e.amount, e.balance_after, ") + rows::kTransactionColumns +
+    " FROM ledger_entries e JOIN transactions t ON t.id = e.transaction_id "
+    "WHERE e.wallet_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3";
+
+// Cursors are signed so that an edited cursor is refused rather than silently followed. The
+// key only needs to be stable across daemons, not secret from operators.
+constexpr std::string_view kCursorKey = "walletctl cursor v1";
+constexpr std::string_view kBase64Url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string base64url(std::string_view in) {
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const auto n = (static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16) |
+                   (static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8) |
+                   static_cast<unsigned char>(in[i + 2]);
+    for (int k = 18; k >= 0; k -= 6) out.push_back(kBase64Url[(n >> k) & 63]);
+  }
+  if (i < in.size()) {
+    unsigned n = static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16;
+    if (i + 1 < in.size()) n |= static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8;
+    out.push_back(kBase64Url[(n >> 18) & 63]);
+    out.push_back(kBase64Url[(n >> 12) & 63]);
+    if (i + 1 < in.size()) out.push_back(kBase64Url[(n >> 6) & 63]);
+  }
+  return out;
+}
+
+std::optional<std::string> unbase64url(std::string_view in) {
+  std::string out;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (char c : in) {
+    const auto pos = kBase64Url.find(c);
+    if (pos == std::string_view::npos) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<unsigned>(pos);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+[[noreturn]] void bad_cursor() {
+  throw DomainError(ErrorCode::kInvalidCursor, "cursor is not one this wallet's history returned");
+}
+
+}  // namespace
+
+int parse_limit(std::string_view text) {
+  int v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 1 || v > kMaxPageLimit) {
+    throw DomainError(ErrorCode::kInvalidLimit, "limit must be an integer from 1 to 200, got '" +
+                                                    std::string(text.substr(0, 20)) + "'");
+  }
+  return v;
+}
+
+std::string encode_cursor(const std::string& wallet_id, std::int64_t entry_id) {
+  const std::string body = wallet_id + ":" + std::to_string(entry_id);
+  return base64url(body + hmac_sha256(kCursorKey, body).substr(0, 12));
+}
+
+std::int64_t decode_cursor(const std::string& cursor, const std::string& wallet_id) {
+  if (cursor.size() > 200) bad_cursor();
+  const auto raw = unbase64url(cursor);
+  if (!raw || raw->size() <= 12) bad_cursor();
+  const std::string body = raw->substr(0, raw->size() - 12);
+  if (hmac_sha256(kCursorKey, body).substr(0, 12) != raw->substr(raw->size() - 12)) bad_cursor();
+  const auto colon = body.find(':');
+  if (colon == std::string::npos || body.substr(0, colon) != wallet_id) bad_cursor();
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(body.data() + colon + 1, body.data() + body.size(), id);
+  if (ec != std::errc() || end != body.data() + body.size() || id < 1) bad_cursor();
+  return id;
+}
+
+HistoryPage wallet_history(pg::Connection& conn, const std::string& wallet_id, int limit,
+                           const std::optional<std::string>& cursor) {
+  const std::int64_t before = cursor ? decode_cursor(*cursor, wallet_id) : std::numeric_limits<std::int64_t>::max();
+  WalletStore(conn, 1).get(wallet_id);  // 404 for an unknown wallet rather than an empty page
+  // One row more than asked tells whether another page follows.
+  auto res = conn.exec(kSelectHistory.c_str(), {wallet_id, std::to_string(before), std::to_string(limit + 1)});
+  HistoryPage page;
+  const int shown = std::min(res.rows(), limit);
+  for (int r = 0; r < shown; ++r) {
+    page.items.push_back({rows::transaction(res, r, 3), res.int64(r, 1), res.int64(r, 2)});
+  }
+  if (res.rows() > limit) page.next_cursor = encode_cursor(wallet_id, res.int64(shown - 1, 0));
+  return page;
+}
+
+}  // namespace wallet

@@ -1,0 +1,34 @@
+// A wallet's history, newest first, with opaque cursors that a client cannot forge or carry
+// to another wallet.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/model.hpp"
+#include "core/pg/connection.hpp"
+
+namespace wallet {
+
+inline constexpr int kDefaultPageLimit = 50;
+inline constexpr int kMaxPageLimit = 200;
+
+struct HistoryPage {
+  std::vector<HistoryItem> items;
+  std::optional<std::string> next_cursor;  // absent on the last page
+};
+
+/// Parses a page size from 1 to 200. Throws DomainError(kInvalidLimit).
+int parse_limit(std::string_view text);
+
+/// The page of a wallet's history after `cursor` (from the start when absent). Throws
+/// DomainError(kWalletNotFound) or DomainError(kInvalidCursor).
+HistoryPage wallet_history(pg::Connection& conn, const std::string& wallet_id, int limit,
+                           const std::optional<std::string>& cursor);
+
+/// Cursor codec, exposed for tests: a cursor names a wallet and the last entry id seen.
+std::string encode_cursor(const std::string& wallet_id, std::int64_t entry_id);
+std::int64_t decode_cursor(const std::string& cursor, const std::string& wallet_id);
+
+}  // namespace wallet

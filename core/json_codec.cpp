@@ -1,0 +1,52 @@
+#include "core/json_codec.hpp"
+
+namespace wallet {
+namespace {
+
+nlohmann::json optional_text(const std::optional<std::string>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+nlohmann::json to_json(const Wallet& w) {
+  return {{"id", w.id},           {"user_id", w.user_id},     {"currency", w.currency},
+          {"balance", w.balance}, {"available", w.available()}, {"held", w.held},
+          {"created_at", w.created_at}, {"updated_at", w.updated_at}};
+}
+
+nlohmann::json to_json(const Transaction& t) {
+  return {{"id", t.id},
+          {"kind", t.kind},
+          {"status", t.status},
+          {"amount", t.amount},
+          {"currency", t.currency},
+          {"source_wallet_id", t.source_wallet_id},
+          {"destination_wallet_id", t.destination_wallet_id},
+          {"idempotency_key", optional_text(t.idempotency_key)},
+          {"reference", optional_text(t.reference)},
+          {"release_at", optional_text(t.release_at)},
+          {"created_at", t.created_at}};
+}
+
+nlohmann::json to_json(const Withdrawal& w) {
+  return {{"id", w.id},
+          {"wallet_id", w.wallet_id},
+          {"amount", w.amount},
+          {"currency", w.currency},
+          {"status", w.status},
+          {"attempts", w.attempts},
+          {"failure_reason", optional_text(w.failure_reason)},
+          {"transaction_id", w.transaction_id},
+          {"created_at", w.created_at},
+          {"updated_at", w.updated_at}};
+}
+
+nlohmann::json to_json(const HistoryItem& item) {
+  auto j = to_json(item.transaction);
+  j["entry_amount"] = item.entry_amount;
+  j["balance_after"] = item.balance_after;
+  return j;
+}
+
+}  // namespace wallet

@@ -1,0 +1,37 @@
+// The write path: applies a batch of operations in one database transaction, each with its own
+// result. A single operation is a batch of one; CSV replay and the daemon's group commit use
+// the same path.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/operations.hpp"
+#include "core/pg/connection.hpp"
+#include "core/wallet_store.hpp"
+
+namespace wallet {
+
+class Ledger {
+ public:
+  Ledger(pg::Connection& conn, const Settings& settings);
+
+  /// Applies ops in order in one database transaction (retried on deadlock): a refused
+  /// operation refuses only itself. Idempotency keys live in `key_scope` (one client's space).
+  /// Throws DomainError(kUnavailable) when the database is unreachable.
+  std::vector<OperationResult> apply(const std::vector<Operation>& ops, const std::string& key_scope = "");
+
+  /// A batch of one; throws the operation's DomainError when it is refused.
+  OperationResult apply_one(const Operation& op, const std::string& key_scope = "");
+
+ private:
+  friend class BatchRun;
+  pg::Connection& conn_;
+  std::string default_currency_;
+  int max_retries_;
+  std::map<std::string, SystemAccounts> system_accounts_;  // by currency; ids never change
+};
+
+}  // namespace wallet

@@ -1,0 +1,52 @@
+// The objects walletctl shows its users: wallets, transactions and withdrawals, shaped as the
+// HTTP API and `--output json` return them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace wallet {
+
+struct Wallet {
+  std::string id;
+  std::string user_id;
+  std::string currency;
+  std::int64_t balance = 0;
+  std::int64_t held = 0;  // funds of charges not yet released
+  std::int64_t version = 0;
+  std::string created_at, updated_at;
+  std::int64_t available() const { return balance - held; }
+};
+
+struct Transaction {
+  std::string id;
+  std::string kind;    // charge, transfer, withdrawal, refund, payout
+  std::string status;  // completed
+  std::int64_t amount = 0;
+  std::string currency;
+  std::string source_wallet_id, destination_wallet_id;
+  std::optional<std::string> idempotency_key, reference, release_at;
+  std::string created_at;
+};
+
+struct Withdrawal {
+  std::string id;
+  std::string wallet_id;
+  std::int64_t amount = 0;
+  std::string currency;
+  std::string status;  // pending, processing, completed, failed
+  std::int64_t attempts = 0;
+  std::optional<std::string> failure_reason;
+  std::string transaction_id;
+  std::string created_at, updated_at;
+};
+
+/// One line of a wallet's history: the transaction and what it did to this wallet.
+struct HistoryItem {
+  Transaction transaction;
+  std::int64_t entry_amount = 0;  // signed change of this wallet's balance
+  std::int64_t balance_after = 0;
+};
+
+}  // namespace wallet

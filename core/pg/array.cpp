@@ -1,0 +1,51 @@
+#include "core/pg/array.hpp"
+
+namespace wallet::pg {
+namespace {
+
+void append_quoted(std::string& out, const std::string& value) {
+  out.push_back('"');
+  for (char c : value) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
+std::string text_array(const std::vector<std::optional<std::string>>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out.push_back(',');
+    if (values[i]) {
+      append_quoted(out, *values[i]);
+    } else {
+      out += "NULL";
+    }
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string text_array(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out.push_back(',');
+    append_quoted(out, values[i]);
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string int_array(const std::vector<std::int64_t>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out.push_back(',');
+    out += std::to_string(values[i]);
+  }
+  out.push_back('}');
+  return out;
+}
+
+}  // namespace wallet::pg

@@ -1,0 +1,160 @@
+#include "core/pg/connection.hpp"
+
+#include <charconv>
+
+#include "core/errors.hpp"
+
+namespace wallet::pg {
+namespace {
+
+using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+std::vector<const char*> raw_params(const Params& params) {
+  std::vector<const char*> raw;
+  raw.reserve(params.size());
+  for (const auto& p : params) raw.push_back(p ? p->c_str() : nullptr);
+  return raw;
+}
+
+bool ok_status(ExecStatusType s) { return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK; }
+
+}  // namespace
+
+std::int64_t Result::int64(int row, int col) const {
+  const auto t = text(row, col);
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (ec != std::errc() || end != t.data() + t.size()) {
+    throw Error(ErrorKind::kOther, "", "not an integer in column " + std::to_string(col));
+  }
+  return v;
+}
+
+std::int64_t Result::affected() const {
+  const char* n = PQcmdTuples(res_.get());
+  return (n && *n) ? std::stoll(n) : 0;
+}
+
+std::string describe_address(const std::string& url) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(url.c_str(), &err);
+  if (!opts) {
+    if (err) PQfreemem(err);
+    return "(unparsable database url)";
+  }
+  std::string host = "localhost", port = "5432", db, user;
+  for (auto* o = opts; o->keyword; ++o) {
+    if (!o->val) continue;
+    const std::string_view k = o->keyword;
+    if (k == "host" || (k == "hostaddr" && host == "localhost")) host = o->val;
+    if (k == "port") port = o->val;
+    if (k == "dbname") db = o->val;
+    if (k == "user") user = o->val;
+  }
+  PQconninfoFree(opts);
+  return "postgresql://" + (user.empty() ? "" : user + "@") + host + ":" + port + "/" + db;
+}
+
+Connection Connection::open(const std::string& url, int connect_timeout_seconds) {
+  const std::string timeout = std::to_string(connect_timeout_seconds);
+  // The session speaks UTC in ISO format so timestamps convert to RFC 3339 without parsing zones.
+  const char* keys[] = {"dbname", "connect_timeout", "options", "application_name", nullptr};
+  const char* values[] = {url.c_str(), timeout.c_str(), "-c TimeZone=UTC -c DateStyle=ISO -c client_min_messages=warning",
+                          "walletctl", nullptr};
+  PGconn* raw = PQconnectdbParams(keys, values, 1);
+  Connection conn(raw, describe_address(url));
+  if (!raw || PQstatus(raw) != CONNECTION_OK) {
+    std::string reason = raw ? PQerrorMessage(raw) : "out of memory";
+    while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
+    // libpq's message can quote the connection string; keep only its first line.
+    reason = reason.substr(0, reason.find('\n'));
+    throw DomainError(ErrorCode::kUnavailable,
+                      "cannot connect to PostgreSQL at " + conn.address_ + ": " + reason);
+  }
+  return conn;
+}
+
+void Connection::throw_error(PGresult* res) {
+  ResultPtr owned(res, &PQclear);
+  const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  std::string sqlstate = state ? state : "";
+  std::string message = res ? PQresultErrorMessage(res) : PQerrorMessage(conn_.get());
+  ErrorKind kind = classify_sqlstate(sqlstate);
+  if (sqlstate.empty() || PQstatus(conn_.get()) != CONNECTION_OK) {
+    kind = PQstatus(conn_.get()) != CONNECTION_OK ? ErrorKind::kConnection : kind;
+  }
+  throw Error(kind, sqlstate, message);
+}
+
+Result Connection::check(PGresult* res) {
+  if (!res || !ok_status(PQresultStatus(res))) throw_error(res);
+  return Result(res);
+}
+
+const std::string& Connection::prepared_name(const char* sql) {
+  auto it = prepared_.find(sql);
+  if (it != prepared_.end()) return it->second;
+  std::string name = "s" + std::to_string(prepared_.size());
+  check(PQprepare(conn_.get(), name.c_str(), sql, 0, nullptr));
+  return prepared_.emplace(sql, std::move(name)).first->second;
+}
+
+Result Connection::exec(const char* sql, const Params& params) {
+  const std::string& name = prepared_name(sql);
+  const auto raw = raw_params(params);
+  return check(PQexecPrepared(conn_.get(), name.c_str(), static_cast<int>(raw.size()), raw.data(),
+                              nullptr, nullptr, 0));
+}
+
+void Connection::exec_script(const std::string& sql) {
+  PGresult* res = PQexec(conn_.get(), sql.c_str());
+  check(res);
+  // PQexec returns only the last statement's result; an earlier failure aborts the whole string.
+}
+
+std::vector<Result> Connection::pipeline(const std::vector<Statement>& statements) {
+  std::vector<const std::string*> names;
+  names.reserve(statements.size());
+  for (const auto& s : statements) names.push_back(&prepared_name(s.sql));
+
+  if (PQenterPipelineMode(conn_.get()) != 1) throw_error(nullptr);
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    const auto raw = raw_params(statements[i].params);
+    if (PQsendQueryPrepared(conn_.get(), names[i]->c_str(), static_cast<int>(raw.size()), raw.data(),
+                            nullptr, nullptr, 0) != 1) {
+      PQexitPipelineMode(conn_.get());
+      throw_error(nullptr);
+    }
+  }
+  if (PQpipelineSync(conn_.get()) != 1) throw_error(nullptr);
+
+  std::vector<Result> results;
+  results.reserve(statements.size());
+  PGresult* first_error = nullptr;
+  // Each statement yields its result then a null; the sync point yields PGRES_PIPELINE_SYNC.
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    PGresult* res = PQgetResult(conn_.get());
+    if (!res) break;  // connection lost
+    while (PGresult* extra = PQgetResult(conn_.get())) PQclear(extra);
+    const auto status = PQresultStatus(res);
+    if (ok_status(status)) {
+      results.emplace_back(res);
+    } else if (status == PGRES_FATAL_ERROR && !first_error) {
+      first_error = res;
+    } else {
+      PQclear(res);
+    }
+  }
+  bool synced = false;
+  while (PGresult* res = PQgetResult(conn_.get())) {
+    synced = synced || PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+    PQclear(res);
+    if (synced) break;
+  }
+  PQexitPipelineMode(conn_.get());
+  if (first_error) throw_error(first_error);
+  if (results.size() != statements.size()) throw_error(nullptr);
+  return results;
+}
+
+}  // namespace wallet::pg

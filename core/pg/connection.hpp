@@ -1,0 +1,87 @@
+// One PostgreSQL connection (libpq) with RAII ownership, prepared statements cached per
+// connection, pipelined batches of statements, and results with typed accessors.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/pg/error.hpp"
+
+namespace wallet::pg {
+
+using Param = std::optional<std::string>;
+using Params = std::vector<Param>;
+
+/// The result of one statement; owns its PGresult.
+class Result {
+ public:
+  explicit Result(PGresult* res) : res_(res, &PQclear) {}
+  int rows() const { return PQntuples(res_.get()); }
+  bool is_null(int row, int col) const { return PQgetisnull(res_.get(), row, col) != 0; }
+  std::string_view text(int row, int col) const {
+    return {PQgetvalue(res_.get(), row, col), static_cast<std::size_t>(PQgetlength(res_.get(), row, col))};
+  }
+  std::string str(int row, int col) const { return std::string(text(row, col)); }
+  std::optional<std::string> opt(int row, int col) const {
+    if (is_null(row, col)) return std::nullopt;
+    return str(row, col);
+  }
+  std::int64_t int64(int row, int col) const;
+  bool boolean(int row, int col) const { return text(row, col) == "t"; }
+  /// Rows changed by an INSERT/UPDATE/DELETE.
+  std::int64_t affected() const;
+
+ private:
+  std::unique_ptr<PGresult, decltype(&PQclear)> res_;
+};
+
+/// A statement to run inside a pipeline. `sql` must have static storage (a named constant):
+/// it keys the per-connection cache of prepared statements.
+struct Statement {
+  const char* sql;
+  Params params;
+};
+
+class Connection {
+ public:
+  /// Connects to url (a postgresql:// URL or key=value string) with a connect timeout.
+  /// Throws DomainError(kUnavailable) naming the address tried (never the password).
+  static Connection open(const std::string& url, int connect_timeout_seconds);
+
+  /// Runs a statement as a prepared statement (prepared on first use on this connection).
+  /// `sql` must have static storage. Throws pg::Error on failure.
+  Result exec(const char* sql, const Params& params = {});
+
+  /// Runs SQL text that may hold several statements and no parameters (migrations).
+  void exec_script(const std::string& sql);
+
+  /// Sends every statement at once in pipeline mode and collects their results in order: one
+  /// network round trip. The first failure is thrown after the pipeline is drained.
+  std::vector<Result> pipeline(const std::vector<Statement>& statements);
+
+  /// The address tried, safe to print: postgresql://user@host:port/dbname.
+  const std::string& address() const { return address_; }
+  bool is_broken() const { return PQstatus(conn_.get()) != CONNECTION_OK; }
+
+ private:
+  Connection(PGconn* conn, std::string address) : conn_(conn, &PQfinish), address_(std::move(address)) {}
+  const std::string& prepared_name(const char* sql);
+  Result check(PGresult* res);
+  [[noreturn]] void throw_error(PGresult* res);
+
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
+  std::string address_;
+  std::unordered_map<const char*, std::string> prepared_;
+};
+
+/// The printable address of a connection string, without its password.
+std::string describe_address(const std::string& url);
+
+}  // namespace wallet::pg

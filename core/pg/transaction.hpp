@@ -1,0 +1,58 @@
+// Runs a unit of work in one database transaction, retrying serialization failures and
+// deadlocks a bounded number of times; connection loss becomes DomainError(kUnavailable).
+#pragma once
+
+#include <chrono>
+#include <thread>
+
+#include "core/errors.hpp"
+#include "core/pg/connection.hpp"
+
+namespace wallet::pg {
+
+namespace detail {
+inline void rollback_quietly(Connection& conn) {
+  static constexpr const char* kRollback = "ROLLBACK";
+  try {
+    if (!conn.is_broken()) conn.exec(kRollback);
+  } catch (const Error&) {
+    // The transaction is gone either way; the original error is what matters.
+  }
+}
+[[noreturn]] inline void unavailable(const Connection& conn) {
+  throw DomainError(ErrorCode::kUnavailable, "lost the connection to PostgreSQL at " + conn.address());
+}
+}  // namespace detail
+
+/// Calls body() between BEGIN and COMMIT. body may run several times: it must not keep state
+/// from a failed attempt.
+template <class Body>
+auto in_transaction(Connection& conn, int max_attempts, Body&& body) -> decltype(body()) {
+  static constexpr const char* kBegin = "BEGIN";
+  static constexpr const char* kCommit = "COMMIT";
+  for (int attempt = 1;; ++attempt) {
+    try {
+      conn.exec(kBegin);
+      if constexpr (std::is_void_v<decltype(body())>) {
+        body();
+        conn.exec(kCommit);
+        return;
+      } else {
+        auto result = body();
+        conn.exec(kCommit);
+        return result;
+      }
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::kConnection || conn.is_broken()) detail::unavailable(conn);
+      detail::rollback_quietly(conn);
+      if (e.kind() != ErrorKind::kRetryable || attempt >= max_attempts) throw;
+      // A short, growing pause lets the transaction we collided with finish first.
+      std::this_thread::sleep_for(std::chrono::milliseconds(attempt * 2));
+    } catch (...) {
+      detail::rollback_quietly(conn);
+      throw;
+    }
+  }
+}
+
+}  // namespace wallet::pg

@@ -1,0 +1,89 @@
+#include "core/posting.hpp"
+
+#include "core/json_codec.hpp"
+
+namespace wallet {
+
+Posting::Posting(std::map<std::string, AccountState> accounts, std::map<std::string, SystemAccounts> system,
+                 Timestamp now, std::string now_text)
+    : accounts_(std::move(accounts)), system_(std::move(system)), now_(now), now_text_(std::move(now_text)) {}
+
+std::optional<DomainError> Posting::check_funds(const std::string& wallet_id, Money amount) const {
+  const auto& a = accounts_.at(wallet_id);
+  const Money available(a.balance.minor() - a.held.minor());
+  if (available < amount) {
+    return DomainError(ErrorCode::kInsufficientFunds,
+                       "wallet " + wallet_id + " has " + std::to_string(available.minor()) +
+                           " available, needs " + std::to_string(amount.minor()));
+  }
+  return std::nullopt;
+}
+
+// Moves amount from one account to another, or changes nothing when a balance would overflow.
+std::optional<DomainError> Posting::move(const std::string& transaction_id, const Leg& leg, Money amount) {
+  auto& from = accounts_.at(leg.from);
+  auto& to = accounts_.at(leg.to);
+  const auto from_after = from.balance.minus(amount);
+  const auto to_after = to.balance.plus(amount);
+  if (!from_after || !to_after) {
+    return DomainError(ErrorCode::kBalanceOverflow, "the transaction would overflow a balance");
+  }
+  from.balance = *from_after;
+  to.balance = *to_after;
+  writes_.balances[leg.from] = from.balance;
+  writes_.balances[leg.to] = to.balance;
+  writes_.entries.push_back({transaction_id, leg.from, -amount.minor(), from.balance.minor()});
+  writes_.entries.push_back({transaction_id, leg.to, amount.minor(), to.balance.minor()});
+  return std::nullopt;
+}
+
+OperationResult Posting::post(const ResolvedOperation& r) {
+  const Operation& op = *r.op;
+  const auto& sys = system_.at(r.currency);
+  OperationResult result;
+  Leg leg;
+  const char* kind = "charge";
+  switch (op.kind) {
+    case OperationKind::kCharge:
+      if (op.release_at && *op.release_at <= now_) {
+        result.error = DomainError(ErrorCode::kInvalidReleaseAt, "release_at must be in the future");
+        return result;
+      }
+      leg = {sys.funding, r.wallet_id};
+      break;
+    case OperationKind::kTransfer:
+      kind = "transfer";
+      leg = {r.wallet_id, r.to_wallet_id};
+      result.error = check_funds(r.wallet_id, op.amount);
+      break;
+    case OperationKind::kWithdrawal:
+      kind = "withdrawal";
+      leg = {r.wallet_id, sys.clearing};
+      result.error = check_funds(r.wallet_id, op.amount);
+      break;
+  }
+  if (!result.error) result.error = move(r.transaction_id, leg, op.amount);
+  if (result.error) return result;
+
+  Transaction t{r.transaction_id, kind, "completed", op.amount.minor(), r.currency, leg.from, leg.to,
+                op.idempotency_key, op.reference,
+                op.release_at ? std::optional(format_rfc3339(*op.release_at)) : std::nullopt, now_text_};
+  if (op.release_at) {
+    accounts_.at(r.wallet_id).held = Money(accounts_.at(r.wallet_id).held.minor() + op.amount.minor());
+    writes_.holds.push_back({t.id, r.wallet_id, op.amount.minor(), *t.release_at});
+  }
+  writes_.transactions.push_back(t);
+  if (op.kind == OperationKind::kWithdrawal) {
+    Withdrawal w{r.withdrawal_id, r.wallet_id, op.amount.minor(), r.currency, "pending", 0, std::nullopt,
+                 t.id, now_text_, now_text_};
+    writes_.withdrawals.push_back(w);
+    writes_.events.push_back(make_event("withdrawal.requested", t.id, now_text_, to_json(w)));
+    result.withdrawal = w;
+  } else {
+    writes_.events.push_back(make_event(std::string(kind) + ".completed", t.id, now_text_, to_json(t)));
+  }
+  result.transaction = std::move(t);
+  return result;
+}
+
+}  // namespace wallet

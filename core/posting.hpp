@@ -1,0 +1,77 @@
+// Posting: applies a batch of operations to locked balances in memory, in order, deciding
+// each one's outcome and collecting the rows the batch will write. Pure logic, no I/O, so
+// every money rule of the write path is here, once.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/events.hpp"
+#include "core/model.hpp"
+#include "core/operations.hpp"
+#include "core/wallet_store.hpp"
+
+namespace wallet {
+
+/// A locked row as read at the start of posting.
+struct AccountState {
+  Money balance;
+  Money held;  // unreleased holds (user wallets only)
+};
+
+struct LedgerEntryRow {
+  std::string transaction_id, wallet_id;
+  std::int64_t amount, balance_after;
+};
+
+struct HoldRow {
+  std::string transaction_id, wallet_id;
+  std::int64_t amount;
+  std::string release_at;
+};
+
+/// What one operation needs from the database before it can be posted.
+struct ResolvedOperation {
+  const Operation* op = nullptr;
+  std::string wallet_id, to_wallet_id, currency;
+  std::string transaction_id, withdrawal_id;  // ids chosen up front (its key row points at them)
+};
+
+/// Everything a batch writes, in the shape of the multi-row statements that write it.
+struct PostingWrites {
+  std::map<std::string, Money> balances;  // final balance of every account touched
+  std::vector<Transaction> transactions;
+  std::vector<LedgerEntryRow> entries;
+  std::vector<HoldRow> holds;
+  std::vector<Withdrawal> withdrawals;
+  std::vector<OutboxEvent> events;
+};
+
+class Posting {
+ public:
+  /// now: the database's transaction time, as Timestamp and as RFC 3339 text.
+  Posting(std::map<std::string, AccountState> accounts, std::map<std::string, SystemAccounts> system,
+          Timestamp now, std::string now_text);
+
+  /// Posts one operation; on refusal returns the error and changes nothing.
+  OperationResult post(const ResolvedOperation& r);
+
+  const PostingWrites& writes() const { return writes_; }
+
+ private:
+  struct Leg {
+    std::string from, to;
+  };
+  std::optional<DomainError> check_funds(const std::string& wallet_id, Money amount) const;
+  std::optional<DomainError> move(const std::string& transaction_id, const Leg& leg, Money amount);
+
+  std::map<std::string, AccountState> accounts_;
+  std::map<std::string, SystemAccounts> system_;
+  Timestamp now_;
+  std::string now_text_;
+  PostingWrites writes_;
+};
+
+}  // namespace wallet

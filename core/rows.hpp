@@ -1,0 +1,32 @@
+// The column lists that SELECT the model objects and the decoders that read them back, kept
+// together so a query and its decoder cannot drift apart.
+#pragma once
+
+#include "core/model.hpp"
+#include "core/pg/connection.hpp"
+
+namespace wallet::rows {
+
+/// Columns of a wallet `w`, with held computed from unreleased holds (8 columns).
+inline constexpr const char* kWalletColumns =
+    "w.id, w.user_id, w.currency, w.balance, "
+    "COALESCE((SELECT sum(h.amount) FROM holds h WHERE h.wallet_id = w.id AND h.release_at > now()), 0), "
+    "w.version, w.created_at, w.updated_at";
+inline constexpr int kWalletColumnCount = 8;
+
+/// Columns of a transaction `t` (11 columns).
+inline constexpr const char* kTransactionColumns =
+    "t.id, t.kind, t.status, t.amount, t.currency, t.source_wallet_id, t.destination_wallet_id, "
+    "t.idempotency_key, t.reference, t.release_at, t.created_at";
+inline constexpr int kTransactionColumnCount = 11;
+
+/// Columns of a withdrawal `d` (10 columns).
+inline constexpr const char* kWithdrawalColumns =
+    "d.id, d.wallet_id, d.amount, d.currency, d.status, d.attempts, d.failure_reason, "
+    "d.transaction_id, d.created_at, d.updated_at";
+
+Wallet wallet(const pg::Result& res, int row, int first_col = 0);
+Transaction transaction(const pg::Result& res, int row, int first_col = 0);
+Withdrawal withdrawal(const pg::Result& res, int row, int first_col = 0);
+
+}  // namespace wallet::rows

@@ -1,0 +1,118 @@
+#include "core/wallet_store.hpp"
+
+#include "core/errors.hpp"
+#include "core/ids.hpp"
+#include "core/json_codec.hpp"
+#include "core/pg/array.hpp"
+#include "core/pg/transaction.hpp"
+#include "core/rows.hpp"
+
+namespace wallet {
+namespace {
+
+constexpr const char* kEnsureSystemAccounts =
+    "INSERT INTO wallets (id, kind, currency) "
+    "SELECT gen_random_uuid(), k, $1 FROM unnest(ARRAY['funding', 'clearing', 'payouts']) AS k "
+    "ON CONFLICT (kind, currency) WHERE kind <> 'user' DO NOTHING";
+constexpr const char* kSelectSystemAccounts =
+    "SELECT kind, id FROM wallets WHERE kind <> 'user' AND currency = $1";
+constexpr const char* kInsertUserWallets =
+    "INSERT INTO wallets (id, kind, user_id, currency) "
+    "SELECT u.id, 'user', u.user_id, u.currency FROM unnest($1::uuid[], $2::text[], $3::text[]) "
+    "AS u(id, user_id, currency) "
+    "ON CONFLICT (user_id, currency) WHERE kind = 'user' DO NOTHING "
+    "RETURNING id, user_id, currency, balance, 0, version, created_at, updated_at";
+constexpr const char* kInsertOutbox =
+    "INSERT INTO outbox (event_id, event_type, transaction_id, payload) "
+    "SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::jsonb[])";
+
+const std::string kSelectWallet =
+    std::string("SELECT ") + rows::kWalletColumns + " FROM wallets w WHERE w.id = $1 AND w.kind = 'user'";
+const std::string kSelectWalletByUser = std::string("SELECT ") + rows::kWalletColumns +
+                                        " FROM wallets w WHERE w.kind = 'user' AND w.user_id = $1 "
+                                        "AND w.currency = $2";
+
+std::optional<SystemAccounts> read_system_accounts(pg::Connection& conn, const std::string& currency) {
+  auto res = conn.exec(kSelectSystemAccounts, {currency});
+  SystemAccounts out;
+  for (int r = 0; r < res.rows(); ++r) {
+    const auto kind = res.text(r, 0);
+    if (kind == "funding") out.funding = res.str(r, 1);
+    if (kind == "clearing") out.clearing = res.str(r, 1);
+    if (kind == "payouts") out.payouts = res.str(r, 1);
+  }
+  if (out.funding.empty() || out.clearing.empty() || out.payouts.empty()) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+SystemAccounts system_accounts(pg::Connection& conn, const std::string& currency) {
+  if (auto found = read_system_accounts(conn, currency)) return *found;
+  conn.exec(kEnsureSystemAccounts, {currency});
+  if (auto made = read_system_accounts(conn, currency)) return *made;
+  throw DomainError(ErrorCode::kInternal, "system accounts for " + currency + " are missing");
+}
+
+pg::Statement insert_outbox(const std::vector<OutboxEvent>& events) {
+  std::vector<std::string> ids, types, payloads;
+  std::vector<std::optional<std::string>> txs;
+  for (const auto& e : events) {
+    ids.push_back(e.event_id);
+    types.push_back(e.type);
+    txs.push_back(e.transaction_id);
+    payloads.push_back(e.payload);
+  }
+  return {kInsertOutbox,
+          {pg::text_array(ids), pg::text_array(types), pg::text_array(txs), pg::text_array(payloads)}};
+}
+
+std::vector<Wallet> create_user_wallets(pg::Connection& conn,
+                                        const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::vector<std::string> ids, users, currencies;
+  for (const auto& [user, currency] : pairs) {
+    ids.push_back(new_uuid());
+    users.push_back(user);
+    currencies.push_back(currency);
+    system_accounts(conn, currency);
+  }
+  auto res = conn.exec(kInsertUserWallets, {pg::text_array(ids), pg::text_array(users), pg::text_array(currencies)});
+  std::vector<Wallet> created;
+  std::vector<OutboxEvent> events;
+  for (int r = 0; r < res.rows(); ++r) {
+    created.push_back(rows::wallet(res, r));
+    events.push_back(make_event("wallet.created", std::nullopt, created.back().created_at, to_json(created.back())));
+  }
+  if (!events.empty()) {
+    const auto stmt = insert_outbox(events);
+    conn.exec(stmt.sql, stmt.params);
+  }
+  return created;
+}
+
+Wallet WalletStore::create(const std::string& user_id, const std::string& currency) {
+  return pg::in_transaction(conn_, max_retries_, [&] {
+    auto created = create_user_wallets(conn_, {{user_id, currency}});
+    if (created.empty()) {
+      throw DomainError(ErrorCode::kWalletExists,
+                        "user '" + user_id + "' already has a " + currency + " wallet");
+    }
+    return created.front();
+  });
+}
+
+Wallet WalletStore::get(const std::string& wallet_id) {
+  auto res = conn_.exec(kSelectWallet.c_str(), {wallet_id});
+  if (res.rows() == 0) throw DomainError(ErrorCode::kWalletNotFound, "no wallet " + wallet_id);
+  return rows::wallet(res, 0);
+}
+
+Wallet WalletStore::get_by_user(const std::string& user_id, const std::string& currency) {
+  auto res = conn_.exec(kSelectWalletByUser.c_str(), {user_id, currency});
+  if (res.rows() == 0) {
+    throw DomainError(ErrorCode::kWalletNotFound, "user '" + user_id + "' has no " + currency + " wallet");
+  }
+  return rows::wallet(res, 0);
+}
+
+}  // namespace wallet

@@ -1,0 +1,48 @@
+// Wallets: creating them (with the per-currency system accounts) and reading them.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/events.hpp"
+#include "core/model.hpp"
+#include "core/pg/connection.hpp"
+
+namespace wallet {
+
+/// The system accounts of one currency: money enters through funding and leaves through
+/// clearing (withdrawals in flight) into payouts.
+struct SystemAccounts {
+  std::string funding, clearing, payouts;
+};
+
+class WalletStore {
+ public:
+  WalletStore(pg::Connection& conn, int max_retries) : conn_(conn), max_retries_(max_retries) {}
+
+  /// Creates the user's wallet in a currency. Throws DomainError(kWalletExists) when the user
+  /// has one in that currency already.
+  Wallet create(const std::string& user_id, const std::string& currency);
+  /// Throws DomainError(kWalletNotFound); system accounts are not wallets to their callers.
+  Wallet get(const std::string& wallet_id);
+  Wallet get_by_user(const std::string& user_id, const std::string& currency);
+
+ private:
+  pg::Connection& conn_;
+  int max_retries_;
+};
+
+/// Inside an open transaction: creates the user wallets that do not exist yet (and their
+/// currencies' system accounts), writes a wallet.created event for each, and returns the
+/// wallets it created. Pairs are (user_id, currency).
+std::vector<Wallet> create_user_wallets(pg::Connection& conn,
+                                        const std::vector<std::pair<std::string, std::string>>& pairs);
+
+/// Inside an open transaction: the system accounts of a currency, created if missing.
+SystemAccounts system_accounts(pg::Connection& conn, const std::string& currency);
+
+/// Inside an open transaction: writes outbox rows.
+pg::Statement insert_outbox(const std::vector<OutboxEvent>& events);
+
+}  // namespace wallet
