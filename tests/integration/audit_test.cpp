@@ -1,0 +1,72 @@
+// Audit proves the books balance, and names the invariant when someone changed them behind
+// the application's back (as the database owner, bypassing the append-only trigger).
+#include "core/audit.hpp"
+#include "tests/support/ledger_fixture.hpp"
+
+namespace wallet::testing {
+namespace {
+
+class AuditTest : public LedgerFixture {
+ protected:
+  std::set<std::string> failed() {
+    std::set<std::string> names;
+    for (const auto& c : run_audit(conn_).checks) {
+      if (!c.passed()) names.insert(c.name);
+    }
+    return names;
+  }
+  void tamper(const std::string& sql) {
+    auto admin = db_.admin();
+    admin.exec_script("BEGIN; SET LOCAL session_replication_role = replica; " + sql + "; COMMIT;");
+  }
+  void SetUp() override {
+    a_ = new_wallet("alice", 1'000);
+    b_ = new_wallet("bob");
+    ledger_.apply_one(transfer(a_, b_, 300));
+    ledger_.apply_one(withdrawal(b_, 100));
+    ASSERT_TRUE(failed().empty());
+  }
+  std::string a_, b_;
+};
+
+TEST_F(AuditTest, AnEditedEntryAmountBreaksTheTransactionAndTheBalance) {
+  tamper("UPDATE ledger_entries SET amount = amount + 1 WHERE id = (SELECT max(id) FROM ledger_entries)");
+  const auto names = failed();
+  EXPECT_TRUE(names.count("transactions_balanced"));
+  EXPECT_TRUE(names.count("balances_match_entries"));
+}
+
+TEST_F(AuditTest, AnEditedBalanceIsCaught) {
+  tamper("UPDATE wallets SET balance = balance + 5 WHERE id = '" + b_ + "'");
+  EXPECT_TRUE(failed().count("balances_match_entries"));
+  EXPECT_TRUE(failed().count("books_balance"));
+}
+
+TEST_F(AuditTest, ANegativeUserBalanceIsCaught) {
+  tamper("ALTER TABLE wallets DROP CONSTRAINT user_balance_not_negative; "
+         "UPDATE wallets SET balance = -1 WHERE id = '" + a_ + "'");
+  EXPECT_TRUE(failed().count("no_negative_balances"));
+}
+
+TEST_F(AuditTest, ClearingThatDisagreesWithPendingWithdrawalsIsCaught) {
+  tamper("UPDATE withdrawals SET status = 'completed'");
+  EXPECT_EQ(failed(), std::set<std::string>{"clearing_matches_withdrawals"});
+}
+
+TEST_F(AuditTest, ATransactionWithoutItsEventIsCaught) {
+  tamper("DELETE FROM outbox WHERE event_type = 'transfer.completed'");
+  EXPECT_EQ(failed(), std::set<std::string>{"one_event_per_transaction"});
+}
+
+TEST_F(AuditTest, ViolationsNameTheOffender) {
+  tamper("UPDATE wallets SET balance = balance + 5 WHERE id = '" + b_ + "'");
+  for (const auto& c : run_audit(conn_).checks) {
+    if (c.name == "balances_match_entries") {
+      EXPECT_EQ(c.violations, 1);
+      EXPECT_EQ(c.examples, std::vector<std::string>{b_});
+    }
+  }
+}
+
+}  // namespace
+}  // namespace wallet::testing

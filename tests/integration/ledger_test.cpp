@@ -1,0 +1,182 @@
+// The core operations against the real PostgreSQL: what a user of the ledger would notice.
+#include "core/audit.hpp"
+#include "core/history.hpp"
+#include "tests/support/ledger_fixture.hpp"
+
+namespace wallet::testing {
+namespace {
+
+class LedgerTest : public LedgerFixture {
+ protected:
+  ErrorCode refusal(const Operation& op) {
+    const auto r = ledger_.apply({op});
+    return r.at(0).error ? r.at(0).error->code() : ErrorCode::kInternal;
+  }
+};
+
+TEST_F(LedgerTest, ChargeTransferWithdrawMoveMoneyAndBalanceTheBooks) {
+  const auto a = new_wallet("alice", 10'000);
+  const auto b = new_wallet("bob");
+  const auto t = ledger_.apply_one(transfer(a, b, 2'500));
+  EXPECT_EQ(t.transaction->kind, "transfer");
+  const auto w = ledger_.apply_one(withdrawal(b, 1'000));
+  ASSERT_TRUE(w.withdrawal.has_value());
+  EXPECT_EQ(w.withdrawal->status, "pending");
+  EXPECT_EQ(w.transaction->kind, "withdrawal");
+  EXPECT_EQ(balance(a), 7'500);
+  EXPECT_EQ(balance(b), 1'500);
+  EXPECT_TRUE(run_audit(conn_).passed());
+  EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE event_type = 'withdrawal.requested'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE event_type = 'wallet.created'"), 2);
+}
+
+TEST_F(LedgerTest, ChargeByUserCreatesTheWalletOtherOperationsDoNot) {
+  Operation op = charge("", 700);
+  op.wallet = {std::nullopt, std::string("carol")};
+  op.currency = "EUR";
+  const auto r = ledger_.apply_one(op);
+  const auto w = wallets_.get_by_user("carol", "EUR");
+  EXPECT_EQ(w.balance, 700);
+  EXPECT_EQ(r.transaction->destination_wallet_id, w.id);
+
+  Operation out = withdrawal("", 1);
+  out.wallet = {std::nullopt, std::string("dave")};
+  EXPECT_EQ(refusal(out), ErrorCode::kWalletNotFound);
+  EXPECT_THROW(wallets_.get_by_user("dave", "USD"), DomainError);
+}
+
+TEST_F(LedgerTest, RefusalsHaveStableCodesAndChangeNothing) {
+  const auto a = new_wallet("alice", 100);
+  const auto b = new_wallet("bob");
+  const auto e = new_wallet("erin", 0, "EUR");
+  const auto before = count("SELECT count(*) FROM ledger_entries");
+  EXPECT_EQ(refusal(transfer(a, b, 101)), ErrorCode::kInsufficientFunds);
+  EXPECT_EQ(refusal(withdrawal(a, 101)), ErrorCode::kInsufficientFunds);
+  EXPECT_EQ(refusal(transfer(a, a, 1)), ErrorCode::kSameWallet);
+  EXPECT_EQ(refusal(transfer(a, e, 1)), ErrorCode::kCurrencyMismatch);
+  EXPECT_EQ(refusal(charge("0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b", 1)), ErrorCode::kWalletNotFound);
+  Operation wrong_currency = charge(a, 1);
+  wrong_currency.currency = "EUR";
+  EXPECT_EQ(refusal(wrong_currency), ErrorCode::kCurrencyMismatch);
+  // A system account is not a wallet anyone may name.
+  const auto funding = conn_.exec("SELECT id::text FROM wallets WHERE kind = 'funding'").str(0, 0);
+  EXPECT_EQ(refusal(transfer(funding, a, 1)), ErrorCode::kWalletNotFound);
+  EXPECT_EQ(count("SELECT count(*) FROM ledger_entries"), before);
+  EXPECT_EQ(balance(a), 100);
+}
+
+TEST_F(LedgerTest, CreatingASecondWalletInOneCurrencyIsRefused) {
+  new_wallet("alice");
+  try {
+    wallets_.create("alice", "USD");
+    FAIL() << "second wallet created";
+  } catch (const DomainError& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kWalletExists);
+  }
+  EXPECT_NO_THROW(wallets_.create("alice", "EUR"));
+}
+
+TEST_F(LedgerTest, SameKeySameRequestReplaysDifferentRequestConflicts) {
+  const auto a = new_wallet("alice", 1'000);
+  const auto b = new_wallet("bob");
+  const auto first = ledger_.apply_one(transfer(a, b, 10, "k-1"));
+  const auto again = ledger_.apply_one(transfer(a, b, 10, "k-1"));
+  EXPECT_FALSE(first.replayed);
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.transaction->id, first.transaction->id);
+  EXPECT_EQ(balance(b), 10);
+  EXPECT_EQ(refusal(transfer(a, b, 11, "k-1")), ErrorCode::kIdempotencyConflict);
+  EXPECT_EQ(refusal(charge(b, 10, "k-1")), ErrorCode::kIdempotencyConflict);
+  EXPECT_EQ(balance(b), 10);
+
+  const auto w1 = ledger_.apply_one(withdrawal(a, 5, "w-1"));
+  const auto w2 = ledger_.apply_one(withdrawal(a, 5, "w-1"));
+  EXPECT_TRUE(w2.replayed);
+  EXPECT_EQ(w2.withdrawal->id, w1.withdrawal->id);
+  EXPECT_EQ(count("SELECT count(*) FROM withdrawals"), 1);
+}
+
+TEST_F(LedgerTest, ARefusedRequestDoesNotConsumeItsKey) {
+  const auto a = new_wallet("alice");
+  const auto b = new_wallet("bob");
+  EXPECT_EQ(refusal(transfer(a, b, 50, "pay-1")), ErrorCode::kInsufficientFunds);
+  ledger_.apply_one(charge(a, 50));
+  const auto r = ledger_.apply_one(transfer(a, b, 50, "pay-1"));
+  EXPECT_FALSE(r.replayed);
+  EXPECT_EQ(balance(b), 50);
+  EXPECT_EQ(refusal(charge("0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b", 1, "ghost")), ErrorCode::kWalletNotFound);
+  EXPECT_EQ(count("SELECT count(*) FROM idempotency_keys WHERE key = 'ghost'"), 0);
+}
+
+TEST_F(LedgerTest, ABatchGivesEachOperationItsOwnResult) {
+  const auto a = new_wallet("alice");
+  const auto b = new_wallet("bob");
+  const auto results = ledger_.apply({charge(a, 100), transfer(a, b, 60), transfer(a, b, 60), withdrawal(b, 10, "k"),
+                                      withdrawal(b, 10, "k"), withdrawal(b, 11, "k")});
+  ASSERT_EQ(results.size(), 6u);
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_TRUE(results[1].ok());  // spends the charge made earlier in the same batch
+  EXPECT_EQ(results[2].error->code(), ErrorCode::kInsufficientFunds);
+  EXPECT_TRUE(results[3].ok());
+  EXPECT_TRUE(results[4].replayed);
+  EXPECT_EQ(results[4].withdrawal->id, results[3].withdrawal->id);
+  EXPECT_EQ(results[5].error->code(), ErrorCode::kIdempotencyConflict);
+  EXPECT_EQ(balance(a), 40);
+  EXPECT_EQ(balance(b), 50);
+  EXPECT_TRUE(run_audit(conn_).passed());
+}
+
+TEST_F(LedgerTest, HeldFundsCannotBeSpentBeforeReleaseAndCanAfter) {
+  const auto a = new_wallet("alice");
+  const auto b = new_wallet("bob");
+  Operation held = charge(a, 500);
+  held.release_at = now_utc() + std::chrono::hours(1);
+  const auto r = ledger_.apply_one(held);
+  auto w = wallets_.get(a);
+  EXPECT_EQ(w.balance, 500);
+  EXPECT_EQ(w.available(), 0);
+  EXPECT_EQ(w.held, 500);
+  EXPECT_EQ(refusal(withdrawal(a, 1)), ErrorCode::kInsufficientFunds);
+  EXPECT_EQ(refusal(transfer(a, b, 1)), ErrorCode::kInsufficientFunds);
+
+  // The hour passes: move the release time into the past, as the clock would.
+  db_.admin().exec("UPDATE holds SET release_at = now() - interval '1 second' WHERE transaction_id = $1",
+                   {r.transaction->id});
+  w = wallets_.get(a);
+  EXPECT_EQ(w.available(), 500);
+  EXPECT_EQ(w.held, 0);
+  EXPECT_TRUE(ledger_.apply_one(transfer(a, b, 200)).ok());
+  EXPECT_TRUE(ledger_.apply_one(withdrawal(a, 300)).ok());
+  EXPECT_EQ(balance(a), 0);
+}
+
+TEST_F(LedgerTest, HistoryPagesNewestFirstWithCursors) {
+  const auto a = new_wallet("alice");
+  const auto b = new_wallet("bob");
+  for (int i = 1; i <= 5; ++i) ledger_.apply_one(charge(a, i));
+  auto page = wallet_history(conn_, a, 2, std::nullopt);
+  ASSERT_EQ(page.items.size(), 2u);
+  EXPECT_EQ(page.items[0].transaction.amount, 5);
+  EXPECT_EQ(page.items[0].balance_after, 15);
+  ASSERT_TRUE(page.next_cursor.has_value());
+  EXPECT_THROW(wallet_history(conn_, b, 2, page.next_cursor), DomainError);
+  page = wallet_history(conn_, a, 2, page.next_cursor);
+  EXPECT_EQ(page.items[0].transaction.amount, 3);
+  page = wallet_history(conn_, a, 2, page.next_cursor);
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].transaction.amount, 1);
+  EXPECT_FALSE(page.next_cursor.has_value());
+  EXPECT_THROW(wallet_history(conn_, "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b", 2, std::nullopt), DomainError);
+}
+
+TEST_F(LedgerTest, LedgerEntriesAreAppendOnlyInTheDatabase) {
+  new_wallet("alice", 100);
+  EXPECT_THROW(conn_.exec("UPDATE ledger_entries SET amount = amount + 1"), pg::Error);
+  EXPECT_THROW(conn_.exec("DELETE FROM ledger_entries"), pg::Error);
+  EXPECT_THROW(conn_.exec("TRUNCATE ledger_entries CASCADE"), pg::Error);
+  EXPECT_THROW(conn_.exec("UPDATE wallets SET balance = -1 WHERE kind = 'user'"), pg::Error);
+  EXPECT_TRUE(run_audit(conn_).passed());
+}
+
+}  // namespace
+}  // namespace wallet::testing

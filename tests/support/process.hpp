@@ -1,0 +1,20 @@
+// Runs a program as a child process, feeding stdin and capturing stdout, stderr and the exit
+// code: how e2e tests drive the real walletctl binary.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace wallet::testing {
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+/// Runs argv with the current environment plus `env` (an empty value removes the variable).
+ProcessResult run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
+                          const std::string& input = "");
+
+}  // namespace wallet::testing

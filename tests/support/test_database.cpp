@@ -1,0 +1,69 @@
+#include "tests/support/test_database.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include "core/ids.hpp"
+#include "core/migrations.hpp"
+
+namespace wallet::testing {
+
+std::string required_env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) {
+    throw std::runtime_error(std::string(name) + " is not set: run the tests through scripts/test "
+                             "or `eval \"$(scripts/stack env)\"` first");
+  }
+  return v;
+}
+
+std::string with_database(const std::string& url, const std::string& db) {
+  const auto scheme = url.find("://");
+  const auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  const auto query = url.find('?');
+  std::string out = url.substr(0, slash == std::string::npos ? url.size() : slash) + "/" + db;
+  if (query != std::string::npos) out += url.substr(query);
+  return out;
+}
+
+TestDatabase::TestDatabase(bool migrate) {
+  std::string suffix = new_uuid().substr(24);
+  name_ = "wt_" + suffix;
+  const std::string app_url = required_env("DATABASE_URL");
+  const std::string admin_root = required_env("DATABASE_ADMIN_URL");
+  {
+    static constexpr const char* kCurrentUser = "SELECT current_user";
+    const std::string owner = pg::Connection::open(app_url, 10).exec(kCurrentUser).str(0, 0);
+    auto admin = pg::Connection::open(admin_root, 10);
+    // CREATE DATABASE takes no parameters; the name is ours (hex digits), never user input.
+    admin.exec_script("CREATE DATABASE " + name_ + " OWNER \"" + owner + "\"");
+  }
+  url_ = with_database(app_url, name_);
+  admin_url_ = with_database(admin_root, name_);
+  if (migrate) {
+    auto conn = connect();
+    Migrator(conn, embedded_migrations()).up();
+  }
+}
+
+TestDatabase::~TestDatabase() {
+  try {
+    auto admin = pg::Connection::open(required_env("DATABASE_ADMIN_URL"), 10);
+    admin.exec_script("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "could not drop test database " << name_ << ": " << e.what();
+  }
+}
+
+pg::Connection TestDatabase::admin() const { return pg::Connection::open(admin_url_, 10); }
+pg::Connection TestDatabase::connect() const { return pg::Connection::open(url_, 10); }
+
+Settings TestDatabase::settings() const {
+  Settings s;
+  s.database.url = url_;
+  return s;
+}
+
+}  // namespace wallet::testing

@@ -1,0 +1,38 @@
+// A fresh, migrated database per test on the stack's PostgreSQL, dropped afterwards, so tests
+// are independent and repeatable.
+#pragma once
+
+#include <string>
+
+#include "core/config.hpp"
+#include "core/pg/connection.hpp"
+
+namespace wallet::testing {
+
+class TestDatabase {
+ public:
+  /// Creates a database owned by the application role, migrated unless told otherwise.
+  explicit TestDatabase(bool migrate = true);
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+
+  /// The application role's URL for this database.
+  const std::string& url() const { return url_; }
+  /// A superuser connection to this database, for tampering on purpose.
+  pg::Connection admin() const;
+  /// A new connection as the application role.
+  pg::Connection connect() const;
+  /// Settings pointing at this database.
+  Settings settings() const;
+
+ private:
+  std::string name_, url_, admin_url_;
+};
+
+/// The value of an environment variable that scripts/stack exports; fails the test when unset.
+std::string required_env(const char* name);
+/// url with its database name replaced.
+std::string with_database(const std::string& url, const std::string& db);
+
+}  // namespace wallet::testing

@@ -1,0 +1,134 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/config.hpp"
+#include "core/errors.hpp"
+
+namespace wallet {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  std::string write(const std::string& text) {
+    path_ = std::filesystem::temp_directory_path() / ("wallet-config-" + std::to_string(::getpid()) + "-" +
+                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".toml");
+    std::ofstream(path_) << text;
+    return path_.string();
+  }
+  void TearDown() override { std::filesystem::remove(path_); }
+
+  std::string error_of(const ConfigInputs& in) {
+    try {
+      load_settings(in);
+    } catch (const DomainError& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidConfig);
+      return e.what();
+    }
+    return "no error";
+  }
+
+  static std::string source_of(const LoadedSettings& s, const std::string& key) {
+    for (const auto& v : s.views) {
+      if (v.key == key) return v.source;
+    }
+    return "missing";
+  }
+
+  std::filesystem::path path_;
+};
+
+TEST_F(ConfigTest, DefaultsWhenNothingIsGiven) {
+  ConfigInputs in;
+  in.config_flag = write("");
+  const auto s = load_settings(in);
+  EXPECT_EQ(s.settings.ledger.default_currency, "USD");
+  EXPECT_EQ(s.settings.ledger.max_amount, 1'000'000'000'000'000);
+  EXPECT_EQ(source_of(s, "ledger.max_amount"), "default");
+}
+
+TEST_F(ConfigTest, FileThenEnvironmentThenFlagsEachWinsOverTheLast) {
+  ConfigInputs in;
+  in.config_flag = write("[ledger]\ndefault_currency = \"EUR\"\nbatch_size = 100\nmax_amount = 5000\n");
+  in.environment = {{"WALLET_LEDGER_BATCH_SIZE", "200"}, {"WALLET_LEDGER_MAX_AMOUNT", "7000"},
+                    {"DATABASE_URL", "postgresql://app:s3cret@db.example:5432/ledger"}};
+  in.flags = {{"ledger.max_amount", "9000"}};
+  const auto s = load_settings(in);
+  EXPECT_EQ(s.settings.ledger.default_currency, "EUR");
+  EXPECT_EQ(s.settings.ledger.batch_size, 200);
+  EXPECT_EQ(s.settings.ledger.max_amount, 9000);
+  EXPECT_EQ(s.settings.database.url, "postgresql://app:s3cret@db.example:5432/ledger");
+  EXPECT_EQ(source_of(s, "ledger.default_currency"), in.config_flag.value() + ":2");
+  EXPECT_EQ(source_of(s, "ledger.batch_size"), "env WALLET_LEDGER_BATCH_SIZE");
+  EXPECT_EQ(source_of(s, "ledger.max_amount"), "flag --set");
+  EXPECT_EQ(source_of(s, "database.url"), "env DATABASE_URL");
+}
+
+TEST_F(ConfigTest, SecretsAreMaskedInTheViews) {
+  ConfigInputs in;
+  in.config_flag = write("");
+  in.environment = {{"DATABASE_URL", "postgresql://app:s3cret@db:5432/ledger"}};
+  for (const auto& v : load_settings(in).views) EXPECT_EQ(v.value.find("s3cret"), std::string::npos) << v.key;
+  EXPECT_EQ(mask_url_password("amqp://guest:pw@host:5672/"), "amqp://guest:****@host:5672/");
+  EXPECT_EQ(mask_url_password("postgresql://host/db"), "postgresql://host/db");
+}
+
+TEST_F(ConfigTest, WalletConfigEnvironmentVariableNamesTheFile) {
+  ConfigInputs in;
+  in.environment = {{"WALLET_CONFIG", write("[ledger]\ndefault_currency = \"GBP\"\n")}};
+  EXPECT_EQ(load_settings(in).settings.ledger.default_currency, "GBP");
+}
+
+TEST_F(ConfigTest, ErrorsNameTheKeyAndTheSource) {
+  ConfigInputs in;
+  in.config_flag = write("[ledger]\nbatch_size = 0\n");
+  EXPECT_NE(error_of(in).find(":2: ledger.batch_size must be an integer from 1 to 10000"), std::string::npos)
+      << error_of(in);
+
+  in.config_flag = write("[ledger]\nbogus = 1\n");
+  EXPECT_NE(error_of(in).find("unknown key ledger.bogus"), std::string::npos) << error_of(in);
+
+  in.config_flag = write("[nosuch]\nx = 1\n");
+  EXPECT_NE(error_of(in).find("unknown key nosuch.x"), std::string::npos) << error_of(in);
+
+  in.config_flag = write("[ledger]\ndefault_currency = 5\n");
+  EXPECT_NE(error_of(in).find("ledger.default_currency must be"), std::string::npos) << error_of(in);
+
+  in.config_flag = write("[ledger\n");
+  EXPECT_NE(error_of(in).find(path_.string() + ":1"), std::string::npos) << error_of(in);
+
+  in.config_flag = write("");
+  in.environment = {{"WALLET_LEDGER_BATCH_SIZE", "lots"}};
+  EXPECT_NE(error_of(in).find("env WALLET_LEDGER_BATCH_SIZE: ledger.batch_size must be"), std::string::npos);
+  in.environment = {{"WALLET_NO_SUCH_THING", "1"}};
+  EXPECT_NE(error_of(in).find("env WALLET_NO_SUCH_THING: unknown setting"), std::string::npos);
+  in.environment = {{"REDIS_ADDR", "nohostport"}};
+  EXPECT_NE(error_of(in).find("env REDIS_ADDR: redis.addr must be host:port"), std::string::npos);
+  in.environment = {{"WALLET_REDIS_ENABLED", "maybe"}};
+  EXPECT_NE(error_of(in).find("must be true or false"), std::string::npos);
+  in.environment = {{"DATABASE_URL", "postgresql://u:topsecret@h:notaport/db"}};
+  EXPECT_EQ(error_of(in).find("topsecret"), std::string::npos);
+  in.environment = {};
+  in.flags = {{"ledger.nope", "1"}};
+  EXPECT_NE(error_of(in).find("flag --set ledger.nope: unknown key"), std::string::npos);
+}
+
+TEST_F(ConfigTest, MissingExplicitFileIsAnError) {
+  ConfigInputs in;
+  in.config_flag = "/nonexistent/wallet.toml";
+  EXPECT_NE(error_of(in).find("does not exist"), std::string::npos);
+}
+
+TEST_F(ConfigTest, ShippedWalletTomlLoadsAndHoldsTheDefaults) {
+  ConfigInputs in;
+  in.config_flag = std::string(WALLET_SOURCE_DIR) + "/wallet.toml";
+  const auto s = load_settings(in);
+  const Settings defaults;
+  EXPECT_EQ(s.settings.ledger.max_amount, defaults.ledger.max_amount);
+  EXPECT_EQ(s.settings.ledger.batch_size, defaults.ledger.batch_size);
+  EXPECT_EQ(s.settings.database.connect_timeout, defaults.database.connect_timeout);
+}
+
+}  // namespace
+}  // namespace wallet
