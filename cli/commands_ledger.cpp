@@ -36,7 +36,10 @@ Operation base_operation(Context& ctx, OperationKind kind, const MoveArgs& a, st
   op.kind = kind;
   const std::size_t expected = wallets + 1 - (a.user ? 1 : 0);
   if (a.positional.size() != expected) {
-    usage(std::string("expected ") + (a.user ? "AMOUNT" : wallets == 2 ? "FROM TO AMOUNT" : "WALLET AMOUNT") +
+    usage(std::string("expected ") +
+          (a.user         ? "AMOUNT"
+           : wallets == 2 ? "FROM TO AMOUNT"
+                          : "WALLET AMOUNT") +
           ", got " + std::to_string(a.positional.size()) + " argument(s)");
   }
   std::size_t next = 0;

@@ -73,8 +73,9 @@ void print_history(Context& ctx, const HistoryPage& page) {
   if (ctx.json()) {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& item : page.items) items.push_back(to_json(item));
-    return print_json({{"items", items},
-                       {"next_cursor", page.next_cursor ? nlohmann::json(*page.next_cursor) : nlohmann::json(nullptr)}});
+    return print_json(
+        {{"items", items},
+         {"next_cursor", page.next_cursor ? nlohmann::json(*page.next_cursor) : nlohmann::json(nullptr)}});
   }
   std::cout << "created                      kind        change                   balance after  transaction\n";
   for (const auto& item : page.items) {
@@ -82,8 +83,8 @@ void print_history(Context& ctx, const HistoryPage& page) {
     std::string change = format_major(Money(item.entry_amount), t.currency);
     if (item.entry_amount > 0) change = "+" + change;
     std::string balance = format_major(Money(item.balance_after), t.currency);
-    std::cout << t.created_at << std::string(t.created_at.size() < 29 ? 29 - t.created_at.size() : 1, ' ')
-              << t.kind << std::string(t.kind.size() < 12 ? 12 - t.kind.size() : 1, ' ') << change
+    std::cout << t.created_at << std::string(t.created_at.size() < 29 ? 29 - t.created_at.size() : 1, ' ') << t.kind
+              << std::string(t.kind.size() < 12 ? 12 - t.kind.size() : 1, ' ') << change
               << std::string(change.size() < 25 ? 25 - change.size() : 1, ' ') << balance
               << std::string(balance.size() < 15 ? 15 - balance.size() : 1, ' ') << t.id << '\n';
   }
@@ -94,14 +95,17 @@ void print_audit(Context& ctx, const AuditReport& report) {
   if (ctx.json()) {
     nlohmann::json checks = nlohmann::json::array();
     for (const auto& c : report.checks) {
-      checks.push_back({{"name", c.name}, {"description", c.description}, {"passed", c.passed()},
-                        {"violations", c.violations}, {"examples", c.examples}});
+      checks.push_back({{"name", c.name},
+                        {"description", c.description},
+                        {"passed", c.passed()},
+                        {"violations", c.violations},
+                        {"examples", c.examples}});
     }
     return print_json({{"passed", report.passed()}, {"checks", checks}});
   }
   for (const auto& c : report.checks) {
-    std::cout << (c.passed() ? "ok    " : "FAIL  ") << c.name << std::string(30 - std::min<std::size_t>(c.name.size(), 29), ' ')
-              << c.description;
+    std::cout << (c.passed() ? "ok    " : "FAIL  ") << c.name
+              << std::string(30 - std::min<std::size_t>(c.name.size(), 29), ' ') << c.description;
     if (!c.passed()) {
       std::cout << "\n      " << c.violations << " violation(s), e.g.";
       for (const auto& e : c.examples) std::cout << ' ' << e;
@@ -115,14 +119,16 @@ void print_migrations(Context& ctx, const std::vector<MigrationStatus>& status) 
   if (ctx.json()) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& m : status) {
-      out.push_back({{"version", m.version}, {"name", m.name}, {"applied", m.applied},
+      out.push_back({{"version", m.version},
+                     {"name", m.name},
+                     {"applied", m.applied},
                      {"applied_at", m.applied ? nlohmann::json(m.applied_at) : nlohmann::json(nullptr)}});
     }
     return print_json(out);
   }
   for (const auto& m : status) {
-    std::cout << (m.applied ? "applied  " : "pending  ") << m.name
-              << (m.applied ? "  " + m.applied_at : std::string()) << '\n';
+    std::cout << (m.applied ? "applied  " : "pending  ") << m.name << (m.applied ? "  " + m.applied_at : std::string())
+              << '\n';
   }
 }
 

@@ -30,8 +30,7 @@ const std::vector<Invariant>& invariants() {
       {"no_negative_balances", "no user wallet's balance or available amount is below zero",
        "SELECT w.id::text FROM wallets w WHERE w.kind = 'user' AND (w.balance < 0 OR w.balance - "
        "COALESCE((SELECT sum(h.amount) FROM holds h WHERE h.wallet_id = w.id AND h.release_at > now()), 0) < 0)"},
-      {"clearing_matches_withdrawals",
-       "the clearing account equals the sum of withdrawals not yet completed or failed",
+      {"clearing_matches_withdrawals", "the clearing account equals the sum of withdrawals not yet completed or failed",
        "SELECT c.currency::text FROM wallets c LEFT JOIN (SELECT currency, sum(amount) AS total "
        "FROM withdrawals WHERE status IN ('pending', 'processing') GROUP BY currency) p "
        "ON p.currency = c.currency WHERE c.kind = 'clearing' AND c.balance <> COALESCE(p.total, 0)"},

@@ -3,11 +3,11 @@
 #include <libpq-fe.h>
 #include <unistd.h>
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <functional>
-#include <toml++/toml.h>
 
 #include "core/currency.hpp"
 #include "core/errors.hpp"
@@ -23,14 +23,14 @@ enum class Type { kString, kInt, kBool };
 struct Field {
   std::string section, key;
   Type type;
-  std::int64_t min = 0, max = 0;                 // kInt bounds
-  const char* legacy_env = nullptr;              // DATABASE_URL and friends
-  bool secret = false;                           // masked in `config show`
+  std::int64_t min = 0, max = 0;     // kInt bounds
+  const char* legacy_env = nullptr;  // DATABASE_URL and friends
+  bool secret = false;               // masked in `config show`
   std::function<void(Settings&, const std::string&)> set_string;
   std::function<void(Settings&, std::int64_t)> set_int;
   std::function<void(Settings&, bool)> set_bool;
   std::function<std::string(const Settings&)> show;
-  std::string hint;                              // accepted values, for error messages
+  std::string hint;  // accepted values, for error messages
 
   std::string name() const { return section + "." + key; }
   std::string env_name() const {
@@ -74,25 +74,31 @@ void check_level(const std::string& v) {
   }
 }
 
-#define WALLET_STRING_FIELD(SECTION, KEY, CHECK, LEGACY, SECRET, HINT)                          \
-  Field {                                                                                       \
-    #SECTION, #KEY, Type::kString, 0, 0, LEGACY, SECRET,                                        \
+#define WALLET_STRING_FIELD(SECTION, KEY, CHECK, LEGACY, SECRET, HINT)                        \
+  Field {                                                                                     \
+#SECTION, #KEY, Type::kString, 0, 0, LEGACY, SECRET,                                        \
         [](Settings& s, const std::string& v) { CHECK(v); s.SECTION.KEY = v; }, nullptr, nullptr, \
-        [](const Settings& s) { return s.SECTION.KEY; }, HINT                                    \
+        [](const Settings& s) { return s.SECTION.KEY; }, HINT \
   }
-#define WALLET_INT_FIELD(SECTION, KEY, MIN, MAX)                                                 \
-  Field {                                                                                       \
-    #SECTION, #KEY, Type::kInt, MIN, MAX, nullptr, false, nullptr,                              \
-        [](Settings& s, std::int64_t v) { s.SECTION.KEY = v; }, nullptr,                        \
-        [](const Settings& s) { return std::to_string(s.SECTION.KEY); },                        \
-        "an integer from " #MIN " to " #MAX                                                     \
+#define WALLET_INT_FIELD(SECTION, KEY, MIN, MAX)                                                                    \
+  Field {                                                                                                           \
+#SECTION, #KEY, Type::kInt, MIN, MAX, nullptr, false, nullptr,                                                  \
+        [](Settings & s,                                                                                            \
+           std::int64_t                                                                                             \
+               v) { s.SECTION.KEY = v; }, nullptr,                                                                  \
+                                       [](const Settings&                                                           \
+                                              s) { return std::to_string(s.SECTION.KEY); }, "an integer from " #MIN \
+                                                                                            " to " #MAX             \
   }
-#define WALLET_BOOL_FIELD(SECTION, KEY)                                                          \
-  Field {                                                                                       \
-    #SECTION, #KEY, Type::kBool, 0, 0, nullptr, false, nullptr, nullptr,                        \
-        [](Settings& s, bool v) { s.SECTION.KEY = v; },                                         \
-        [](const Settings& s) { return std::string(s.SECTION.KEY ? "true" : "false"); },        \
-        "true or false"                                                                         \
+#define WALLET_BOOL_FIELD(SECTION, KEY)                                                                                  \
+  Field {                                                                                                                \
+#SECTION, #KEY, Type::kBool, 0, 0, nullptr, false, nullptr, nullptr,                                                 \
+        [](Settings & s,                                                                                                 \
+           bool                                                                                                          \
+               v) { s.SECTION.KEY = v; },                                                                                \
+                                       [](const Settings&                                                                \
+                                              s) { return std::string(s.SECTION.KEY ? "true" : "false"); },              \
+                                                                                                         "true or false" \
   }
 
 void check_currency(const std::string& v) {
@@ -105,12 +111,10 @@ void check_currency(const std::string& v) {
 
 const std::vector<Field>& fields() {
   static const std::vector<Field> kFields = {
-      WALLET_STRING_FIELD(database, url, check_database_url, "DATABASE_URL", true,
-                          "a PostgreSQL URL"),
+      WALLET_STRING_FIELD(database, url, check_database_url, "DATABASE_URL", true, "a PostgreSQL URL"),
       WALLET_INT_FIELD(database, connect_timeout, 1, 300),
       WALLET_INT_FIELD(database, max_retries, 1, 100),
-      WALLET_STRING_FIELD(ledger, default_currency, check_currency, nullptr, false,
-                          "an ISO 4217 code"),
+      WALLET_STRING_FIELD(ledger, default_currency, check_currency, nullptr, false, "an ISO 4217 code"),
       WALLET_INT_FIELD(ledger, max_amount, 1, 4000000000000000000),
       WALLET_INT_FIELD(ledger, batch_size, 1, 10000),
       WALLET_BOOL_FIELD(redis, enabled),

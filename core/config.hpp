@@ -48,8 +48,8 @@ struct LoadedSettings {
 };
 
 struct ConfigInputs {
-  std::optional<std::string> config_flag;               // --config FILE
-  std::map<std::string, std::string> environment;       // the process environment
+  std::optional<std::string> config_flag;                  // --config FILE
+  std::map<std::string, std::string> environment;          // the process environment
   std::vector<std::pair<std::string, std::string>> flags;  // --set section.key=value
 };
 

@@ -19,8 +19,7 @@ constexpr std::string_view kCodes =
     "PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB "
     "TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XCD "
     "XOF XPF YER ZAR ZMW ZWL";
-constexpr std::string_view kZeroDigits =
-    "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF";
+constexpr std::string_view kZeroDigits = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF";
 constexpr std::string_view kThreeDigits = "BHD IQD JOD KWD LYD OMR TND";
 constexpr std::string_view kFourDigits = "CLF UYW";
 
@@ -35,17 +34,15 @@ bool listed(std::string_view list, std::string_view code) {
 
 std::string parse_currency(std::string_view text) {
   std::string code(text);
-  const bool letters = code.size() == 3 && std::all_of(code.begin(), code.end(), [](unsigned char c) {
-                         return std::isalpha(c) != 0;
-                       });
+  const bool letters =
+      code.size() == 3 && std::all_of(code.begin(), code.end(), [](unsigned char c) { return std::isalpha(c) != 0; });
   if (letters) {
     std::transform(code.begin(), code.end(), code.begin(),
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   }
   if (!letters || !listed(kCodes, code)) {
     throw DomainError(ErrorCode::kInvalidCurrency,
-                      "currency must be an ISO 4217 code such as USD, got '" +
-                          std::string(text.substr(0, 16)) + "'");
+                      "currency must be an ISO 4217 code such as USD, got '" + std::string(text.substr(0, 16)) + "'");
   }
   return code;
 }

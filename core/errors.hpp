@@ -37,7 +37,7 @@ enum class ErrorClass { kInvalidInput, kNotFound, kConflict, kRefused, kUnavaila
 
 struct ErrorInfo {
   ErrorCode code;
-  std::string_view name;   // the stable snake_case code
+  std::string_view name;  // the stable snake_case code
   ErrorClass error_class;
   int http_status;
   std::string_view title;  // short, human, the same for every occurrence
@@ -49,8 +49,7 @@ const ErrorInfo& error_info(ErrorCode code);
 /// A refusal with a stable code and a detail meant for the client (never SQL or secrets).
 class DomainError : public std::runtime_error {
  public:
-  DomainError(ErrorCode code, std::string detail)
-      : std::runtime_error(std::move(detail)), code_(code) {}
+  DomainError(ErrorCode code, std::string detail) : std::runtime_error(std::move(detail)), code_(code) {}
   ErrorCode code() const { return code_; }
   std::string_view name() const { return error_info(code_).name; }
   std::string_view detail() const { return what(); }

@@ -16,7 +16,7 @@ struct OutboxEvent {
   std::string payload;
 };
 
-OutboxEvent make_event(std::string type, std::optional<std::string> transaction_id,
-                       const std::string& occurred_at, nlohmann::json data);
+OutboxEvent make_event(std::string type, std::optional<std::string> transaction_id, const std::string& occurred_at,
+                       nlohmann::json data);
 
 }  // namespace wallet

@@ -11,10 +11,9 @@
 namespace wallet {
 namespace {
 
-const std::string kSelectHistory =
-    std::string("SELECT e.id, e.amount, e.balance_after, ") + rows::kTransactionColumns +
-    " FROM ledger_entries e JOIN transactions t ON t.id = e.transaction_id "
-    "WHERE e.wallet_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3";
+const std::string kSelectHistory = std::string("SELECT e.id, e.amount, e.balance_after, ") + rows::kTransactionColumns +
+                                   " FROM ledger_entries e JOIN transactions t ON t.id = e.transaction_id "
+                                   "WHERE e.wallet_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3";
 
 // Cursors are signed so that an edited cursor is refused rather than silently followed. The
 // key only needs to be stable across daemons, not secret from operators.
@@ -67,8 +66,8 @@ int parse_limit(std::string_view text) {
   int v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 1 || v > kMaxPageLimit) {
-    throw DomainError(ErrorCode::kInvalidLimit, "limit must be an integer from 1 to 200, got '" +
-                                                    std::string(text.substr(0, 20)) + "'");
+    throw DomainError(ErrorCode::kInvalidLimit,
+                      "limit must be an integer from 1 to 200, got '" + std::string(text.substr(0, 20)) + "'");
   }
   return v;
 }

@@ -31,8 +31,7 @@ std::string parse_uuid(std::string_view text, std::string_view what) {
     ok = dash_position ? text[i] == '-' : is_hex(text[i]);
   }
   if (!ok) {
-    throw DomainError(ErrorCode::kInvalidWalletId,
-                      std::string(what) + " must be a UUID, got '" + clip(text) + "'");
+    throw DomainError(ErrorCode::kInvalidWalletId, std::string(what) + " must be a UUID, got '" + clip(text) + "'");
   }
   std::string out(text);
   for (char& c : out) {
@@ -47,8 +46,7 @@ std::string new_uuid() {
     throw DomainError(ErrorCode::kInternal, "random number generator failed");
   }
   const auto ms = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count());
   for (int i = 0; i < 6; ++i) bytes[static_cast<std::size_t>(i)] = static_cast<unsigned char>(ms >> (40 - 8 * i));
   bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x70);  // version 7
@@ -70,11 +68,21 @@ bool valid_utf8(std::string_view text) {
     const auto c = static_cast<unsigned char>(text[i]);
     std::size_t len = 0;
     std::uint32_t cp = 0;
-    if (c < 0x80) { ++i; continue; }
-    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1Fu; }
-    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0Fu; }
-    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07u; }
-    else return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1Fu;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0Fu;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07u;
+    } else
+      return false;
     if (i + len > text.size()) return false;
     for (std::size_t k = 1; k < len; ++k) {
       const auto cc = static_cast<unsigned char>(text[i + k]);
@@ -104,16 +112,14 @@ std::string parse_idempotency_key(std::string_view text) {
   for (unsigned char c : text) ok = ok && c >= 0x20 && c <= 0x7e;
   if (!ok) {
     throw DomainError(ErrorCode::kInvalidIdempotencyKey,
-                      "idempotency key must be 1 to 255 printable ASCII characters, got '" +
-                          clip(text) + "'");
+                      "idempotency key must be 1 to 255 printable ASCII characters, got '" + clip(text) + "'");
   }
   return std::string(text);
 }
 
 std::string parse_reference(std::string_view text) {
   if (text.size() > 255 || has_control_character(text) || !valid_utf8(text)) {
-    throw DomainError(ErrorCode::kInvalidReference,
-                      "reference must be at most 255 bytes of printable UTF-8 text");
+    throw DomainError(ErrorCode::kInvalidReference, "reference must be at most 255 bytes of printable UTF-8 text");
   }
   return std::string(text);
 }

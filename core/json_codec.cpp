@@ -10,9 +10,14 @@ nlohmann::json optional_text(const std::optional<std::string>& v) {
 }  // namespace
 
 nlohmann::json to_json(const Wallet& w) {
-  return {{"id", w.id},           {"user_id", w.user_id},     {"currency", w.currency},
-          {"balance", w.balance}, {"available", w.available()}, {"held", w.held},
-          {"created_at", w.created_at}, {"updated_at", w.updated_at}};
+  return {{"id", w.id},
+          {"user_id", w.user_id},
+          {"currency", w.currency},
+          {"balance", w.balance},
+          {"available", w.available()},
+          {"held", w.held},
+          {"created_at", w.created_at},
+          {"updated_at", w.updated_at}};
 }
 
 nlohmann::json to_json(const Transaction& t) {

@@ -76,7 +76,11 @@ class BatchRun {
  public:
   BatchRun(Ledger& ledger, const std::vector<Operation>& ops, const std::string& scope,
            std::map<std::string, SystemAccounts>& fresh_system)
-      : ledger_(ledger), conn_(ledger.conn_), ops_(ops), scope_(scope), slots_(ops.size()),
+      : ledger_(ledger),
+        conn_(ledger.conn_),
+        ops_(ops),
+        scope_(scope),
+        slots_(ops.size()),
         fresh_system_(fresh_system) {}
 
   std::vector<OperationResult> run() {
@@ -128,8 +132,8 @@ class BatchRun {
       wds.push_back(s.resolved.withdrawal_id.empty() ? std::nullopt : std::optional(s.resolved.withdrawal_id));
     }
     if (keys.empty()) return;
-    auto claimed = conn_.exec(kClaimKeys, {scope_, pg::text_array(keys), pg::text_array(hashes),
-                                           pg::text_array(txs), pg::text_array(wds)});
+    auto claimed = conn_.exec(
+        kClaimKeys, {scope_, pg::text_array(keys), pg::text_array(hashes), pg::text_array(txs), pg::text_array(wds)});
     std::set<std::string> mine;
     for (int r = 0; r < claimed.rows(); ++r) mine.insert(claimed.str(r, 0));
     std::vector<std::string> taken;
@@ -147,9 +151,8 @@ class BatchRun {
       auto& s = slots_[static_cast<std::size_t>(first_with_key[existing.str(r, 0)])];
       s.settled = true;
       if (existing.text(r, 1) != s.hash) {
-        settle(s, DomainError(ErrorCode::kIdempotencyConflict,
-                              "idempotency key '" + *s.resolved.op->idempotency_key +
-                                  "' was used for a different request"));
+        settle(s, DomainError(ErrorCode::kIdempotencyConflict, "idempotency key '" + *s.resolved.op->idempotency_key +
+                                                                   "' was used for a different request"));
         continue;
       }
       s.result.replayed = true;
@@ -287,7 +290,8 @@ class BatchRun {
         lock_ids.insert(sys.funding);
         lock_ids.insert(sys.clearing);
       }
-      auto locked = conn_.exec(kLockWallets, {pg::text_array(std::vector<std::string>(lock_ids.begin(), lock_ids.end()))});
+      auto locked =
+          conn_.exec(kLockWallets, {pg::text_array(std::vector<std::string>(lock_ids.begin(), lock_ids.end()))});
       std::map<std::string, AccountState> accounts;
       for (int r = 0; r < locked.rows(); ++r) {
         accounts[locked.str(r, 0)] = {Money(locked.int64(r, 1)), Money(locked.int64(r, 2))};
@@ -314,9 +318,9 @@ class BatchRun {
       if (s.duplicate_of < 0) continue;
       const auto& first = slots_[static_cast<std::size_t>(s.duplicate_of)];
       if (first.hash != s.hash) {
-        s.result.error = DomainError(ErrorCode::kIdempotencyConflict,
-                                     "idempotency key '" + *s.resolved.op->idempotency_key +
-                                         "' was used for a different request");
+        s.result.error =
+            DomainError(ErrorCode::kIdempotencyConflict,
+                        "idempotency key '" + *s.resolved.op->idempotency_key + "' was used for a different request");
       } else {
         s.result = first.result;
         s.result.replayed = first.result.ok();
@@ -339,13 +343,12 @@ class BatchRun {
     }
     if (!w.transactions.empty()) {
       const auto& t = w.transactions;
-      statements.push_back({kInsertTransactions,
-                            {column(t, &Transaction::id), column(t, &Transaction::kind),
-                             column(t, &Transaction::amount), column(t, &Transaction::currency),
-                             column(t, &Transaction::source_wallet_id),
-                             column(t, &Transaction::destination_wallet_id),
-                             column(t, &Transaction::idempotency_key), column(t, &Transaction::reference),
-                             column(t, &Transaction::release_at)}});
+      statements.push_back(
+          {kInsertTransactions,
+           {column(t, &Transaction::id), column(t, &Transaction::kind), column(t, &Transaction::amount),
+            column(t, &Transaction::currency), column(t, &Transaction::source_wallet_id),
+            column(t, &Transaction::destination_wallet_id), column(t, &Transaction::idempotency_key),
+            column(t, &Transaction::reference), column(t, &Transaction::release_at)}});
       const auto& e = w.entries;
       statements.push_back({kInsertEntries,
                             {column(e, &LedgerEntryRow::transaction_id), column(e, &LedgerEntryRow::wallet_id),
@@ -359,10 +362,10 @@ class BatchRun {
     }
     if (!w.withdrawals.empty()) {
       const auto& d = w.withdrawals;
-      statements.push_back({kInsertWithdrawals,
-                            {column(d, &Withdrawal::id), column(d, &Withdrawal::wallet_id),
-                             column(d, &Withdrawal::amount), column(d, &Withdrawal::currency),
-                             column(d, &Withdrawal::transaction_id)}});
+      statements.push_back(
+          {kInsertWithdrawals,
+           {column(d, &Withdrawal::id), column(d, &Withdrawal::wallet_id), column(d, &Withdrawal::amount),
+            column(d, &Withdrawal::currency), column(d, &Withdrawal::transaction_id)}});
     }
     if (!w.events.empty()) statements.push_back(insert_outbox(w.events));
     if (!released_keys.empty()) {
@@ -379,8 +382,8 @@ class BatchRun {
       if (!s.resolved.withdrawal_id.empty()) wds.push_back(s.resolved.withdrawal_id);
     }
     if (txs.empty()) return;
-    auto results = conn_.pipeline({{kSelectTransactions.c_str(), {pg::text_array(txs)}},
-                                   {kSelectWithdrawals.c_str(), {pg::text_array(wds)}}});
+    auto results = conn_.pipeline(
+        {{kSelectTransactions.c_str(), {pg::text_array(txs)}}, {kSelectWithdrawals.c_str(), {pg::text_array(wds)}}});
     std::map<std::string, Transaction> tx_by_id;
     std::map<std::string, Withdrawal> wd_by_id;
     for (int r = 0; r < results[0].rows(); ++r) {

@@ -20,8 +20,7 @@ constexpr const char* kCreateTable =
 constexpr const char* kSelectApplied =
     "SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version";
 constexpr const char* kTableExists = "SELECT to_regclass('schema_migrations') IS NOT NULL";
-constexpr const char* kRecord =
-    "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)";
+constexpr const char* kRecord = "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)";
 constexpr const char* kBegin = "BEGIN";
 constexpr const char* kCommit = "COMMIT";
 constexpr const char* kRollback = "ROLLBACK";
@@ -55,10 +54,8 @@ class AdvisoryLock {
 
 }  // namespace
 
-Migrator::Migrator(pg::Connection& conn, std::vector<EmbeddedMigration> files)
-    : conn_(conn), files_(std::move(files)) {
-  std::sort(files_.begin(), files_.end(),
-            [](const auto& a, const auto& b) { return a.file_name < b.file_name; });
+Migrator::Migrator(pg::Connection& conn, std::vector<EmbeddedMigration> files) : conn_(conn), files_(std::move(files)) {
+  std::sort(files_.begin(), files_.end(), [](const auto& a, const auto& b) { return a.file_name < b.file_name; });
 }
 
 std::vector<Migrator::Applied> Migrator::read_applied() {
@@ -66,20 +63,19 @@ std::vector<Migrator::Applied> Migrator::read_applied() {
   if (!conn_.exec(kTableExists).boolean(0, 0)) return applied;
   auto res = conn_.exec(kSelectApplied);
   for (int r = 0; r < res.rows(); ++r) {
-    applied.push_back({static_cast<int>(res.int64(r, 0)), res.str(r, 1), res.str(r, 2),
-                       pg_timestamp_to_rfc3339(res.text(r, 3))});
+    applied.push_back(
+        {static_cast<int>(res.int64(r, 0)), res.str(r, 1), res.str(r, 2), pg_timestamp_to_rfc3339(res.text(r, 3))});
   }
   return applied;
 }
 
 void Migrator::verify(const std::vector<Applied>& applied) const {
   for (const auto& a : applied) {
-    auto it = std::find_if(files_.begin(), files_.end(),
-                           [&](const auto& f) { return version_of(f.file_name) == a.version; });
+    auto it =
+        std::find_if(files_.begin(), files_.end(), [&](const auto& f) { return version_of(f.file_name) == a.version; });
     if (it == files_.end()) {
-      throw DomainError(ErrorCode::kMigrationChanged,
-                        "the database has migration " + a.name +
-                            " which this walletctl does not know: upgrade walletctl");
+      throw DomainError(ErrorCode::kMigrationChanged, "the database has migration " + a.name +
+                                                          " which this walletctl does not know: upgrade walletctl");
     }
     if (sha256_hex(it->sql) != a.checksum) {
       throw DomainError(ErrorCode::kMigrationChanged,

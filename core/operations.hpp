@@ -25,13 +25,13 @@ struct WalletRef {
 /// write path.
 struct Operation {
   OperationKind kind = OperationKind::kCharge;
-  WalletRef wallet;                        // charged, withdrawn from, or transfer source
+  WalletRef wallet;                         // charged, withdrawn from, or transfer source
   std::optional<std::string> to_wallet_id;  // transfer destination
   Money amount;
   /// With a wallet id: the currency the caller expects (checked). With a user id: which of the
   /// user's wallets (default currency when absent).
   std::optional<std::string> currency;
-  std::optional<Timestamp> release_at;     // charge only: held until then
+  std::optional<Timestamp> release_at;  // charge only: held until then
   std::optional<std::string> idempotency_key;
   std::optional<std::string> reference;
 

@@ -12,9 +12,9 @@ std::optional<DomainError> Posting::check_funds(const std::string& wallet_id, Mo
   const auto& a = accounts_.at(wallet_id);
   const Money available(a.balance.minor() - a.held.minor());
   if (available < amount) {
-    return DomainError(ErrorCode::kInsufficientFunds,
-                       "wallet " + wallet_id + " has " + std::to_string(available.minor()) +
-                           " available, needs " + std::to_string(amount.minor()));
+    return DomainError(ErrorCode::kInsufficientFunds, "wallet " + wallet_id + " has " +
+                                                          std::to_string(available.minor()) + " available, needs " +
+                                                          std::to_string(amount.minor()));
   }
   return std::nullopt;
 }
@@ -65,17 +65,20 @@ OperationResult Posting::post(const ResolvedOperation& r) {
   if (!result.error) result.error = move(r.transaction_id, leg, op.amount);
   if (result.error) return result;
 
-  Transaction t{r.transaction_id, kind, "completed", op.amount.minor(), r.currency, leg.from, leg.to,
-                op.idempotency_key, op.reference,
-                op.release_at ? std::optional(format_rfc3339(*op.release_at)) : std::nullopt, now_text_};
+  Transaction t{r.transaction_id, kind,
+                "completed",      op.amount.minor(),
+                r.currency,       leg.from,
+                leg.to,           op.idempotency_key,
+                op.reference,     op.release_at ? std::optional(format_rfc3339(*op.release_at)) : std::nullopt,
+                now_text_};
   if (op.release_at) {
     accounts_.at(r.wallet_id).held = Money(accounts_.at(r.wallet_id).held.minor() + op.amount.minor());
     writes_.holds.push_back({t.id, r.wallet_id, op.amount.minor(), *t.release_at});
   }
   writes_.transactions.push_back(t);
   if (op.kind == OperationKind::kWithdrawal) {
-    Withdrawal w{r.withdrawal_id, r.wallet_id, op.amount.minor(), r.currency, "pending", 0, std::nullopt,
-                 t.id, now_text_, now_text_};
+    Withdrawal w{r.withdrawal_id, r.wallet_id, op.amount.minor(), r.currency, "pending", 0,
+                 std::nullopt,    t.id,        now_text_,         now_text_};
     writes_.withdrawals.push_back(w);
     writes_.events.push_back(make_event("withdrawal.requested", t.id, now_text_, to_json(w)));
     result.withdrawal = w;

@@ -52,8 +52,8 @@ struct PostingWrites {
 class Posting {
  public:
   /// now: the database's transaction time, as Timestamp and as RFC 3339 text.
-  Posting(std::map<std::string, AccountState> accounts, std::map<std::string, SystemAccounts> system,
-          Timestamp now, std::string now_text);
+  Posting(std::map<std::string, AccountState> accounts, std::map<std::string, SystemAccounts> system, Timestamp now,
+          std::string now_text);
 
   /// Posts one operation; on refusal returns the error and changes nothing.
   OperationResult post(const ResolvedOperation& r);

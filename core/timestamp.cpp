@@ -9,9 +9,9 @@ namespace wallet {
 namespace {
 
 [[noreturn]] void bad_time(std::string_view text, std::string_view why) {
-  throw DomainError(ErrorCode::kInvalidReleaseAt,
-                    "time must be RFC 3339 such as 2026-01-31T12:00:00Z (" + std::string(why) +
-                        "), got '" + std::string(text.substr(0, 40)) + "'");
+  throw DomainError(ErrorCode::kInvalidReleaseAt, "time must be RFC 3339 such as 2026-01-31T12:00:00Z (" +
+                                                      std::string(why) + "), got '" + std::string(text.substr(0, 40)) +
+                                                      "'");
 }
 
 int digits(std::string_view text, std::size_t pos, std::size_t count) {
@@ -28,14 +28,13 @@ int digits(std::string_view text, std::size_t pos, std::size_t count) {
 
 Timestamp parse_rfc3339(std::string_view text) {
   using namespace std::chrono;
-  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') ||
-      text[13] != ':' || text[16] != ':') {
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') || text[13] != ':' ||
+      text[16] != ':') {
     bad_time(text, "layout");
   }
   const int y = digits(text, 0, 4), mo = digits(text, 5, 2), d = digits(text, 8, 2);
   const int h = digits(text, 11, 2), mi = digits(text, 14, 2), s = digits(text, 17, 2);
-  if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
-      s < 0 || s > 59) {
+  if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) {
     bad_time(text, "field out of range");
   }
   const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
@@ -84,11 +83,10 @@ std::string format_rfc3339(Timestamp t) {
                   static_cast<long>(tod.hours().count()), static_cast<long>(tod.minutes().count()),
                   static_cast<long long>(tod.seconds().count()));
   } else {
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02lld.%06lldZ",
-                  static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-                  static_cast<unsigned>(date.day()), static_cast<long>(tod.hours().count()),
-                  static_cast<long>(tod.minutes().count()), static_cast<long long>(tod.seconds().count()),
-                  static_cast<long long>(us));
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02lld.%06lldZ", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                  static_cast<long>(tod.hours().count()), static_cast<long>(tod.minutes().count()),
+                  static_cast<long long>(tod.seconds().count()), static_cast<long long>(us));
   }
   return buf;
 }

@@ -14,8 +14,7 @@ constexpr const char* kEnsureSystemAccounts =
     "INSERT INTO wallets (id, kind, currency) "
     "SELECT gen_random_uuid(), k, $1 FROM unnest(ARRAY['funding', 'clearing', 'payouts']) AS k "
     "ON CONFLICT (kind, currency) WHERE kind <> 'user' DO NOTHING";
-constexpr const char* kSelectSystemAccounts =
-    "SELECT kind, id FROM wallets WHERE kind <> 'user' AND currency = $1";
+constexpr const char* kSelectSystemAccounts = "SELECT kind, id FROM wallets WHERE kind <> 'user' AND currency = $1";
 constexpr const char* kInsertUserWallets =
     "INSERT INTO wallets (id, kind, user_id, currency) "
     "SELECT u.id, 'user', u.user_id, u.currency FROM unnest($1::uuid[], $2::text[], $3::text[]) "
@@ -63,8 +62,7 @@ pg::Statement insert_outbox(const std::vector<OutboxEvent>& events) {
     txs.push_back(e.transaction_id);
     payloads.push_back(e.payload);
   }
-  return {kInsertOutbox,
-          {pg::text_array(ids), pg::text_array(types), pg::text_array(txs), pg::text_array(payloads)}};
+  return {kInsertOutbox, {pg::text_array(ids), pg::text_array(types), pg::text_array(txs), pg::text_array(payloads)}};
 }
 
 std::vector<Wallet> create_user_wallets(pg::Connection& conn,
@@ -94,8 +92,7 @@ Wallet WalletStore::create(const std::string& user_id, const std::string& curren
   return pg::in_transaction(conn_, max_retries_, [&] {
     auto created = create_user_wallets(conn_, {{user_id, currency}});
     if (created.empty()) {
-      throw DomainError(ErrorCode::kWalletExists,
-                        "user '" + user_id + "' already has a " + currency + " wallet");
+      throw DomainError(ErrorCode::kWalletExists, "user '" + user_id + "' already has a " + currency + " wallet");
     }
     return created.front();
   });

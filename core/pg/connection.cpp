@@ -30,11 +30,6 @@ std::int64_t Result::int64(int row, int col) const {
   return v;
 }
 
-std::int64_t Result::affected() const {
-  const char* n = PQcmdTuples(res_.get());
-  return (n && *n) ? std::stoll(n) : 0;
-}
-
 std::string describe_address(const std::string& url) {
   char* err = nullptr;
   PQconninfoOption* opts = PQconninfoParse(url.c_str(), &err);
@@ -59,8 +54,8 @@ Connection Connection::open(const std::string& url, int connect_timeout_seconds)
   const std::string timeout = std::to_string(connect_timeout_seconds);
   // The session speaks UTC in ISO format so timestamps convert to RFC 3339 without parsing zones.
   const char* keys[] = {"dbname", "connect_timeout", "options", "application_name", nullptr};
-  const char* values[] = {url.c_str(), timeout.c_str(), "-c TimeZone=UTC -c DateStyle=ISO -c client_min_messages=warning",
-                          "walletctl", nullptr};
+  const char* values[] = {url.c_str(), timeout.c_str(),
+                          "-c TimeZone=UTC -c DateStyle=ISO -c client_min_messages=warning", "walletctl", nullptr};
   PGconn* raw = PQconnectdbParams(keys, values, 1);
   Connection conn(raw, describe_address(url));
   if (!raw || PQstatus(raw) != CONNECTION_OK) {
@@ -68,8 +63,7 @@ Connection Connection::open(const std::string& url, int connect_timeout_seconds)
     while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
     // libpq's message can quote the connection string; keep only its first line.
     reason = reason.substr(0, reason.find('\n'));
-    throw DomainError(ErrorCode::kUnavailable,
-                      "cannot connect to PostgreSQL at " + conn.address_ + ": " + reason);
+    throw DomainError(ErrorCode::kUnavailable, "cannot connect to PostgreSQL at " + conn.address_ + ": " + reason);
   }
   return conn;
 }
@@ -102,8 +96,8 @@ const std::string& Connection::prepared_name(const char* sql) {
 Result Connection::exec(const char* sql, const Params& params) {
   const std::string& name = prepared_name(sql);
   const auto raw = raw_params(params);
-  return check(PQexecPrepared(conn_.get(), name.c_str(), static_cast<int>(raw.size()), raw.data(),
-                              nullptr, nullptr, 0));
+  return check(
+      PQexecPrepared(conn_.get(), name.c_str(), static_cast<int>(raw.size()), raw.data(), nullptr, nullptr, 0));
 }
 
 void Connection::exec_script(const std::string& sql) {
@@ -120,8 +114,8 @@ std::vector<Result> Connection::pipeline(const std::vector<Statement>& statement
   if (PQenterPipelineMode(conn_.get()) != 1) throw_error(nullptr);
   for (std::size_t i = 0; i < statements.size(); ++i) {
     const auto raw = raw_params(statements[i].params);
-    if (PQsendQueryPrepared(conn_.get(), names[i]->c_str(), static_cast<int>(raw.size()), raw.data(),
-                            nullptr, nullptr, 0) != 1) {
+    if (PQsendQueryPrepared(conn_.get(), names[i]->c_str(), static_cast<int>(raw.size()), raw.data(), nullptr, nullptr,
+                            0) != 1) {
       PQexitPipelineMode(conn_.get());
       throw_error(nullptr);
     }

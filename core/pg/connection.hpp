@@ -35,8 +35,6 @@ class Result {
   }
   std::int64_t int64(int row, int col) const;
   bool boolean(int row, int col) const { return text(row, col) == "t"; }
-  /// Rows changed by an INSERT/UPDATE/DELETE.
-  std::int64_t affected() const;
 
  private:
   std::unique_ptr<PGresult, decltype(&PQclear)> res_;

@@ -104,12 +104,11 @@ TEST_F(CliTest, HeldChargeAndHistoryWithCursor) {
 
 TEST_F(CliTest, RefusalsExitOne) {
   const auto a = create("alice");
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"create", "--user", "alice"},
-           {"balance", "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b"},
-           {"transfer", a, a, "1"},
-           {"transfer", a, create("bob"), "1"},
-           {"withdraw", "--user", "nobody", "1"}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"create", "--user", "alice"},
+                                                                {"balance", "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b"},
+                                                                {"transfer", a, a, "1"},
+                                                                {"transfer", a, create("bob"), "1"},
+                                                                {"withdraw", "--user", "nobody", "1"}}) {
     const auto r = cli(args);
     EXPECT_EQ(r.exit_code, 1) << args[0] << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -190,8 +189,9 @@ TEST_F(CliTest, MigrateAndAudit) {
   EXPECT_EQ(audit["checks"].size(), 6u);
 
   auto admin = db_.admin();
-  admin.exec_script("BEGIN; SET LOCAL session_replication_role = replica; "
-                    "UPDATE ledger_entries SET amount = amount + 1 WHERE id = 1; COMMIT;");
+  admin.exec_script(
+      "BEGIN; SET LOCAL session_replication_role = replica; "
+      "UPDATE ledger_entries SET amount = amount + 1 WHERE id = 1; COMMIT;");
   const auto broken = cli({"audit"});
   EXPECT_EQ(broken.exit_code, 1);
   EXPECT_NE(broken.err.find("transactions_balanced"), std::string::npos) << broken.err;

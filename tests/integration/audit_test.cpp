@@ -43,8 +43,10 @@ TEST_F(AuditTest, AnEditedBalanceIsCaught) {
 }
 
 TEST_F(AuditTest, ANegativeUserBalanceIsCaught) {
-  tamper("ALTER TABLE wallets DROP CONSTRAINT user_balance_not_negative; "
-         "UPDATE wallets SET balance = -1 WHERE id = '" + a_ + "'");
+  tamper(
+      "ALTER TABLE wallets DROP CONSTRAINT user_balance_not_negative; "
+      "UPDATE wallets SET balance = -1 WHERE id = '" +
+      a_ + "'");
   EXPECT_TRUE(failed().count("no_negative_balances"));
 }
 

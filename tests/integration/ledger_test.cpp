@@ -1,6 +1,7 @@
 // The core operations against the real PostgreSQL: what a user of the ledger would notice.
 #include "core/audit.hpp"
 #include "core/history.hpp"
+#include "core/pg/transaction.hpp"
 #include "tests/support/ledger_fixture.hpp"
 
 namespace wallet::testing {
@@ -176,6 +177,44 @@ TEST_F(LedgerTest, LedgerEntriesAreAppendOnlyInTheDatabase) {
   EXPECT_THROW(conn_.exec("TRUNCATE ledger_entries CASCADE"), pg::Error);
   EXPECT_THROW(conn_.exec("UPDATE wallets SET balance = -1 WHERE kind = 'user'"), pg::Error);
   EXPECT_TRUE(run_audit(conn_).passed());
+}
+
+}  // namespace
+}  // namespace wallet::testing
+
+namespace wallet::testing {
+namespace {
+
+// A serialization failure inside a transaction is retried by the core, not shown to the user.
+TEST(Transactions, SerializationFailuresAreRetried) {
+  TestDatabase db;
+  auto conn = db.connect();
+  auto other = db.connect();
+  conn.exec_script("CREATE TABLE counter (n int); INSERT INTO counter VALUES (0);");
+  int attempts = 0;
+  pg::in_transaction(conn, 3, [&] {
+    ++attempts;
+    conn.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+    conn.exec("SELECT n FROM counter");
+    // Another client commits a change to the row this transaction has already read.
+    if (attempts == 1) other.exec("UPDATE counter SET n = n + 10");
+    conn.exec("UPDATE counter SET n = n + 1");
+  });
+  EXPECT_EQ(attempts, 2);
+  EXPECT_EQ(conn.exec("SELECT n FROM counter").int64(0, 0), 11);
+}
+
+TEST(Transactions, RetriesAreBounded) {
+  TestDatabase db;
+  auto conn = db.connect();
+  int attempts = 0;
+  EXPECT_THROW(pg::in_transaction(conn, 3,
+                                  [&] {
+                                    ++attempts;
+                                    throw pg::Error(pg::ErrorKind::kRetryable, "40001", "forced");
+                                  }),
+               pg::Error);
+  EXPECT_EQ(attempts, 3);
 }
 
 }  // namespace

@@ -13,7 +13,8 @@ namespace wallet::testing {
 std::string required_env(const char* name) {
   const char* v = std::getenv(name);
   if (!v || !*v) {
-    throw std::runtime_error(std::string(name) + " is not set: run the tests through scripts/test "
+    throw std::runtime_error(std::string(name) +
+                             " is not set: run the tests through scripts/test "
                              "or `eval \"$(scripts/stack env)\"` first");
   }
   return v;

@@ -12,8 +12,9 @@ namespace {
 class ConfigTest : public ::testing::Test {
  protected:
   std::string write(const std::string& text) {
-    path_ = std::filesystem::temp_directory_path() / ("wallet-config-" + std::to_string(::getpid()) + "-" +
-                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".toml");
+    path_ = std::filesystem::temp_directory_path() /
+            ("wallet-config-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".toml");
     std::ofstream(path_) << text;
     return path_.string();
   }
@@ -51,7 +52,8 @@ TEST_F(ConfigTest, DefaultsWhenNothingIsGiven) {
 TEST_F(ConfigTest, FileThenEnvironmentThenFlagsEachWinsOverTheLast) {
   ConfigInputs in;
   in.config_flag = write("[ledger]\ndefault_currency = \"EUR\"\nbatch_size = 100\nmax_amount = 5000\n");
-  in.environment = {{"WALLET_LEDGER_BATCH_SIZE", "200"}, {"WALLET_LEDGER_MAX_AMOUNT", "7000"},
+  in.environment = {{"WALLET_LEDGER_BATCH_SIZE", "200"},
+                    {"WALLET_LEDGER_MAX_AMOUNT", "7000"},
                     {"DATABASE_URL", "postgresql://app:s3cret@db.example:5432/ledger"}};
   in.flags = {{"ledger.max_amount", "9000"}};
   const auto s = load_settings(in);

@@ -30,8 +30,8 @@ TEST(Amount, AcceptsWholeMinorUnitsUpToTheMaximum) {
 }
 
 TEST(Amount, RejectsEverythingElseWithInvalidAmount) {
-  for (const char* bad : {"", "0", "-5", "+5", "1.5", "1e3", " 5", "5 ", "abc", "0x10", "1000000000000001",
-                          "99999999999999999999999"}) {
+  for (const char* bad :
+       {"", "0", "-5", "+5", "1.5", "1e3", " 5", "5 ", "abc", "0x10", "1000000000000001", "99999999999999999999999"}) {
     try {
       parse_amount(bad, kDefaultMaxAmount);
       ADD_FAILURE() << "accepted '" << bad << "'";

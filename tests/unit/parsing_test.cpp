@@ -54,8 +54,8 @@ TEST(UserId, OneTo128PrintableCharacters) {
   EXPECT_EQ(parse_user_id("alice"), "alice");
   EXPECT_EQ(parse_user_id(std::string(128, 'x')), std::string(128, 'x'));
   EXPECT_EQ(parse_user_id("Zoë 42"), "Zoë 42");
-  for (const std::string& bad : {std::string(), std::string(129, 'x'), std::string("a\nb"), std::string("\xff\xfe"),
-                                 std::string("a\0b", 3)}) {
+  for (const std::string& bad :
+       {std::string(), std::string(129, 'x'), std::string("a\nb"), std::string("\xff\xfe"), std::string("a\0b", 3)}) {
     EXPECT_EQ(code_of([&] { parse_user_id(bad); }), ErrorCode::kInvalidUserId);
   }
 }
@@ -63,8 +63,8 @@ TEST(UserId, OneTo128PrintableCharacters) {
 TEST(IdempotencyKey, OneTo255PrintableAscii) {
   EXPECT_EQ(parse_idempotency_key("order-42/charge"), "order-42/charge");
   EXPECT_EQ(parse_idempotency_key(std::string(255, 'k')), std::string(255, 'k'));
-  for (const std::string& bad : {std::string(), std::string(256, 'k'), std::string("tab\tkey"), std::string("ключ"),
-                                 std::string(" padded")}) {
+  for (const std::string& bad :
+       {std::string(), std::string(256, 'k'), std::string("tab\tkey"), std::string("ключ"), std::string(" padded")}) {
     EXPECT_EQ(code_of([&] { parse_idempotency_key(bad); }), ErrorCode::kInvalidIdempotencyKey) << bad;
   }
 }
@@ -84,9 +84,9 @@ TEST(Rfc3339, ParsesOffsetsAndFractionsToUtc) {
 }
 
 TEST(Rfc3339, RejectsMalformedTimes) {
-  for (const char* bad : {"", "2026-01-31", "2026-01-31 12:00:00Z", "2026-02-30T12:00:00Z", "2026-01-31T24:00:00Z",
-                          "2026-01-31T12:00:00", "2026-01-31T12:00:00+0200", "2026-01-31T12:00:00Zjunk",
-                          "1969-12-31T23:59:59Z", "2026-01-31T12:00:00.Z"}) {
+  for (const char* bad :
+       {"", "2026-01-31", "2026-01-31 12:00:00Z", "2026-02-30T12:00:00Z", "2026-01-31T24:00:00Z", "2026-01-31T12:00:00",
+        "2026-01-31T12:00:00+0200", "2026-01-31T12:00:00Zjunk", "1969-12-31T23:59:59Z", "2026-01-31T12:00:00.Z"}) {
     EXPECT_EQ(code_of([&] { parse_rfc3339(bad); }), ErrorCode::kInvalidReleaseAt) << bad;
   }
 }

@@ -16,7 +16,9 @@ const SystemAccounts kSys{"00000000-0000-7000-8000-0000000000f0", "00000000-0000
 class PostingTest : public ::testing::Test {
  protected:
   Posting make(std::int64_t a, std::int64_t b, std::int64_t held_a = 0) {
-    return Posting({{kA, {Money(a), Money(held_a)}}, {kB, {Money(b), Money(0)}}, {kSys.funding, {Money(0), Money(0)}},
+    return Posting({{kA, {Money(a), Money(held_a)}},
+                    {kB, {Money(b), Money(0)}},
+                    {kSys.funding, {Money(0), Money(0)}},
                     {kSys.clearing, {Money(0), Money(0)}}},
                    {{"USD", kSys}}, now_, "2026-01-01T00:00:00Z");
   }
