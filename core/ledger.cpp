@@ -185,6 +185,7 @@ class BatchRun {
     }
     for (int r = 0; r < results[1].rows(); ++r) {
       by_user[{results[1].str(r, 1), results[1].str(r, 2)}] = results[1].str(r, 0);
+      currency_of[results[1].str(r, 0)] = results[1].str(r, 2);
     }
     create_missing_wallets(by_user, currency_of);
     for (auto& s : slots_) {

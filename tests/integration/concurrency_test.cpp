@@ -119,7 +119,8 @@ TEST_F(ConcurrencyTest, ChargesByUserRacingToCreateTheWalletMakeOneWallet) {
   on_threads(8, [&](int i, Ledger& ledger) {
     Operation op = charge("", 10, "k-" + std::to_string(i));
     op.wallet = {std::nullopt, std::string("newcomer")};
-    EXPECT_TRUE(ledger.apply({op}).at(0).ok());
+    const auto r = ledger.apply({op}).at(0);
+    EXPECT_TRUE(r.ok()) << (r.error ? r.error->what() : "");
   });
   EXPECT_EQ(count("SELECT count(*) FROM wallets WHERE user_id = 'newcomer'"), 1);
   EXPECT_EQ(wallets_.get_by_user("newcomer", "USD").balance, 80);

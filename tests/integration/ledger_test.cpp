@@ -219,3 +219,26 @@ TEST(Transactions, RetriesAreBounded) {
 
 }  // namespace
 }  // namespace wallet::testing
+
+namespace wallet::testing {
+namespace {
+
+class ByUserTest : public LedgerFixture {};
+
+TEST_F(ByUserTest, OperationsByUserReachTheExistingWalletOfThatCurrency) {
+  const auto usd = new_wallet("frank", 1'000);
+  const auto eur = new_wallet("frank", 0, "EUR");
+  Operation more = charge("", 5);
+  more.wallet = {std::nullopt, std::string("frank")};
+  EXPECT_EQ(ledger_.apply_one(more).transaction->destination_wallet_id, usd);
+  Operation out = withdrawal("", 5);
+  out.wallet = {std::nullopt, std::string("frank")};
+  EXPECT_EQ(ledger_.apply_one(out).withdrawal->wallet_id, usd);
+  more.currency = "EUR";
+  EXPECT_EQ(ledger_.apply_one(more).transaction->destination_wallet_id, eur);
+  EXPECT_EQ(balance(usd), 1'000);
+  EXPECT_EQ(balance(eur), 5);
+}
+
+}  // namespace
+}  // namespace wallet::testing
