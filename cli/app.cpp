@@ -67,6 +67,8 @@ int run(int argc, char** argv) {
   Context ctx(options);
   Action action;
   add_ledger_commands(app, ctx, action);
+  add_replay_command(app, ctx, action);
+  add_gen_settlement_command(app, ctx, action);
   add_admin_commands(app, ctx, action);
 
   try {

@@ -3,16 +3,16 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <memory>
+#include <vector>
+
 #include "core/errors.hpp"
 
 namespace wallet {
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) {
-    throw DomainError(ErrorCode::kInternal, "sha256 failed");
-  }
+namespace {
+
+std::string hex(const unsigned char* md, unsigned int len) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(len * 2);
@@ -21,6 +21,36 @@ std::string sha256_hex(std::string_view data) {
     out.push_back(kHex[md[i] & 0x0f]);
   }
   return out;
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) {
+    throw DomainError(ErrorCode::kInternal, "sha256 failed");
+  }
+  return hex(md, len);
+}
+
+std::string sha256_hex(std::istream& in, std::ostream* copy) {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+    throw DomainError(ErrorCode::kInternal, "sha256 failed");
+  }
+  std::vector<char> buffer(1 << 16);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const auto n = static_cast<std::size_t>(in.gcount());
+    if (n == 0) break;
+    EVP_DigestUpdate(ctx.get(), buffer.data(), n);
+    if (copy) copy->write(buffer.data(), static_cast<std::streamsize>(n));
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  return hex(md, len);
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {

@@ -14,14 +14,21 @@
 
 namespace wallet {
 
+enum class BatchMode {
+  kIndependent,       // a refused operation refuses only itself
+  kStopAtFirstError,  // operations after the first refused one are not attempted
+  kValidateOnly,      // check ids, wallets, currencies and keys; change nothing
+};
+
 class Ledger {
  public:
   Ledger(pg::Connection& conn, const Settings& settings);
 
-  /// Applies ops in order in one database transaction (retried on deadlock): a refused
-  /// operation refuses only itself. Idempotency keys live in `key_scope` (one client's space).
+  /// Applies ops in order in one database transaction (retried on deadlock), each with its own
+  /// result. Idempotency keys live in `key_scope` (one client's key space).
   /// Throws DomainError(kUnavailable) when the database is unreachable.
-  std::vector<OperationResult> apply(const std::vector<Operation>& ops, const std::string& key_scope = "");
+  std::vector<OperationResult> apply(const std::vector<Operation>& ops, const std::string& key_scope = "",
+                                     BatchMode mode = BatchMode::kIndependent);
 
   /// A batch of one; throws the operation's DomainError when it is refused.
   OperationResult apply_one(const Operation& op, const std::string& key_scope = "");

@@ -48,7 +48,9 @@ struct OperationResult {
   std::optional<Transaction> transaction;
   std::optional<Withdrawal> withdrawal;
   bool replayed = false;
-  bool ok() const { return !error.has_value(); }
+  /// False for operations after the first refusal of a batch applied with kStopAtFirstError.
+  bool attempted = true;
+  bool ok() const { return attempted && !error.has_value(); }
 };
 
 }  // namespace wallet

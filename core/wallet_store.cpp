@@ -23,7 +23,7 @@ constexpr const char* kInsertUserWallets =
     "RETURNING id, user_id, currency, balance, 0, version, created_at, updated_at";
 constexpr const char* kInsertOutbox =
     "INSERT INTO outbox (event_id, event_type, transaction_id, payload) "
-    "SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::jsonb[])";
+    "SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::json[])";
 
 const std::string kSelectWallet =
     std::string("SELECT ") + rows::kWalletColumns + " FROM wallets w WHERE w.id = $1 AND w.kind = 'user'";

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/audit.hpp"
+#include "core/ids.hpp"
 #include "tests/support/ledger_fixture.hpp"
 
 namespace wallet::testing {
@@ -125,6 +126,68 @@ TEST_F(ConcurrencyTest, ChargesByUserRacingToCreateTheWalletMakeOneWallet) {
   EXPECT_EQ(count("SELECT count(*) FROM wallets WHERE user_id = 'newcomer'"), 1);
   EXPECT_EQ(wallets_.get_by_user("newcomer", "USD").balance, 80);
   EXPECT_TRUE(run_audit(conn_).passed());
+}
+
+}  // namespace
+}  // namespace wallet::testing
+
+namespace wallet::testing {
+namespace {
+
+class HoldRaceTest : public LedgerFixture {
+ protected:
+  // Waits (bounded) until some backend of this database waits for a row lock.
+  bool someone_waits_for_a_lock() {
+    for (int i = 0; i < 500; ++i) {
+      if (count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'") > 0) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+};
+
+// A debit that waited for a wallet's lock must see the holds the lock holder committed, or it
+// could spend funds that are not released yet.
+TEST_F(HoldRaceTest, ADebitThatWaitedForALockSeesTheHoldsCommittedMeanwhile) {
+  const auto a = new_wallet("alice");
+  auto other = db_.connect();
+  Ledger other_ledger(other, settings_);
+  // Another transaction holds alice's row while it charges 500 held until tomorrow.
+  auto holder = db_.admin();
+  holder.exec_script("BEGIN; SELECT 1 FROM wallets WHERE id = '" + a + "' FOR UPDATE;");
+  std::optional<OperationResult> debit;
+  std::thread debtor([&] { debit = other_ledger.apply({withdrawal(a, 500)}).at(0); });
+  ASSERT_TRUE(someone_waits_for_a_lock());
+  const auto tx = new_uuid();
+  const auto funding = conn_.exec("SELECT id::text FROM wallets WHERE kind = 'funding'").str(0, 0);
+  holder.exec_script(
+      "INSERT INTO transactions (id, kind, amount, currency, source_wallet_id, destination_wallet_id, release_at) "
+      "VALUES ('" +
+      tx + "', 'charge', 500, 'USD', '" + funding + "', '" + a +
+      "', now() + interval '1 day');"
+      "INSERT INTO ledger_entries (transaction_id, wallet_id, amount, balance_after) VALUES "
+      "('" +
+      tx + "', '" + funding + "', -500, -500), ('" + tx + "', '" + a +
+      "', 500, 500);"
+      "INSERT INTO holds (transaction_id, wallet_id, amount, release_at) VALUES "
+      "('" +
+      tx + "', '" + a +
+      "', 500, now() + interval '1 day');"
+      "UPDATE wallets SET balance = balance + 500 WHERE id = '" +
+      a +
+      "';"
+      "UPDATE wallets SET balance = balance - 500 WHERE id = '" +
+      funding +
+      "';"
+      "COMMIT;");
+  debtor.join();
+  ASSERT_TRUE(debit.has_value());
+  ASSERT_FALSE(debit->ok()) << "spent held funds";
+  EXPECT_EQ(debit->error->code(), ErrorCode::kInsufficientFunds);
+  EXPECT_EQ(balance(a), 500);
 }
 
 }  // namespace

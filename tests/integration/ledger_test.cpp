@@ -242,3 +242,46 @@ TEST_F(ByUserTest, OperationsByUserReachTheExistingWalletOfThatCurrency) {
 
 }  // namespace
 }  // namespace wallet::testing
+
+namespace wallet::testing {
+namespace {
+
+class BatchModeTest : public LedgerFixture {};
+
+TEST_F(BatchModeTest, StopAtFirstErrorLeavesLaterOperationsUnattemptedAndTheirKeysFree) {
+  const auto a = new_wallet("alice", 100);
+  const auto b = new_wallet("bob");
+  const auto results =
+      ledger_.apply({transfer(a, b, 10), transfer(a, b, 1000, "k-big"), transfer(a, b, 20, "k-later"), charge(b, 5)},
+                    "", BatchMode::kStopAtFirstError);
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(results[1].error->code(), ErrorCode::kInsufficientFunds);
+  EXPECT_FALSE(results[2].attempted);
+  EXPECT_FALSE(results[3].attempted);
+  EXPECT_EQ(balance(b), 10);
+  EXPECT_EQ(count("SELECT count(*) FROM idempotency_keys"), 0);
+  EXPECT_FALSE(ledger_.apply_one(transfer(a, b, 20, "k-later")).replayed);
+}
+
+TEST_F(BatchModeTest, ValidateOnlyChecksWalletsAndKeysAndChangesNothing) {
+  const auto a = new_wallet("alice", 100);
+  const auto b = new_wallet("bob");
+  ledger_.apply_one(charge(a, 1, "done"));
+  Operation newcomer = charge("", 5);
+  newcomer.wallet = {std::nullopt, std::string("newcomer")};
+  const auto before = count("SELECT count(*) FROM ledger_entries") + count("SELECT count(*) FROM wallets");
+  const auto results = ledger_.apply({transfer(a, b, 5), charge(a, 1, "done"), charge(a, 2, "done"),
+                                      charge("0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b", 1), newcomer, transfer(a, a, 1)},
+                                     "", BatchMode::kValidateOnly);
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_FALSE(results[0].transaction.has_value());
+  EXPECT_TRUE(results[1].replayed);
+  EXPECT_EQ(results[2].error->code(), ErrorCode::kIdempotencyConflict);
+  EXPECT_EQ(results[3].error->code(), ErrorCode::kWalletNotFound);
+  EXPECT_TRUE(results[4].ok());
+  EXPECT_EQ(results[5].error->code(), ErrorCode::kSameWallet);
+  EXPECT_EQ(count("SELECT count(*) FROM ledger_entries") + count("SELECT count(*) FROM wallets"), before);
+}
+
+}  // namespace
+}  // namespace wallet::testing

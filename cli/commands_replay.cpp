@@ -1,0 +1,199 @@
+// walletctl replay: settlement files through the batch write path, with a report per row.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "core/csv_writer.hpp"
+#include "core/digest.hpp"
+#include "core/errors.hpp"
+#include "core/replay.hpp"
+
+namespace wallet::cli {
+namespace {
+
+constexpr std::size_t kRowsShownOnStderr = 20;
+
+struct ReplayArgs {
+  std::string file;
+  std::optional<std::string> report;
+  std::optional<std::string> batch_size;
+  bool dry_run = false, stop_on_error = false, quiet = false;
+};
+
+[[noreturn]] void unreadable(const std::string& message) { throw DomainError(ErrorCode::kInvalidInput, message); }
+
+// The input as a seekable file: stdin is spooled to a temporary file (hashed on the way), so
+// memory stays flat and the rows can be keyed by the content hash before any is applied.
+class SettlementInput {
+ public:
+  explicit SettlementInput(const std::string& name) {
+    if (name == "-") {
+      char tmpl[] = "/tmp/walletctl-replay-XXXXXX";
+      const int fd = mkstemp(tmpl);
+      if (fd < 0) unreadable("cannot create a temporary file for standard input");
+      close(fd);
+      spool_ = tmpl;
+      std::ofstream copy(spool_, std::ios::binary);
+      hash_ = sha256_hex(std::cin, &copy);
+      path_ = spool_;
+    } else {
+      path_ = name;
+      std::ifstream in(path_, std::ios::binary);
+      if (!in || std::filesystem::is_directory(path_)) unreadable("cannot read " + name);
+      hash_ = sha256_hex(in);
+    }
+    std::error_code ec;
+    size_ = std::filesystem::file_size(path_, ec);
+    stream_.open(path_, std::ios::binary);
+    if (!stream_) unreadable("cannot read " + name);
+  }
+  ~SettlementInput() {
+    if (!spool_.empty()) std::filesystem::remove(spool_);
+  }
+  SettlementInput(const SettlementInput&) = delete;
+  SettlementInput& operator=(const SettlementInput&) = delete;
+
+  std::istream& stream() { return stream_; }
+  const std::string& hash() const { return hash_; }
+  std::uint64_t size() const { return size_; }
+
+ private:
+  std::string path_, spool_, hash_;
+  std::uint64_t size_ = 0;
+  std::ifstream stream_;
+};
+
+// Writes the report, names bad rows on stderr, and draws the progress bar on a terminal.
+class ReplayPrinter : public ReplayObserver {
+ public:
+  ReplayPrinter(const ReplayArgs& args, std::uint64_t file_size)
+      : file_size_(file_size), progress_(!args.quiet && isatty(STDERR_FILENO) != 0) {
+    if (args.report) {
+      report_.open(*args.report, std::ios::trunc);
+      if (!report_) unreadable("cannot write the report " + *args.report);
+      report_ << "line,status,transaction_id,error_code,message\n";
+    }
+  }
+
+  void on_row(const RowOutcome& o) override {
+    if (report_.is_open()) {
+      report_ << o.line << ',' << row_status_name(o.status) << ',' << o.transaction_id << ',' << o.error_code << ','
+              << csv_field(o.message) << '\n';
+    }
+    if (o.status != RowStatus::kRefused && o.status != RowStatus::kInvalid) return;
+    clear_progress();
+    if (++bad_rows_ <= kRowsShownOnStderr) {
+      std::cerr << "walletctl: line " << o.line << ": " << row_status_name(o.status) << ": " << o.error_code << ": "
+                << o.message << '\n';
+    }
+  }
+
+  void on_progress(std::uint64_t bytes, std::uint64_t rows) override {
+    if (!progress_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_draw_ < std::chrono::milliseconds(200) && bytes < file_size_) return;
+    last_draw_ = now;
+    const double seconds = std::chrono::duration<double>(now - start_).count();
+    const double rate = seconds > 0 ? static_cast<double>(rows) / seconds : 0;
+    const double fraction = file_size_ ? static_cast<double>(bytes) / static_cast<double>(file_size_) : 0;
+    const int width = 30, filled = static_cast<int>(fraction * width);
+    const double eta = fraction > 0 ? seconds * (1 - fraction) / fraction : 0;
+    std::fprintf(stderr, "\r[%s%s] %3d%%  %llu rows  %.0f rows/s  ETA %ds ",
+                 std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                 std::string(static_cast<std::size_t>(width - filled), ' ').c_str(), static_cast<int>(fraction * 100),
+                 static_cast<unsigned long long>(rows), rate, static_cast<int>(eta));
+    drawn_ = true;
+  }
+
+  void finish() {
+    clear_progress();
+    if (bad_rows_ > kRowsShownOnStderr) {
+      std::cerr << "walletctl: ... and " << bad_rows_ - kRowsShownOnStderr << " more refused or invalid rows"
+                << (report_.is_open() ? " (see the report)" : " (use --report OUT.csv)") << '\n';
+    }
+    if (report_.is_open()) report_.flush();
+  }
+
+ private:
+  void clear_progress() {
+    if (drawn_) std::fprintf(stderr, "\r%80s\r", "");
+    drawn_ = false;
+  }
+
+  std::uint64_t file_size_;
+  bool progress_, drawn_ = false;
+  std::uint64_t bad_rows_ = 0;
+  std::ofstream report_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_draw_{};
+};
+
+void print_summary(Context& ctx, const ReplaySummary& s, const ReplayArgs& args, double seconds) {
+  const double rate = seconds > 0 ? static_cast<double>(s.rows) / seconds : 0;
+  if (ctx.json()) {
+    print_json({{"rows", s.rows},
+                {"applied", s.applied},
+                {"replayed", s.replayed},
+                {"refused", s.refused},
+                {"invalid", s.invalid},
+                {"valid", s.valid},
+                {"dry_run", args.dry_run},
+                {"stopped_early", s.stopped_early},
+                {"duration_seconds", seconds},
+                {"rows_per_second", rate}});
+    return;
+  }
+  char line[256];
+  std::snprintf(
+      line, sizeof line,
+      "replay: %llu rows read: %llu applied, %llu replayed, %llu refused, %llu invalid%s in %.2f s (%.0f rows/s)%s",
+      static_cast<unsigned long long>(s.rows), static_cast<unsigned long long>(s.applied),
+      static_cast<unsigned long long>(s.replayed), static_cast<unsigned long long>(s.refused),
+      static_cast<unsigned long long>(s.invalid),
+      args.dry_run ? (", " + std::to_string(s.valid) + " valid (dry run: nothing changed)").c_str() : "", seconds, rate,
+      s.stopped_early ? "; stopped at the first error" : "");
+  std::cerr << line << '\n';
+}
+
+int run_replay(Context& ctx, const ReplayArgs& args) {
+  ReplayOptions options;
+  options.batch_size = static_cast<std::size_t>(ctx.settings().ledger.batch_size);
+  if (args.batch_size) {
+    const auto n = std::strtoll(args.batch_size->c_str(), nullptr, 10);
+    if (args.batch_size->find_first_not_of("0123456789") != std::string::npos || n < 1 || n > 10000) {
+      throw DomainError(ErrorCode::kInvalidInput, "--batch-size must be an integer from 1 to 10000");
+    }
+    options.batch_size = static_cast<std::size_t>(n);
+  }
+  options.dry_run = args.dry_run;
+  options.stop_on_error = args.stop_on_error;
+  SettlementInput input(args.file);
+  ReplayPrinter printer(args, input.size());
+  const auto start = std::chrono::steady_clock::now();
+  const auto summary = replay_settlements(ctx.db(), ctx.settings(), input.stream(), input.hash(), options, printer);
+  printer.finish();
+  print_summary(ctx, summary, args, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return summary.all_good() ? 0 : 1;
+}
+
+}  // namespace
+
+void add_replay_command(CLI::App& app, Context& ctx, Action& action) {
+  auto a = std::make_shared<ReplayArgs>();
+  auto* cmd = app.add_subcommand("replay", "Apply a settlement CSV file, each row at most once");
+  cmd->add_option("file", a->file, "Settlement CSV file, or - for standard input")->required();
+  cmd->add_flag("--dry-run", a->dry_run, "Validate every row and check wallets exist; change nothing");
+  cmd->add_flag("--stop-on-error", a->stop_on_error, "Stop at the first invalid or refused row");
+  cmd->add_option("--report", a->report, "Write one line per row: line,status,transaction_id,error_code,message");
+  cmd->add_option("--batch-size", a->batch_size, "Rows per database transaction (default: ledger.batch_size)");
+  cmd->add_flag("--quiet", a->quiet, "No progress bar");
+  cmd->callback([&ctx, &action, a] { action = [&ctx, a] { return run_replay(ctx, *a); }; });
+}
+
+}  // namespace wallet::cli

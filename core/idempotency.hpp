@@ -1,0 +1,35 @@
+// Idempotency keys of a batch: claimed in the same database transaction as their effect, in key
+// order so that two batches never wait on each other's keys in a cycle.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/pg/connection.hpp"
+
+namespace wallet {
+
+/// A key this batch wants, with the ids of what its operation will create.
+struct KeyClaim {
+  std::string key, request_hash, transaction_id;
+  std::optional<std::string> withdrawal_id;
+};
+
+/// A key recorded by an earlier (committed) request.
+struct RecordedKey {
+  std::string request_hash;
+  std::optional<std::string> transaction_id, withdrawal_id;
+};
+
+/// Inside a transaction: records every claim whose key is free and returns the keys that were
+/// recorded already. A claim that collides with a request still in flight waits for it, so two
+/// requests with one key never both take effect. With `record` false it only looks the keys up.
+std::map<std::string, RecordedKey> claim_idempotency_keys(pg::Connection& conn, const std::string& scope,
+                                                          const std::vector<KeyClaim>& claims, bool record);
+
+/// Frees keys whose operation was refused: a refused request does not consume its key.
+pg::Statement release_idempotency_keys(const std::string& scope, const std::vector<std::string>& keys);
+
+}  // namespace wallet

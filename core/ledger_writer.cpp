@@ -1,0 +1,84 @@
+#include "core/ledger_writer.hpp"
+
+#include "core/pg/array.hpp"
+#include "core/wallet_store.hpp"
+
+namespace wallet {
+namespace {
+
+constexpr const char* kUpdateBalances =
+    "UPDATE wallets SET balance = v.balance, version = wallets.version + 1, updated_at = now() "
+    "FROM unnest($1::uuid[], $2::bigint[]) AS v(id, balance) WHERE wallets.id = v.id";
+constexpr const char* kInsertTransactions =
+    "INSERT INTO transactions (id, kind, amount, currency, source_wallet_id, destination_wallet_id, "
+    "idempotency_key, reference, release_at) "
+    "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::uuid[], $6::uuid[], "
+    "$7::text[], $8::text[], $9::timestamptz[])";
+constexpr const char* kInsertEntries =
+    "INSERT INTO ledger_entries (transaction_id, wallet_id, amount, balance_after) "
+    "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::bigint[])";
+constexpr const char* kInsertHolds =
+    "INSERT INTO holds (transaction_id, wallet_id, amount, release_at) "
+    "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::timestamptz[])";
+constexpr const char* kInsertWithdrawals =
+    "INSERT INTO withdrawals (id, wallet_id, amount, currency, transaction_id) "
+    "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::uuid[])";
+
+// One column of rows as an array parameter.
+template <class Row, class Field>
+std::string column(const std::vector<Row>& rows, Field field) {
+  std::vector<std::optional<std::string>> values;
+  values.reserve(rows.size());
+  for (const auto& r : rows) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(r.*field)>, std::int64_t>) {
+      values.emplace_back(std::to_string(r.*field));
+    } else {
+      values.emplace_back(r.*field);
+    }
+  }
+  return pg::text_array(values);
+}
+
+}  // namespace
+
+std::vector<pg::Statement> write_statements(const PostingWrites& w) {
+  std::vector<pg::Statement> statements;
+  if (!w.balances.empty()) {
+    std::vector<std::string> ids;
+    std::vector<std::int64_t> balances;
+    for (const auto& [id, balance] : w.balances) {
+      ids.push_back(id);
+      balances.push_back(balance.minor());
+    }
+    statements.push_back({kUpdateBalances, {pg::text_array(ids), pg::int_array(balances)}});
+  }
+  if (!w.transactions.empty()) {
+    const auto& t = w.transactions;
+    statements.push_back({kInsertTransactions,
+                          {column(t, &Transaction::id), column(t, &Transaction::kind), column(t, &Transaction::amount),
+                           column(t, &Transaction::currency), column(t, &Transaction::source_wallet_id),
+                           column(t, &Transaction::destination_wallet_id), column(t, &Transaction::idempotency_key),
+                           column(t, &Transaction::reference), column(t, &Transaction::release_at)}});
+    const auto& e = w.entries;
+    statements.push_back({kInsertEntries,
+                          {column(e, &LedgerEntryRow::transaction_id), column(e, &LedgerEntryRow::wallet_id),
+                           column(e, &LedgerEntryRow::amount), column(e, &LedgerEntryRow::balance_after)}});
+  }
+  if (!w.holds.empty()) {
+    const auto& h = w.holds;
+    statements.push_back({kInsertHolds,
+                          {column(h, &HoldRow::transaction_id), column(h, &HoldRow::wallet_id),
+                           column(h, &HoldRow::amount), column(h, &HoldRow::release_at)}});
+  }
+  if (!w.withdrawals.empty()) {
+    const auto& d = w.withdrawals;
+    statements.push_back(
+        {kInsertWithdrawals,
+         {column(d, &Withdrawal::id), column(d, &Withdrawal::wallet_id), column(d, &Withdrawal::amount),
+          column(d, &Withdrawal::currency), column(d, &Withdrawal::transaction_id)}});
+  }
+  if (!w.events.empty()) statements.push_back(insert_outbox(w.events));
+  return statements;
+}
+
+}  // namespace wallet

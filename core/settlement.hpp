@@ -1,0 +1,51 @@
+// Settlement files: the CSV columns of a batch of operations (ARCHITECTURE section 6) and the
+// translation of one row into a validated Operation.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/csv_reader.hpp"
+#include "core/operations.hpp"
+
+namespace wallet {
+
+enum class SettlementColumn {
+  kOp,
+  kWalletId,
+  kUserId,
+  kToWalletId,
+  kAmount,
+  kCurrency,
+  kIdempotencyKey,
+  kReference,
+  kReleaseAt,
+};
+inline constexpr std::size_t kSettlementColumnCount = 9;
+
+/// Where each known column stands in the file. Columns come in any order; unknown or repeated
+/// columns, or a header without `op`, `amount` and one of `wallet_id`/`user_id`, make the file
+/// unreadable (DomainError kInvalidInput naming the column).
+class SettlementHeader {
+ public:
+  static SettlementHeader parse(const CsvRecord& header);
+  std::size_t width() const { return width_; }
+  /// The row's value of a column, or nullopt when the column is absent or the value empty.
+  std::optional<std::string> value(const CsvRecord& row, SettlementColumn column) const;
+
+ private:
+  std::array<std::optional<std::size_t>, kSettlementColumnCount> index_{};
+  std::size_t width_ = 0;
+};
+
+/// The key of a row that names none: derived from the file's content hash and the row's line,
+/// so replaying the same file (or finishing it after a crash) applies nothing twice.
+std::string derived_row_key(const std::string& file_hash, std::uint64_t line);
+
+/// Turns a row into an operation, or throws DomainError naming the field that is wrong.
+Operation parse_settlement_row(const SettlementHeader& header, const CsvRecord& row, std::int64_t max_amount,
+                               const std::string& file_hash);
+
+}  // namespace wallet

@@ -1,0 +1,41 @@
+// Resolving the wallets a batch names (by id, or by user and currency) and checking the rules
+// that need them: the wallet exists, currencies agree, a transfer has two different wallets.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/errors.hpp"
+#include "core/operations.hpp"
+#include "core/pg/connection.hpp"
+#include "core/posting.hpp"
+
+namespace wallet {
+
+/// What a batch knows about the user wallets it names. System accounts are absent on purpose:
+/// no operation may name one.
+struct WalletDirectory {
+  std::map<std::pair<std::string, std::string>, std::string> by_user;  // (user, currency) -> id
+  std::map<std::string, std::string> currency_of;                      // id -> currency
+
+  void add(const std::string& id, const std::string& user, const std::string& currency);
+};
+
+/// Inside a transaction: looks up the user wallets with these ids and (user, currency) pairs.
+WalletDirectory look_up_wallets(pg::Connection& conn, const std::vector<std::string>& ids,
+                                const std::vector<std::pair<std::string, std::string>>& users);
+
+/// Inside a transaction: creates the missing user wallets (charges by user create them) and
+/// adds them, or those another transaction created at the same moment, to the directory.
+void create_wallets(pg::Connection& conn, WalletDirectory& directory,
+                    std::vector<std::pair<std::string, std::string>> missing);
+
+/// Fills the wallet ids and currency of r from the directory, or returns why it cannot be done.
+std::optional<DomainError> resolve_operation(ResolvedOperation& r, const WalletDirectory& directory,
+                                             const std::string& default_currency);
+
+}  // namespace wallet
