@@ -1,5 +1,6 @@
 #include "core/replay.hpp"
 
+#include <future>
 #include <optional>
 #include <vector>
 
@@ -18,32 +19,73 @@ struct PendingRow {
   std::optional<RowOutcome> invalid;
 };
 
+// One batch as read from the file.
+struct Chunk {
+  std::vector<Operation> ops;
+  std::vector<PendingRow> rows;
+  std::uint64_t bytes_read = 0;  // file position after the chunk, for progress
+  bool last = false;             // the file ends with this chunk
+};
+
+// Reads the file a batch at a time. Only one read runs at a time (each starts after the last
+// one's result was taken), so the reader needs no lock.
+class ChunkReader {
+ public:
+  ChunkReader(std::istream& file, const std::string& file_hash, std::int64_t max_amount, const ReplayOptions& options)
+      : reader_(file), file_hash_(file_hash), max_amount_(max_amount), options_(options) {
+    CsvRecord record;
+    if (!reader_.next(record)) {
+      throw DomainError(ErrorCode::kInvalidInput, "the file is empty: a header row is required");
+    }
+    header_ = SettlementHeader::parse(record);
+  }
+
+  Chunk next() {
+    Chunk chunk;
+    CsvRecord record;
+    while (chunk.ops.size() < options_.batch_size) {
+      if (!reader_.next(record)) {
+        chunk.last = true;
+        break;
+      }
+      try {
+        chunk.ops.push_back(parse_settlement_row(*header_, record, max_amount_, file_hash_));
+        chunk.rows.push_back({record.line, std::nullopt});
+      } catch (const DomainError& e) {
+        chunk.rows.push_back(
+            {record.line, RowOutcome{record.line, RowStatus::kInvalid, "", std::string(e.name()), e.what()}});
+        if (options_.stop_on_error) break;  // what came before it is applied, then the replay stops
+      }
+    }
+    chunk.bytes_read = reader_.bytes_read();
+    return chunk;
+  }
+
+ private:
+  CsvReader reader_;
+  std::optional<SettlementHeader> header_;
+  const std::string& file_hash_;
+  std::int64_t max_amount_;
+  const ReplayOptions& options_;
+};
+
 class Replay {
  public:
   Replay(pg::Connection& conn, const Settings& settings, const ReplayOptions& options, ReplayObserver& observer)
       : ledger_(conn, settings), options_(options), observer_(observer) {}
 
+  // While one batch is applied, the next is read and parsed on another thread, so the client's
+  // parsing overlaps the database's work.
   ReplaySummary run(std::istream& file, const std::string& file_hash, std::int64_t max_amount) {
-    CsvReader reader(file);
-    CsvRecord record;
-    if (!reader.next(record))
-      throw DomainError(ErrorCode::kInvalidInput, "the file is empty: a header row is required");
-    const auto header = SettlementHeader::parse(record);
-    while (!summary_.stopped_early && reader.next(record)) {
-      ++summary_.rows;
-      try {
-        ops_.push_back(parse_settlement_row(header, record, max_amount, file_hash));
-        pending_.push_back({record.line, std::nullopt});
-      } catch (const DomainError& e) {
-        pending_.push_back(
-            {record.line, RowOutcome{record.line, RowStatus::kInvalid, "", std::string(e.name()), e.what()}});
-        if (options_.stop_on_error) flush();
-      }
-      if (ops_.size() >= options_.batch_size) flush();
-      if (pending_.empty()) observer_.on_progress(reader.bytes_read(), summary_.rows);
+    ChunkReader reader(file, file_hash, max_amount, options_);
+    auto ahead = std::async(std::launch::async, [&] { return reader.next(); });
+    for (;;) {
+      Chunk chunk = ahead.get();
+      if (!chunk.last) ahead = std::async(std::launch::async, [&] { return reader.next(); });
+      apply(chunk);
+      observer_.on_progress(chunk.bytes_read, summary_.rows);
+      if (chunk.last || summary_.stopped_early) break;
     }
-    flush();
-    observer_.on_progress(reader.bytes_read(), summary_.rows);
     return summary_;
   }
 
@@ -53,10 +95,11 @@ class Replay {
     return options_.stop_on_error ? BatchMode::kStopAtFirstError : BatchMode::kIndependent;
   }
 
-  void flush() {
-    const auto results = ledger_.apply(ops_, "", mode());
+  void apply(const Chunk& chunk) {
+    summary_.rows += chunk.rows.size();
+    const auto results = ledger_.apply(chunk.ops, "", mode());
     std::size_t next = 0;
-    for (const auto& row : pending_) {
+    for (const auto& row : chunk.rows) {
       std::optional<RowOutcome> outcome = row.invalid;
       if (!outcome) {
         const auto& result = results[next++];
@@ -65,14 +108,11 @@ class Replay {
       }
       count(outcome->status);
       observer_.on_row(*outcome);
-      if (options_.stop_on_error &&
-          (outcome->status == RowStatus::kInvalid || outcome->status == RowStatus::kRefused)) {
+      if (options_.stop_on_error && (outcome->status == RowStatus::kInvalid || outcome->status == RowStatus::kRefused)) {
         summary_.stopped_early = true;
         break;
       }
     }
-    ops_.clear();
-    pending_.clear();
   }
 
   RowOutcome outcome_of(std::uint64_t line, const OperationResult& r) const {
@@ -113,8 +153,6 @@ class Replay {
   const ReplayOptions& options_;
   ReplayObserver& observer_;
   ReplaySummary summary_;
-  std::vector<Operation> ops_;
-  std::vector<PendingRow> pending_;
 };
 
 }  // namespace
