@@ -20,7 +20,7 @@ constexpr std::size_t kChunk = 1000;
 constexpr std::int64_t kFunding = 1'000'000;
 
 struct GenArgs {
-  std::uint64_t rows = 1000, wallets = 100, seed = 1;
+  std::uint64_t rows = 1000, wallets = 100, seed = 1, variant = 0;
   std::string currency = "USD";
   std::optional<std::string> out;
 };
@@ -44,14 +44,16 @@ std::vector<std::string> ensure_wallets(Context& ctx, const GenArgs& a) {
 }
 
 void write_rows(std::ostream& out, const GenArgs& a, const std::vector<std::string>& ids) {
-  std::mt19937_64 rng(a.seed);
+  std::mt19937_64 rng(a.seed * 1'000'003 + a.variant);
   auto pick = [&] { return ids[std::uniform_int_distribution<std::size_t>(0, ids.size() - 1)(rng)]; };
   auto amount = [&](std::int64_t max) { return std::uniform_int_distribution<std::int64_t>(1, max)(rng); };
   out << "op,wallet_id,to_wallet_id,amount,currency,idempotency_key,reference\n";
   for (std::uint64_t row = 0; row < a.rows; ++row) {
     const int dice = std::uniform_int_distribution<int>(0, 9)(rng);
     // Every wallet is funded first, so most later debits find money to spend.
-    std::string key = dice == 0 ? "gen" + std::to_string(a.seed) + "-row" + std::to_string(row) : "";
+    std::string key =
+        dice == 0 ? "gen" + std::to_string(a.seed) + "-" + std::to_string(a.variant) + "-row" + std::to_string(row)
+                  : "";
     std::string reference = dice == 1 ? csv_field("invoice " + std::to_string(row) + ", \"settled\"") : "";
     if (row < ids.size()) {
       out << "charge," << ids[row] << ",," << kFunding << ',' << a.currency << ',' << key << ",funding\n";
@@ -79,6 +81,7 @@ void add_gen_settlement_command(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--wallets", a->wallets, "Wallets to spread them over")
       ->check(CLI::Range(std::uint64_t{2}, std::uint64_t{1'000'000}));
   cmd->add_option("--seed", a->seed, "Random seed (also names the users)");
+  cmd->add_option("--variant", a->variant, "Another file over the same wallets");
   cmd->add_option("--currency", a->currency, "Currency of the wallets");
   cmd->add_option("--out", a->out, "Output file (default: standard output)");
   cmd->callback([&ctx, &action, a] {

@@ -108,7 +108,8 @@ class Replay {
       }
       count(outcome->status);
       observer_.on_row(*outcome);
-      if (options_.stop_on_error && (outcome->status == RowStatus::kInvalid || outcome->status == RowStatus::kRefused)) {
+      if (options_.stop_on_error &&
+          (outcome->status == RowStatus::kInvalid || outcome->status == RowStatus::kRefused)) {
         summary_.stopped_early = true;
         break;
       }

@@ -1,6 +1,8 @@
 #include "tests/support/process.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,8 +11,49 @@
 
 namespace wallet::testing {
 
+namespace {
+
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+  for (const auto& [k, v] : env) {
+    if (v.empty()) {
+      unsetenv(k.c_str());
+    } else {
+      setenv(k.c_str(), v.c_str(), 1);
+    }
+  }
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execv(args[0], args.data());
+  _exit(127);
+}
+
+int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+
+}  // namespace
+
+int start_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    const int devnull = open("/dev/null", O_RDWR);
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    exec_child(argv, env);
+  }
+  return pid;
+}
+
+int wait_process(int pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return exit_code_of(status);
+}
+
 ProcessResult run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                           const std::string& input) {
+  signal(SIGPIPE, SIG_IGN);  // a child that exits before reading all its input must not kill the test
   int in[2], out[2], err[2];
   if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0) throw std::runtime_error("pipe failed");
   const pid_t pid = fork();
@@ -20,18 +63,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
     dup2(out[1], 1);
     dup2(err[1], 2);
     for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) close(fd);
-    for (const auto& [k, v] : env) {
-      if (v.empty()) {
-        unsetenv(k.c_str());
-      } else {
-        setenv(k.c_str(), v.c_str(), 1);
-      }
-    }
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
+    exec_child(argv, env);
   }
   close(in[0]);
   close(out[1]);
@@ -69,9 +101,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
     }
   }
   if (in[1] >= 0) close(in[1]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code = wait_process(pid);
   return result;
 }
 

@@ -17,4 +17,9 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
                           const std::string& input = "");
 
+/// Starts argv in the background with its output discarded; returns its pid.
+int start_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
+/// Waits for a started process; returns its exit code, or 128 + the signal that ended it.
+int wait_process(int pid);
+
 }  // namespace wallet::testing

@@ -1,0 +1,321 @@
+// walletctl replay end to end: the report and balances of a file with every kind of row,
+// replays, a crash half-way, concurrent files, and the documented exit codes.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "core/audit.hpp"
+#include "core/ledger.hpp"
+#include "core/wallet_store.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/test_database.hpp"
+
+namespace wallet::testing {
+namespace {
+
+using nlohmann::json;
+
+class ReplayTest : public ::testing::Test {
+ protected:
+  ReplayTest() : conn_(db_.connect()) {}
+  // The database with no session of ours open, as CREATE DATABASE ... TEMPLATE needs.
+  void disconnect() { conn_.reset(); }
+  pg::Connection& conn() {
+    if (!conn_) conn_.emplace(db_.connect());
+    return *conn_;
+  }
+  ~ReplayTest() override {
+    for (const auto& f : files_) std::filesystem::remove(f);
+  }
+
+  std::string temp_path(const std::string& name) {
+    files_.push_back(
+        std::filesystem::temp_directory_path() /
+        ("walletctl-" + std::to_string(::getpid()) + "-" + db_.url().substr(db_.url().rfind('/') + 1) + "-" + name));
+    return files_.back().string();
+  }
+  std::string write(const std::string& name, const std::string& content) {
+    const auto path = temp_path(name);
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+  std::map<std::string, std::string> env(const TestDatabase& db) const { return {{"DATABASE_URL", db.url()}}; }
+  ProcessResult walletctl(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), WALLETCTL_PATH);
+    return run_process(args, env(db_), input);
+  }
+  // The report as line -> "status code".
+  std::map<std::uint64_t, std::string> report(const std::string& path) {
+    std::ifstream in(path);
+    std::string header, line;
+    std::getline(in, header);
+    EXPECT_EQ(header, "line,status,transaction_id,error_code,message");
+    std::map<std::uint64_t, std::string> out;
+    while (std::getline(in, line)) {
+      std::stringstream fields(line);
+      std::string number, status, tx, code;
+      std::getline(fields, number, ',');
+      std::getline(fields, status, ',');
+      std::getline(fields, tx, ',');
+      std::getline(fields, code, ',');
+      EXPECT_EQ(tx.empty(), status != "applied" && status != "replayed") << line;
+      out[std::stoull(number)] = code.empty() ? status : status + " " + code;
+    }
+    return out;
+  }
+  std::int64_t balance(const std::string& wallet) { return WalletStore(conn(), 1).get(wallet).balance; }
+  std::string user_balances(pg::Connection& conn) {
+    auto res = conn.exec("SELECT string_agg(id::text || '=' || balance, ',' ORDER BY id) FROM wallets");
+    return res.str(0, 0);
+  }
+
+  TestDatabase db_;
+  std::optional<pg::Connection> conn_;
+  std::vector<std::filesystem::path> files_;
+};
+
+TEST_F(ReplayTest, AFileWithEveryKindOfRowGivesAnExactReportAndBalances) {
+  WalletStore wallets(conn(), 5);
+  Ledger ledger(conn(), db_.settings());
+  const auto a = wallets.create("alice", "USD").id, b = wallets.create("bob", "USD").id;
+  const auto e = wallets.create("erin", "EUR").id;
+  Operation fund;
+  fund.wallet.wallet_id = a;
+  fund.amount = Money(1000);
+  ledger.apply_one(fund);
+
+  const std::string file =
+      "\xEF\xBB\xBFop,wallet_id,to_wallet_id,amount,currency,idempotency_key,reference,user_id,release_at\r\n"
+      "charge," +
+      a +
+      ",,500,,k-charge,\"invoice 1, \"\"first\"\"\",,\r\n"  // 2 applied
+      "transfer," +
+      a + "," + b +
+      ",300,,,\"two\r\nlines\",,\r\n"  // 3-4 invalid: a reference is one line
+      "transfer," +
+      a + "," + b +
+      ",300,,,plain,,\r\n"  // 5 applied
+      "withdraw," +
+      b +
+      ",,100,,,,,\r\n"                 // 6 applied
+      "charge,,,250,USD,,,carol,\r\n"  // 7 applied
+      "transfer," +
+      b + "," + a +
+      ",5000,,,,,\r\n"                                           // 8 refused
+      "charge,00000000-0000-7000-8000-000000000000,,1,,,,,\r\n"  // 9 refused
+      "transfer," +
+      a + "," + e +
+      ",1,,,,,\r\n"  // 10 refused
+      "refund," +
+      a +
+      ",,1,,,,,\r\n"  // 11 invalid
+      "charge," +
+      a +
+      ",,12.5,,,,,\r\n"                // 12 invalid
+      "charge,not-a-uuid,,1,,,,,\r\n"  // 13 invalid
+      "charge," +
+      a +
+      ",,1,,,,,2030-13-01T00:00:00Z\r\n"  // 14 invalid
+      "transfer," +
+      a +
+      ",,1,,,,,\r\n"  // 15 invalid
+      "charge," +
+      a +
+      ",,1,,\r\n"  // 16 invalid
+      "charge," +
+      a +
+      ",,1,,x\"y,,,\r\n"  // 17 invalid
+      "charge," +
+      a +
+      ",,7,,k-charge,,,\r\n"  // 18 refused
+      "charge," +
+      a +
+      ",,500,,k-charge,\"invoice 1, \"\"first\"\"\",,\r\n"  // 19 replayed
+      "transfer," +
+      a + "," + a +
+      ",1,,,,,\r\n"  // 20 refused
+      "charge," +
+      a +
+      ",,100,,,,,2099-01-01T00:00:00Z\r\n"  // 21 applied, held
+      "withdraw," +
+      a +
+      ",,1250,,,,,\r\n"  // 22 refused
+      "withdraw," +
+      a + ",,1200,,,,,";  // 23 applied
+  const auto report_path = temp_path("report.csv");
+  const auto r = walletctl({"--output", "json", "replay", write("mixed.csv", file), "--report", report_path});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto summary = json::parse(r.out);
+  EXPECT_EQ(summary["rows"], 21);
+  EXPECT_EQ(summary["applied"], 6);
+  EXPECT_EQ(summary["replayed"], 1);
+  EXPECT_EQ(summary["refused"], 6);
+  EXPECT_EQ(summary["invalid"], 8);
+  const std::map<std::uint64_t, std::string> expected = {
+      {2, "applied"},
+      {3, "invalid invalid_reference"},
+      {5, "applied"},
+      {6, "applied"},
+      {7, "applied"},
+      {8, "refused insufficient_funds"},
+      {9, "refused wallet_not_found"},
+      {10, "refused currency_mismatch"},
+      {11, "invalid invalid_input"},
+      {12, "invalid invalid_amount"},
+      {13, "invalid invalid_wallet_id"},
+      {14, "invalid invalid_release_at"},
+      {15, "invalid invalid_input"},
+      {16, "invalid invalid_input"},
+      {17, "invalid invalid_input"},
+      {18, "refused idempotency_conflict"},
+      {19, "replayed"},
+      {20, "refused same_wallet"},
+      {21, "applied"},
+      {22, "refused insufficient_funds"},
+      {23, "applied"},
+  };
+  EXPECT_EQ(report(report_path), expected);
+  EXPECT_NE(r.err.find("line 8: refused: insufficient_funds"), std::string::npos) << r.err;
+  EXPECT_EQ(balance(a), 100);
+  EXPECT_EQ(WalletStore(conn(), 1).get(a).held, 100);
+  EXPECT_EQ(balance(b), 200);
+  EXPECT_EQ(balance(e), 0);
+  EXPECT_EQ(WalletStore(conn(), 1).get_by_user("carol", "USD").balance, 250);
+  const auto ref = conn().exec("SELECT reference FROM transactions WHERE idempotency_key = 'k-charge'");
+  EXPECT_EQ(ref.str(0, 0), "invoice 1, \"first\"");
+  EXPECT_TRUE(run_audit(conn()).passed());
+}
+
+TEST_F(ReplayTest, ASecondRunAppliesNothingAndReportsEveryRowReplayed) {
+  const auto file = temp_path("twice.csv");
+  ASSERT_EQ(walletctl({"gen-settlement", "--rows", "3000", "--wallets", "50", "--out", file}).exit_code, 0);
+  const auto first = walletctl({"--output", "json", "replay", file, "--batch-size", "700"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(json::parse(first.out)["applied"], 3000);
+  const auto before = user_balances(conn());
+  const auto report_path = temp_path("twice-report.csv");
+  const auto second = walletctl({"--output", "json", "replay", file, "--report", report_path, "--batch-size", "300"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(json::parse(second.out)["replayed"], 3000);
+  EXPECT_EQ(json::parse(second.out)["applied"], 0);
+  const auto rows = report(report_path);
+  EXPECT_EQ(rows.size(), 3000u);
+  for (const auto& [line, status] : rows) EXPECT_EQ(status, "replayed") << line;
+  EXPECT_EQ(user_balances(conn()), before);
+  EXPECT_TRUE(run_audit(conn()).passed());
+}
+
+TEST_F(ReplayTest, KilledHalfWayThenRunAgainEndsAsOneCleanRun) {
+  constexpr int kRows = 200'000;
+  const auto file = temp_path("big.csv");
+  ASSERT_EQ(
+      walletctl({"gen-settlement", "--rows", std::to_string(kRows), "--wallets", "1000", "--out", file}).exit_code, 0);
+  // A copy of the database as the file found it, for the clean run to compare with.
+  TestDatabase clean(false);
+  disconnect();
+  {
+    auto admin = pg::Connection::open(required_env("DATABASE_ADMIN_URL"), 10);
+    const auto name = [](const std::string& url) { return url.substr(url.rfind('/') + 1); };
+    admin.exec_script("DROP DATABASE " + name(clean.url()));
+    admin.exec_script("CREATE DATABASE " + name(clean.url()) + " TEMPLATE " + name(db_.url()));
+  }
+  const int pid = start_process({WALLETCTL_PATH, "replay", file, "--quiet"}, env(db_));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (conn().exec("SELECT count(*) FROM transactions").int64(0, 0) < kRows / 2 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(pid, SIGKILL);
+  EXPECT_EQ(wait_process(pid), 128 + SIGKILL);
+  const auto applied_before_crash = conn().exec("SELECT count(*) FROM transactions").int64(0, 0);
+  EXPECT_GE(applied_before_crash, kRows / 2);
+  EXPECT_LT(applied_before_crash, kRows);
+
+  const auto resumed = walletctl({"--output", "json", "replay", file});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(json::parse(resumed.out)["replayed"], applied_before_crash);
+  const auto once = run_process({WALLETCTL_PATH, "replay", file, "--quiet"}, env(clean));
+  ASSERT_EQ(once.exit_code, 0) << once.err;
+  auto clean_conn = clean.connect();
+  EXPECT_EQ(user_balances(conn()), user_balances(clean_conn));
+  EXPECT_EQ(conn().exec("SELECT count(*) FROM transactions").int64(0, 0), kRows);
+  EXPECT_TRUE(run_audit(conn()).passed());
+}
+
+TEST_F(ReplayTest, TwoFilesAgainstTheSameWalletsAtOnceBothComplete) {
+  const auto one = temp_path("one.csv"), two = temp_path("two.csv");
+  ASSERT_EQ(walletctl({"gen-settlement", "--rows", "20000", "--wallets", "40", "--out", one}).exit_code, 0);
+  ASSERT_EQ(
+      walletctl({"gen-settlement", "--rows", "20000", "--wallets", "40", "--variant", "2", "--out", two}).exit_code, 0);
+  const int first = start_process({WALLETCTL_PATH, "replay", one, "--batch-size", "300"}, env(db_));
+  const int second = start_process({WALLETCTL_PATH, "replay", two, "--batch-size", "200"}, env(db_));
+  EXPECT_EQ(wait_process(first), 0);
+  EXPECT_EQ(wait_process(second), 0);
+  EXPECT_EQ(conn().exec("SELECT count(*) FROM transactions").int64(0, 0), 40'000);
+  const auto report = run_audit(conn());
+  for (const auto& c : report.checks) EXPECT_TRUE(c.passed()) << c.name;
+}
+
+TEST_F(ReplayTest, StandardInputDryRunAndStopOnError) {
+  const auto w = WalletStore(conn(), 5).create("alice", "USD").id;
+  const std::string file = "op,wallet_id,amount\ncharge," + w + ",10\ncharge," + w + ",x\ncharge," + w + ",20\n";
+  const auto dry = walletctl({"--output", "json", "replay", "-", "--dry-run"}, file);
+  EXPECT_EQ(dry.exit_code, 1);
+  EXPECT_EQ(json::parse(dry.out)["valid"], 2);
+  EXPECT_EQ(json::parse(dry.out)["invalid"], 1);
+  EXPECT_EQ(balance(w), 0);
+
+  const auto stopped = walletctl({"--output", "json", "replay", "-", "--stop-on-error"}, file);
+  EXPECT_EQ(stopped.exit_code, 1);
+  EXPECT_EQ(json::parse(stopped.out)["applied"], 1);
+  EXPECT_TRUE(json::parse(stopped.out)["stopped_early"]);
+  EXPECT_EQ(balance(w), 10);
+
+  const auto rest = walletctl({"--output", "json", "replay", "-"}, file);
+  EXPECT_EQ(rest.exit_code, 1);
+  EXPECT_EQ(json::parse(rest.out)["replayed"], 1);
+  EXPECT_EQ(json::parse(rest.out)["applied"], 1);
+  EXPECT_EQ(balance(w), 30);
+}
+
+TEST_F(ReplayTest, StopOnErrorStopsAtARefusedRowInsideABatch) {
+  const auto w = WalletStore(conn(), 5).create("alice", "USD").id;
+  const std::string file = "op,wallet_id,amount\ncharge," + w + ",10\nwithdraw," + w + ",50\ncharge," + w + ",20\n";
+  const auto r = walletctl({"--output", "json", "replay", "-", "--stop-on-error"}, file);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(json::parse(r.out)["applied"], 1);
+  EXPECT_EQ(json::parse(r.out)["refused"], 1);
+  EXPECT_EQ(balance(w), 10);
+}
+
+TEST_F(ReplayTest, UnreadableFilesExitTwoAndAnUnreachableDatabaseThree) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "empty"},
+      {"op,wallet_id,amount,colour\n", "unknown column 'colour'"},
+      {"wallet_id,amount\n", "needs the columns"},
+      {std::string("\x7f"
+                   "ELF\x02\x01\x01\0\0\0",
+                   10),
+       "unknown column"},
+  };
+  for (const auto& [content, needle] : cases) {
+    const auto r = walletctl({"replay", write("bad.csv", content)});
+    EXPECT_EQ(r.exit_code, 2) << needle << ": " << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(walletctl({"replay", "/nonexistent/file.csv"}).exit_code, 2);
+  EXPECT_EQ(walletctl({"replay", write("ok.csv", "op,wallet_id,amount\n"), "--batch-size", "0"}).exit_code, 2);
+  const auto down =
+      run_process({WALLETCTL_PATH, "replay", write("ok2.csv", "op,wallet_id,amount\n")},
+                  {{"DATABASE_URL", "postgresql://wallet:pw@127.0.0.1:1/x"}, {"WALLET_DATABASE_CONNECT_TIMEOUT", "2"}});
+  EXPECT_EQ(down.exit_code, 3) << down.err;
+}
+
+}  // namespace
+}  // namespace wallet::testing
