@@ -22,7 +22,7 @@ enum class Type { kString, kInt, kBool };
 // One row of the settings table: where the value lives, its type and bounds, how to validate.
 struct Field {
   std::string section, key;
-  Type type;
+  Type type = Type::kString;
   std::int64_t min = 0, max = 0;     // kInt bounds
   const char* legacy_env = nullptr;  // DATABASE_URL and friends
   bool secret = false;               // masked in `config show`
@@ -74,32 +74,50 @@ void check_level(const std::string& v) {
   }
 }
 
-#define WALLET_STRING_FIELD(SECTION, KEY, CHECK, LEGACY, SECRET, HINT)                        \
-  Field {                                                                                     \
-#SECTION, #KEY, Type::kString, 0, 0, LEGACY, SECRET,                                        \
-        [](Settings& s, const std::string& v) { CHECK(v); s.SECTION.KEY = v; }, nullptr, nullptr, \
-        [](const Settings& s) { return s.SECTION.KEY; }, HINT \
-  }
-#define WALLET_INT_FIELD(SECTION, KEY, MIN, MAX)                                                                    \
-  Field {                                                                                                           \
-#SECTION, #KEY, Type::kInt, MIN, MAX, nullptr, false, nullptr,                                                  \
-        [](Settings & s,                                                                                            \
-           std::int64_t                                                                                             \
-               v) { s.SECTION.KEY = v; }, nullptr,                                                                  \
-                                       [](const Settings&                                                           \
-                                              s) { return std::to_string(s.SECTION.KEY); }, "an integer from " #MIN \
-                                                                                            " to " #MAX             \
-  }
-#define WALLET_BOOL_FIELD(SECTION, KEY)                                                                                  \
-  Field {                                                                                                                \
-#SECTION, #KEY, Type::kBool, 0, 0, nullptr, false, nullptr, nullptr,                                                 \
-        [](Settings & s,                                                                                                 \
-           bool                                                                                                          \
-               v) { s.SECTION.KEY = v; },                                                                                \
-                                       [](const Settings&                                                                \
-                                              s) { return std::string(s.SECTION.KEY ? "true" : "false"); },              \
-                                                                                                         "true or false" \
-  }
+// Builders of the table's rows: each binds a field to its member of Settings.
+Field make_field(const char* section, const char* key, Type type) {
+  Field f;
+  f.section = section;
+  f.key = key;
+  f.type = type;
+  return f;
+}
+
+template <class Section>
+Field string_field(const char* section, const char* key, Section Settings::*part, std::string Section::*member,
+                   void (*check)(const std::string&), const char* legacy_env, bool secret, std::string hint) {
+  Field f = make_field(section, key, Type::kString);
+  f.legacy_env = legacy_env;
+  f.secret = secret;
+  f.hint = std::move(hint);
+  f.set_string = [=](Settings& s, const std::string& v) {
+    check(v);
+    (s.*part).*member = v;
+  };
+  f.show = [=](const Settings& s) { return (s.*part).*member; };
+  return f;
+}
+
+template <class Section>
+Field int_field(const char* section, const char* key, Section Settings::*part, std::int64_t Section::*member,
+                std::int64_t min, std::int64_t max) {
+  Field f = make_field(section, key, Type::kInt);
+  f.min = min;
+  f.max = max;
+  f.hint = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  f.set_int = [=](Settings& s, std::int64_t v) { (s.*part).*member = v; };
+  f.show = [=](const Settings& s) { return std::to_string((s.*part).*member); };
+  return f;
+}
+
+template <class Section>
+Field bool_field(const char* section, const char* key, Section Settings::*part, bool Section::*member) {
+  Field f = make_field(section, key, Type::kBool);
+  f.hint = "true or false";
+  f.set_bool = [=](Settings& s, bool v) { (s.*part).*member = v; };
+  f.show = [=](const Settings& s) { return std::string((s.*part).*member ? "true" : "false"); };
+  return f;
+}
 
 void check_currency(const std::string& v) {
   try {
@@ -110,18 +128,22 @@ void check_currency(const std::string& v) {
 }
 
 const std::vector<Field>& fields() {
+  using S = Settings;
   static const std::vector<Field> kFields = {
-      WALLET_STRING_FIELD(database, url, check_database_url, "DATABASE_URL", true, "a PostgreSQL URL"),
-      WALLET_INT_FIELD(database, connect_timeout, 1, 300),
-      WALLET_INT_FIELD(database, max_retries, 1, 100),
-      WALLET_STRING_FIELD(ledger, default_currency, check_currency, nullptr, false, "an ISO 4217 code"),
-      WALLET_INT_FIELD(ledger, max_amount, 1, 4000000000000000000),
-      WALLET_INT_FIELD(ledger, batch_size, 1, 10000),
-      WALLET_BOOL_FIELD(redis, enabled),
-      WALLET_STRING_FIELD(redis, addr, check_host_port, "REDIS_ADDR", false, "host:port"),
-      WALLET_BOOL_FIELD(rabbitmq, enabled),
-      WALLET_STRING_FIELD(rabbitmq, url, check_amqp_url, "RABBITMQ_URL", true, "an AMQP URL"),
-      WALLET_STRING_FIELD(log, level, check_level, nullptr, false, "a log level"),
+      string_field("database", "url", &S::database, &S::Database::url, check_database_url, "DATABASE_URL", true,
+                   "a PostgreSQL URL"),
+      int_field("database", "connect_timeout", &S::database, &S::Database::connect_timeout, 1, 300),
+      int_field("database", "max_retries", &S::database, &S::Database::max_retries, 1, 100),
+      string_field("ledger", "default_currency", &S::ledger, &S::Ledger::default_currency, check_currency, nullptr,
+                   false, "an ISO 4217 code"),
+      int_field("ledger", "max_amount", &S::ledger, &S::Ledger::max_amount, 1, 4'000'000'000'000'000'000),
+      int_field("ledger", "batch_size", &S::ledger, &S::Ledger::batch_size, 1, 10'000),
+      bool_field("redis", "enabled", &S::redis, &S::Redis::enabled),
+      string_field("redis", "addr", &S::redis, &S::Redis::addr, check_host_port, "REDIS_ADDR", false, "host:port"),
+      bool_field("rabbitmq", "enabled", &S::rabbitmq, &S::Rabbitmq::enabled),
+      string_field("rabbitmq", "url", &S::rabbitmq, &S::Rabbitmq::url, check_amqp_url, "RABBITMQ_URL", true,
+                   "an AMQP URL"),
+      string_field("log", "level", &S::log, &S::Log::level, check_level, nullptr, false, "a log level"),
   };
   return kFields;
 }

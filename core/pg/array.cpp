@@ -12,23 +12,16 @@ void append_quoted(std::string& out, const std::string& value) {
   out.push_back('"');
 }
 
-}  // namespace
-
-std::string text_array(const std::vector<std::optional<std::string>>& values) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i) out.push_back(',');
-    if (values[i]) {
-      append_quoted(out, *values[i]);
-    } else {
-      out += "NULL";
-    }
+void append_quoted(std::string& out, const std::optional<std::string>& value) {
+  if (value) {
+    append_quoted(out, *value);
+  } else {
+    out += "NULL";
   }
-  out.push_back('}');
-  return out;
 }
 
-std::string text_array(const std::vector<std::string>& values) {
+template <class Value>
+std::string quoted_array(const std::vector<Value>& values) {
   std::string out = "{";
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i) out.push_back(',');
@@ -37,6 +30,11 @@ std::string text_array(const std::vector<std::string>& values) {
   out.push_back('}');
   return out;
 }
+
+}  // namespace
+
+std::string text_array(const std::vector<std::optional<std::string>>& values) { return quoted_array(values); }
+std::string text_array(const std::vector<std::string>& values) { return quoted_array(values); }
 
 std::string int_array(const std::vector<std::int64_t>& values) {
   std::string out = "{";
