@@ -294,6 +294,25 @@ TEST_F(ReplayTest, StopOnErrorStopsAtARefusedRowInsideABatch) {
   EXPECT_EQ(balance(w), 10);
 }
 
+TEST_F(ReplayTest, AProgressBarOnlyOnATerminalAndNotWithQuiet) {
+  const auto file = temp_path("progress.csv");
+  ASSERT_EQ(walletctl({"gen-settlement", "--rows", "2000", "--wallets", "20", "--out", file}).exit_code, 0);
+  const auto terminal = run_on_terminal({WALLETCTL_PATH, "replay", file}, env(db_));
+  EXPECT_EQ(terminal.exit_code, 0) << terminal.out;
+  EXPECT_NE(terminal.out.find("100%"), std::string::npos) << terminal.out;
+  EXPECT_NE(terminal.out.find("rows/s  ETA"), std::string::npos) << terminal.out;
+
+  const auto quiet = run_on_terminal({WALLETCTL_PATH, "replay", file, "--quiet"}, env(db_));
+  EXPECT_EQ(quiet.out.find("ETA"), std::string::npos) << quiet.out;
+  EXPECT_NE(quiet.out.find("2000 replayed"), std::string::npos) << quiet.out;
+
+  const auto cron = walletctl({"replay", file});  // stderr is a pipe, as under cron
+  EXPECT_EQ(cron.exit_code, 0);
+  EXPECT_EQ(cron.err.find('\r'), std::string::npos) << cron.err;
+  EXPECT_EQ(cron.err.find("ETA"), std::string::npos) << cron.err;
+  EXPECT_NE(cron.err.find("replay: 2000 rows read"), std::string::npos) << cron.err;
+}
+
 TEST_F(ReplayTest, UnreadableFilesExitTwoAndAnUnreachableDatabaseThree) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"", "empty"},

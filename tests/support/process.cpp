@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,6 +50,23 @@ int wait_process(int pid) {
   int status = 0;
   waitpid(pid, &status, 0);
   return exit_code_of(status);
+}
+
+ProcessResult run_on_terminal(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+  int master = -1;
+  const pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) throw std::runtime_error("forkpty failed");
+  if (pid == 0) exec_child(argv, env);
+  ProcessResult result;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the child has closed the terminal
+    result.out.append(buf, static_cast<std::size_t>(n));
+  }
+  close(master);
+  result.exit_code = wait_process(pid);
+  return result;
 }
 
 ProcessResult run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,

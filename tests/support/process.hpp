@@ -17,6 +17,10 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
                           const std::string& input = "");
 
+/// Runs argv with a terminal as its stdin, stdout and stderr; returns what it wrote there
+/// and its exit code.
+ProcessResult run_on_terminal(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
+
 /// Starts argv in the background with its output discarded; returns its pid.
 int start_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
 /// Waits for a started process; returns its exit code, or 128 + the signal that ended it.

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The private stack: what `scripts/stack env` prints reaches every service (rabbitmqctl
+# included, as root), and `scripts/stack stop/start SERVICE` keeps the service's data.
+set -euo pipefail
+root="$1"
+eval "$("$root/scripts/stack" env)"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+[[ "$(psql "$DATABASE_URL" -Atc 'SELECT current_user')" == wallet ]] || fail "DATABASE_URL is not the application role"
+[[ "$(psql "$DATABASE_ADMIN_URL" -Atc 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user')" == t ]] \
+  || fail "DATABASE_ADMIN_URL is not a superuser"
+redis() { redis-cli -h "${REDIS_ADDR%:*}" -p "${REDIS_ADDR##*:}" "$@"; }
+[[ "$(redis ping)" == PONG ]] || fail "REDIS_ADDR does not answer"
+rabbitmqctl -q status >/dev/null 2>&1 || fail "rabbitmqctl cannot reach $RABBITMQ_NODENAME"
+
+# Stopping and starting one service keeps its data.
+redis set walletctl:stack-test kept >/dev/null
+"$root/scripts/stack" stop redis
+status=$("$root/scripts/stack" status || true)  # exits 1 while a service is down
+grep -q '^redis  *down' <<< "$status" || fail "redis still up after stop"
+"$root/scripts/stack" start redis
+[[ "$(redis get walletctl:stack-test)" == kept ]] || fail "redis lost its data across stop/start"
+redis del walletctl:stack-test >/dev/null
+echo "1 passed, 0 failed"
