@@ -67,7 +67,12 @@ bool CsvReader::next(CsvRecord& record) {
       }
       if (c == '\n') break;
       if (c == ',') {
-        record.fields.emplace_back();
+        if (record.fields.size() < kMaxFields) {
+          record.fields.emplace_back();
+        } else {
+          record.fields.back().clear();  // the extra fields are dropped, not kept
+          if (!record.error) record.error = "a row has more than 256 fields";
+        }
         state = State::kFieldStart;
         continue;
       }

@@ -21,6 +21,8 @@ class CsvReader {
  public:
   /// Longest field kept; a longer one makes its record malformed without growing memory.
   static constexpr std::size_t kMaxFieldBytes = 64 * 1024;
+  /// Most fields kept per record; more make the record malformed, again without growing memory.
+  static constexpr std::size_t kMaxFields = 256;
 
   explicit CsvReader(std::istream& in) : in_(in) {}
 

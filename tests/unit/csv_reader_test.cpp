@@ -64,6 +64,14 @@ TEST(CsvReader, AHugeFieldIsAnErrorNotAMemoryHog) {
   EXPECT_EQ(rows[2].fields, (Fields{"next"}));
 }
 
+TEST(CsvReader, ARowOfCountlessFieldsIsAnErrorNotAMemoryHog) {
+  const auto rows = read_all("a\n" + std::string(100'000, ',') + "\nnext\n");
+  ASSERT_EQ(rows.size(), 3u);
+  ASSERT_TRUE(rows[1].error.has_value());
+  EXPECT_LE(rows[1].fields.size(), CsvReader::kMaxFields);
+  EXPECT_EQ(rows[2].fields, (Fields{"next"}));
+}
+
 TEST(CsvReader, BytesReadTracksTheInput) {
   std::istringstream in("a,b\n1,2\n");
   CsvReader reader(in);
