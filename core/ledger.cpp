@@ -235,10 +235,11 @@ class BatchRun {
     std::vector<std::string> txs, wds;
     for (const auto& s : slots_) {
       if (!s.result.replayed) continue;
-      if (!s.resolved.transaction_id.empty()) txs.push_back(s.resolved.transaction_id);
+      txs.push_back(s.resolved.transaction_id);
       if (!s.resolved.withdrawal_id.empty()) wds.push_back(s.resolved.withdrawal_id);
     }
     if (txs.empty()) return;
+    std::erase(txs, std::string());  // a key row without a transaction is reported below
     auto results = conn_.pipeline(
         {{kSelectTransactions.c_str(), {pg::text_array(txs)}}, {kSelectWithdrawals.c_str(), {pg::text_array(wds)}}});
     std::map<std::string, Transaction> tx_by_id;
@@ -253,7 +254,13 @@ class BatchRun {
     }
     for (auto& s : slots_) {
       if (!s.result.replayed) continue;
-      if (auto it = tx_by_id.find(s.resolved.transaction_id); it != tx_by_id.end()) s.result.transaction = it->second;
+      auto tx = tx_by_id.find(s.resolved.transaction_id);
+      if (tx == tx_by_id.end()) {
+        // A key row always names the transaction committed with it; anything else is corruption.
+        throw DomainError(ErrorCode::kInternal,
+                          "idempotency key '" + *op(s).idempotency_key + "' names a transaction that does not exist");
+      }
+      s.result.transaction = tx->second;
       if (auto it = wd_by_id.find(s.resolved.withdrawal_id); it != wd_by_id.end()) s.result.withdrawal = it->second;
     }
   }

@@ -1,6 +1,7 @@
 // The core operations against the real PostgreSQL: what a user of the ledger would notice.
 #include "core/audit.hpp"
 #include "core/history.hpp"
+#include "core/ids.hpp"
 #include "core/pg/transaction.hpp"
 #include "tests/support/ledger_fixture.hpp"
 
@@ -281,6 +282,28 @@ TEST_F(BatchModeTest, ValidateOnlyChecksWalletsAndKeysAndChangesNothing) {
   EXPECT_TRUE(results[4].ok());
   EXPECT_EQ(results[5].error->code(), ErrorCode::kSameWallet);
   EXPECT_EQ(count("SELECT count(*) FROM ledger_entries") + count("SELECT count(*) FROM wallets"), before);
+}
+
+}  // namespace
+}  // namespace wallet::testing
+
+namespace wallet::testing {
+namespace {
+
+class KeyIntegrityTest : public LedgerFixture {};
+
+TEST_F(KeyIntegrityTest, AKeyNamingAMissingTransactionIsAnErrorNotACrash) {
+  const auto a = new_wallet("alice");
+  const auto op = charge(a, 10, "orphan");
+  db_.admin().exec("INSERT INTO idempotency_keys (scope, key, request_hash, transaction_id) VALUES ('', $1, $2, $3)",
+                   {std::string("orphan"), op.request_hash(), new_uuid()});
+  try {
+    ledger_.apply({op});
+    FAIL() << "replayed a transaction that does not exist";
+  } catch (const DomainError& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInternal);
+  }
+  EXPECT_EQ(balance(a), 0);
 }
 
 }  // namespace
