@@ -149,15 +149,14 @@ void print_summary(Context& ctx, const ReplaySummary& s, const ReplayArgs& args,
                 {"rows_per_second", rate}});
     return;
   }
-  char line[256];
-  std::snprintf(
-      line, sizeof line,
-      "replay: %llu rows read: %llu applied, %llu replayed, %llu refused, %llu invalid%s in %.2f s (%.0f rows/s)%s",
-      static_cast<unsigned long long>(s.rows), static_cast<unsigned long long>(s.applied),
-      static_cast<unsigned long long>(s.replayed), static_cast<unsigned long long>(s.refused),
-      static_cast<unsigned long long>(s.invalid),
-      args.dry_run ? (", " + std::to_string(s.valid) + " valid (dry run: nothing changed)").c_str() : "", seconds, rate,
-      s.stopped_early ? "; stopped at the first error" : "");
+  char timing[64];
+  std::snprintf(timing, sizeof timing, " in %.2f s (%.0f rows/s)", seconds, rate);
+  std::string line = "replay: " + std::to_string(s.rows) + " rows read: " + std::to_string(s.applied) + " applied, " +
+                     std::to_string(s.replayed) + " replayed, " + std::to_string(s.refused) + " refused, " +
+                     std::to_string(s.invalid) + " invalid";
+  if (args.dry_run) line += ", " + std::to_string(s.valid) + " valid (dry run: nothing changed)";
+  line += timing;
+  if (s.stopped_early) line += "; stopped at the first error";
   std::cerr << line << '\n';
 }
 
