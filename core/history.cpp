@@ -13,6 +13,7 @@ namespace {
 
 const std::string kSelectHistory = std::string("SELECT e.id, e.amount, e.balance_after, ") + rows::kTransactionColumns +
                                    " FROM ledger_entries e JOIN transactions t ON t.id = e.transaction_id "
+    "JOIN wallets w ON w.id = e.wallet_id AND w.kind = 'user' "
                                    "WHERE e.wallet_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3";
 
 // Cursors are signed so that an edited cursor is refused rather than silently followed. The
@@ -94,9 +95,9 @@ std::int64_t decode_cursor(const std::string& cursor, const std::string& wallet_
 HistoryPage wallet_history(pg::Connection& conn, const std::string& wallet_id, int limit,
                            const std::optional<std::string>& cursor) {
   const std::int64_t before = cursor ? decode_cursor(*cursor, wallet_id) : std::numeric_limits<std::int64_t>::max();
-  WalletStore(conn, 1).get(wallet_id);  // 404 for an unknown wallet rather than an empty page
   // One row more than asked tells whether another page follows.
   auto res = conn.exec(kSelectHistory.c_str(), {wallet_id, std::to_string(before), std::to_string(limit + 1)});
+  if (res.rows() == 0) WalletStore(conn, 1).get(wallet_id);  // an unknown wallet is a 404, not an empty page
   HistoryPage page;
   const int shown = std::min(res.rows(), limit);
   for (int r = 0; r < shown; ++r) {

@@ -169,6 +169,9 @@ TEST_F(LedgerTest, HistoryPagesNewestFirstWithCursors) {
   EXPECT_EQ(page.items[0].transaction.amount, 1);
   EXPECT_FALSE(page.next_cursor.has_value());
   EXPECT_THROW(wallet_history(conn_, "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b", 2, std::nullopt), DomainError);
+  // A system account has history, but it is not a wallet anyone may read as one.
+  const auto funding = conn_.exec("SELECT id::text FROM wallets WHERE kind = 'funding'").str(0, 0);
+  EXPECT_THROW(wallet_history(conn_, funding, 2, std::nullopt), DomainError);
 }
 
 TEST_F(LedgerTest, LedgerEntriesAreAppendOnlyInTheDatabase) {
