@@ -1,5 +1,7 @@
 #include "core/wallet_store.hpp"
 
+#include <set>
+
 #include "core/errors.hpp"
 #include "core/ids.hpp"
 #include "core/json_codec.hpp"
@@ -68,12 +70,14 @@ pg::Statement insert_outbox(const std::vector<OutboxEvent>& events) {
 std::vector<Wallet> create_user_wallets(pg::Connection& conn,
                                         const std::vector<std::pair<std::string, std::string>>& pairs) {
   std::vector<std::string> ids, users, currencies;
+  std::set<std::string> distinct_currencies;
   for (const auto& [user, currency] : pairs) {
     ids.push_back(new_uuid());
     users.push_back(user);
     currencies.push_back(currency);
-    system_accounts(conn, currency);
+    distinct_currencies.insert(currency);
   }
+  for (const auto& currency : distinct_currencies) system_accounts(conn, currency);
   auto res = conn.exec(kInsertUserWallets, {pg::text_array(ids), pg::text_array(users), pg::text_array(currencies)});
   std::vector<Wallet> created;
   std::vector<OutboxEvent> events;

@@ -73,10 +73,8 @@ void Connection::throw_error(PGresult* res) {
   const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
   std::string sqlstate = state ? state : "";
   std::string message = res ? PQresultErrorMessage(res) : PQerrorMessage(conn_.get());
-  ErrorKind kind = classify_sqlstate(sqlstate);
-  if (sqlstate.empty() || PQstatus(conn_.get()) != CONNECTION_OK) {
-    kind = PQstatus(conn_.get()) != CONNECTION_OK ? ErrorKind::kConnection : kind;
-  }
+  // A dead connection is "unavailable" whatever the last statement's SQLSTATE said.
+  const ErrorKind kind = PQstatus(conn_.get()) != CONNECTION_OK ? ErrorKind::kConnection : classify_sqlstate(sqlstate);
   throw Error(kind, sqlstate, message);
 }
 
