@@ -52,13 +52,24 @@ void check_database_url(const std::string& v) {
   PQconninfoFree(opts);
 }
 
-void check_host_port(const std::string& v) {
+bool valid_host_port(const std::string& v, int min_port) {
   const auto colon = v.rfind(':');
   int port = 0;
-  const bool ok = colon != std::string::npos && colon > 0 &&
-                  std::from_chars(v.data() + colon + 1, v.data() + v.size(), port).ptr == v.data() + v.size() &&
-                  port >= 1 && port <= 65535;
-  if (!ok) throw std::invalid_argument("host:port such as 127.0.0.1:6379");
+  return colon != std::string::npos && colon > 0 && colon + 1 < v.size() &&
+         std::from_chars(v.data() + colon + 1, v.data() + v.size(), port).ptr == v.data() + v.size() &&
+         port >= min_port && port <= 65535;
+}
+
+void check_host_port(const std::string& v) {
+  if (!valid_host_port(v, 1)) throw std::invalid_argument("host:port such as 127.0.0.1:6379");
+}
+
+void check_listen(const std::string& v) {
+  if (!valid_host_port(v, 0)) throw std::invalid_argument("host:port such as 127.0.0.1:8080 (port 0: any free port)");
+}
+
+void check_log_format(const std::string& v) {
+  if (v != "text" && v != "json") throw std::invalid_argument("text or json");
 }
 
 void check_amqp_url(const std::string& v) {
@@ -134,6 +145,16 @@ const std::vector<Field>& fields() {
                    "a PostgreSQL URL"),
       int_field("database", "connect_timeout", &S::database, &S::Database::connect_timeout, 1, 300),
       int_field("database", "max_retries", &S::database, &S::Database::max_retries, 1, 100),
+      int_field("database", "pool_size", &S::database, &S::Database::pool_size, 1, 1000),
+      int_field("database", "pool_timeout_ms", &S::database, &S::Database::pool_timeout_ms, 1, 60'000),
+      string_field("http", "listen", &S::http, &S::Http::listen, check_listen, nullptr, false, "host:port"),
+      int_field("http", "threads", &S::http, &S::Http::threads, 1, 1024),
+      int_field("http", "read_timeout", &S::http, &S::Http::read_timeout, 1, 3600),
+      int_field("http", "write_timeout", &S::http, &S::Http::write_timeout, 1, 3600),
+      int_field("http", "keep_alive_timeout", &S::http, &S::Http::keep_alive_timeout, 1, 3600),
+      int_field("http", "keep_alive_max_requests", &S::http, &S::Http::keep_alive_max_requests, 1, 1'000'000),
+      int_field("http", "max_body_bytes", &S::http, &S::Http::max_body_bytes, 64, 64 * 1024 * 1024),
+      int_field("http", "shutdown_timeout", &S::http, &S::Http::shutdown_timeout, 1, 3600),
       string_field("ledger", "default_currency", &S::ledger, &S::Ledger::default_currency, check_currency, nullptr,
                    false, "an ISO 4217 code"),
       int_field("ledger", "max_amount", &S::ledger, &S::Ledger::max_amount, 1, 4'000'000'000'000'000'000),
@@ -144,6 +165,7 @@ const std::vector<Field>& fields() {
       string_field("rabbitmq", "url", &S::rabbitmq, &S::Rabbitmq::url, check_amqp_url, "RABBITMQ_URL", true,
                    "an AMQP URL"),
       string_field("log", "level", &S::log, &S::Log::level, check_level, nullptr, false, "a log level"),
+      string_field("log", "format", &S::log, &S::Log::format, check_log_format, nullptr, false, "text or json"),
   };
   return kFields;
 }

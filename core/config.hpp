@@ -15,7 +15,19 @@ struct Settings {
     std::string url = "postgresql://wallet@127.0.0.1:5432/walletctl";
     std::int64_t connect_timeout = 5;  // seconds
     std::int64_t max_retries = 5;      // attempts for a transaction that hit a deadlock
+    std::int64_t pool_size = 16;       // connections `serve` shares among its request threads
+    std::int64_t pool_timeout_ms = 2000;  // how long a request waits for a free connection
   } database;
+  struct Http {
+    std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
+    std::int64_t threads = 64;              // request threads; each keep-alive client holds one
+    std::int64_t read_timeout = 5;          // seconds
+    std::int64_t write_timeout = 5;         // seconds
+    std::int64_t keep_alive_timeout = 5;    // seconds an idle keep-alive connection is kept
+    std::int64_t keep_alive_max_requests = 1000;
+    std::int64_t max_body_bytes = 65536;
+    std::int64_t shutdown_timeout = 10;  // seconds to finish in-flight requests on SIGTERM
+  } http;
   struct Ledger {
     std::string default_currency = "USD";
     std::int64_t max_amount = 1'000'000'000'000'000;
@@ -31,6 +43,7 @@ struct Settings {
   } rabbitmq;
   struct Log {
     std::string level = "info";
+    std::string format = "text";  // text or json (JSON lines)
   } log;
 };
 

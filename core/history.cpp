@@ -11,10 +11,21 @@
 namespace wallet {
 namespace {
 
-const std::string kSelectHistory = std::string("SELECT e.id, e.amount, e.balance_after, ") + rows::kTransactionColumns +
-                                   " FROM ledger_entries e JOIN transactions t ON t.id = e.transaction_id "
+// Both queries return: entry id, wallet id, entry amount, balance after, then the transaction.
+constexpr int kFirstTransactionColumn = 4;
+const std::string kSelectWalletHistory =
+    std::string("SELECT e.id, e.wallet_id, e.amount, e.balance_after, ") + rows::kTransactionColumns +
+    " FROM ledger_entries e JOIN transactions t ON t.id = e.transaction_id "
     "JOIN wallets w ON w.id = e.wallet_id AND w.kind = 'user' "
-                                   "WHERE e.wallet_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3";
+    "WHERE e.wallet_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3";
+// Each of the user's wallets contributes at most one page through its (wallet_id, id) index;
+// the merge of those few pages is the user's page.
+const std::string kSelectUserHistory =
+    std::string("SELECT e.id, e.wallet_id, e.amount, e.balance_after, ") + rows::kTransactionColumns +
+    " FROM wallets w CROSS JOIN LATERAL (SELECT * FROM ledger_entries le WHERE le.wallet_id = w.id AND le.id < $2 "
+    "ORDER BY le.id DESC LIMIT $3) e JOIN transactions t ON t.id = e.transaction_id "
+    "WHERE w.user_id = $1 AND w.kind = 'user' ORDER BY e.id DESC LIMIT $3";
+constexpr const char* kUserHasWallets = "SELECT EXISTS (SELECT 1 FROM wallets WHERE user_id = $1 AND kind = 'user')";
 
 // Cursors are signed so that an edited cursor is refused rather than silently followed. The
 // key only needs to be stable across daemons, not secret from operators.
@@ -58,7 +69,25 @@ std::optional<std::string> unbase64url(std::string_view in) {
 }
 
 [[noreturn]] void bad_cursor() {
-  throw DomainError(ErrorCode::kInvalidCursor, "cursor is not one this wallet's history returned");
+  throw DomainError(ErrorCode::kInvalidCursor, "cursor is not one this history returned");
+}
+
+// Cursors of a user's history live in their own namespace, apart from wallet ids.
+std::string user_scope(const std::string& user_id) { return "user/" + user_id; }
+
+HistoryPage read_page(pg::Connection& conn, const std::string& sql, const std::string& scope, const std::string& key,
+                      int limit, const std::optional<std::string>& cursor) {
+  const std::int64_t before = cursor ? decode_cursor(*cursor, scope) : std::numeric_limits<std::int64_t>::max();
+  // One row more than asked tells whether another page follows.
+  auto res = conn.exec(sql.c_str(), {key, std::to_string(before), std::to_string(limit + 1)});
+  HistoryPage page;
+  const int shown = std::min(res.rows(), limit);
+  for (int r = 0; r < shown; ++r) {
+    page.items.push_back({rows::transaction(res, r, kFirstTransactionColumn), res.str(r, 1), res.int64(r, 2),
+                          res.int64(r, 3)});
+  }
+  if (res.rows() > limit) page.next_cursor = encode_cursor(scope, res.int64(shown - 1, 0));
+  return page;
 }
 
 }  // namespace
@@ -73,19 +102,20 @@ int parse_limit(std::string_view text) {
   return v;
 }
 
-std::string encode_cursor(const std::string& wallet_id, std::int64_t entry_id) {
-  const std::string body = wallet_id + ":" + std::to_string(entry_id);
+std::string encode_cursor(const std::string& scope, std::int64_t entry_id) {
+  const std::string body = scope + ":" + std::to_string(entry_id);
   return base64url(body + hmac_sha256(kCursorKey, body).substr(0, 12));
 }
 
-std::int64_t decode_cursor(const std::string& cursor, const std::string& wallet_id) {
-  if (cursor.size() > 200) bad_cursor();
+std::int64_t decode_cursor(const std::string& cursor, const std::string& scope) {
+  if (cursor.size() > 400) bad_cursor();
   const auto raw = unbase64url(cursor);
   if (!raw || raw->size() <= 12) bad_cursor();
   const std::string body = raw->substr(0, raw->size() - 12);
   if (hmac_sha256(kCursorKey, body).substr(0, 12) != raw->substr(raw->size() - 12)) bad_cursor();
-  const auto colon = body.find(':');
-  if (colon == std::string::npos || body.substr(0, colon) != wallet_id) bad_cursor();
+  // The scope may itself hold colons (user ids are free text); the entry id follows the last.
+  const auto colon = body.rfind(':');
+  if (colon == std::string::npos || body.substr(0, colon) != scope) bad_cursor();
   std::int64_t id = 0;
   auto [end, ec] = std::from_chars(body.data() + colon + 1, body.data() + body.size(), id);
   if (ec != std::errc() || end != body.data() + body.size() || id < 1) bad_cursor();
@@ -94,16 +124,17 @@ std::int64_t decode_cursor(const std::string& cursor, const std::string& wallet_
 
 HistoryPage wallet_history(pg::Connection& conn, const std::string& wallet_id, int limit,
                            const std::optional<std::string>& cursor) {
-  const std::int64_t before = cursor ? decode_cursor(*cursor, wallet_id) : std::numeric_limits<std::int64_t>::max();
-  // One row more than asked tells whether another page follows.
-  auto res = conn.exec(kSelectHistory.c_str(), {wallet_id, std::to_string(before), std::to_string(limit + 1)});
-  if (res.rows() == 0) WalletStore(conn, 1).get(wallet_id);  // an unknown wallet is a 404, not an empty page
-  HistoryPage page;
-  const int shown = std::min(res.rows(), limit);
-  for (int r = 0; r < shown; ++r) {
-    page.items.push_back({rows::transaction(res, r, 3), res.int64(r, 1), res.int64(r, 2)});
+  auto page = read_page(conn, kSelectWalletHistory, wallet_id, wallet_id, limit, cursor);
+  if (page.items.empty()) WalletStore(conn, 1).get(wallet_id);  // an unknown wallet is a 404, not an empty page
+  return page;
+}
+
+HistoryPage user_history(pg::Connection& conn, const std::string& user_id, int limit,
+                         const std::optional<std::string>& cursor) {
+  auto page = read_page(conn, kSelectUserHistory, user_scope(user_id), user_id, limit, cursor);
+  if (page.items.empty() && !conn.exec(kUserHasWallets, {user_id}).boolean(0, 0)) {
+    throw DomainError(ErrorCode::kWalletNotFound, "user '" + user_id + "' has no wallet");
   }
-  if (res.rows() > limit) page.next_cursor = encode_cursor(wallet_id, res.int64(shown - 1, 0));
   return page;
 }
 

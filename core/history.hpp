@@ -27,8 +27,14 @@ int parse_limit(std::string_view text);
 HistoryPage wallet_history(pg::Connection& conn, const std::string& wallet_id, int limit,
                            const std::optional<std::string>& cursor);
 
-/// Cursor codec, exposed for tests: a cursor names a wallet and the last entry id seen.
-std::string encode_cursor(const std::string& wallet_id, std::int64_t entry_id);
-std::int64_t decode_cursor(const std::string& cursor, const std::string& wallet_id);
+/// The page of a user's history across all their wallets, newest first. Throws
+/// DomainError(kWalletNotFound) when the user has no wallet, or DomainError(kInvalidCursor).
+HistoryPage user_history(pg::Connection& conn, const std::string& user_id, int limit,
+                         const std::optional<std::string>& cursor);
+
+/// Cursor codec, exposed for tests: a cursor names its history (a wallet id, or a user's
+/// scope) and the last entry id seen. A cursor of one history is refused by every other.
+std::string encode_cursor(const std::string& scope, std::int64_t entry_id);
+std::int64_t decode_cursor(const std::string& cursor, const std::string& scope);
 
 }  // namespace wallet

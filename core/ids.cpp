@@ -24,14 +24,14 @@ bool has_control_character(std::string_view text) {
 
 }  // namespace
 
-std::string parse_uuid(std::string_view text, std::string_view what) {
+std::string parse_uuid(std::string_view text, std::string_view what, ErrorCode code) {
   bool ok = text.size() == 36;
   for (std::size_t i = 0; ok && i < text.size(); ++i) {
     const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
     ok = dash_position ? text[i] == '-' : is_hex(text[i]);
   }
   if (!ok) {
-    throw DomainError(ErrorCode::kInvalidWalletId, std::string(what) + " must be a UUID, got '" + clip(text) + "'");
+    throw DomainError(code, std::string(what) + " must be a UUID, got '" + clip(text) + "'");
   }
   std::string out(text);
   for (char& c : out) {

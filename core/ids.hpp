@@ -5,11 +5,14 @@
 #include <string>
 #include <string_view>
 
+#include "core/errors.hpp"
+
 namespace wallet {
 
 /// Accepts a UUID in its 8-4-4-4-12 hex form, any case; returns it lower-case.
-/// Throws DomainError(kInvalidWalletId) (or `code` when given) otherwise.
-std::string parse_uuid(std::string_view text, std::string_view what = "wallet id");
+/// Throws DomainError(code) naming `what` otherwise.
+std::string parse_uuid(std::string_view text, std::string_view what = "wallet id",
+                       ErrorCode code = ErrorCode::kInvalidWalletId);
 
 /// A new time-ordered UUID (version 7): ids inserted together stay close in indexes.
 std::string new_uuid();

@@ -49,6 +49,7 @@ nlohmann::json to_json(const Withdrawal& w) {
 
 nlohmann::json to_json(const HistoryItem& item) {
   auto j = to_json(item.transaction);
+  j["wallet_id"] = item.wallet_id;
   j["entry_amount"] = item.entry_amount;
   j["balance_after"] = item.balance_after;
   return j;

@@ -45,6 +45,7 @@ struct Withdrawal {
 /// One line of a wallet's history: the transaction and what it did to this wallet.
 struct HistoryItem {
   Transaction transaction;
+  std::string wallet_id;          // the wallet this line belongs to
   std::int64_t entry_amount = 0;  // signed change of this wallet's balance
   std::int64_t balance_after = 0;
 };

@@ -1,5 +1,7 @@
 #include "core/pg/connection.hpp"
 
+#include <poll.h>
+
 #include <charconv>
 
 #include "core/errors.hpp"
@@ -48,6 +50,13 @@ std::string describe_address(const std::string& url) {
   }
   PQconninfoFree(opts);
   return "postgresql://" + (user.empty() ? "" : user + "@") + host + ":" + port + "/" + db;
+}
+
+bool Connection::idle_and_alive() const {
+  PGconn* c = conn_.get();
+  if (PQstatus(c) != CONNECTION_OK || PQtransactionStatus(c) != PQTRANS_IDLE) return false;
+  pollfd fd{PQsocket(c), POLLIN, 0};
+  return poll(&fd, 1, 0) == 0;
 }
 
 Connection Connection::open(const std::string& url, int connect_timeout_seconds) {

@@ -67,6 +67,10 @@ class Connection {
   /// The address tried, safe to print: postgresql://user@host:port/dbname.
   const std::string& address() const { return address_; }
   bool is_broken() const { return PQstatus(conn_.get()) != CONNECTION_OK; }
+  /// True when the connection is outside any transaction and the server has not closed it. A
+  /// connection that has unread input while idle (a termination notice, or EOF after a server
+  /// restart) counts as dead: the pool replaces it before a request trips over it.
+  bool idle_and_alive() const;
 
  private:
   Connection(PGconn* conn, std::string address) : conn_(conn, &PQfinish), address_(std::move(address)) {}

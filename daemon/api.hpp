@@ -1,0 +1,34 @@
+// The routes of the HTTP API (ARCHITECTURE section 4) and what their handlers share. Handlers
+// are thin: decode, call one core operation, encode.
+#pragma once
+
+#include <atomic>
+
+#include "core/config.hpp"
+#include "core/pg/pool.hpp"
+#include "daemon/metrics.hpp"
+#include "daemon/router.hpp"
+
+namespace wallet::daemon {
+
+struct ApiState {
+  const Settings& settings;
+  pg::ConnectionPool& pool;
+  Metrics& metrics;
+  const std::atomic<bool>& stopping;  // set once shutdown began: /readyz answers 503
+};
+
+/// POST /wallets, /charge, /withdraw, /transfers.
+void add_write_routes(Router& router, ApiState& state);
+/// GET of wallets, balances, histories and withdrawals.
+void add_read_routes(Router& router, ApiState& state);
+/// /health, /healthz, /readyz, /metrics, /openapi.json.
+void add_service_routes(Router& router, ApiState& state);
+
+inline void add_api_routes(Router& router, ApiState& state) {
+  add_write_routes(router, state);
+  add_read_routes(router, state);
+  add_service_routes(router, state);
+}
+
+}  // namespace wallet::daemon

@@ -1,0 +1,98 @@
+// Handlers of the routes that read wallets, balances, histories and withdrawals.
+#include "core/currency.hpp"
+#include "core/history.hpp"
+#include "core/ids.hpp"
+#include "core/json_codec.hpp"
+#include "core/wallet_store.hpp"
+#include "core/withdrawals.hpp"
+#include "daemon/api.hpp"
+#include "daemon/exchange.hpp"
+
+namespace wallet::daemon {
+namespace {
+
+nlohmann::json page_json(const HistoryPage& page) {
+  auto items = nlohmann::json::array();
+  for (const auto& item : page.items) items.push_back(to_json(item));
+  return {{"items", std::move(items)},
+          {"next_cursor", page.next_cursor ? nlohmann::json(*page.next_cursor) : nlohmann::json(nullptr)}};
+}
+
+int page_limit(const Exchange& ex) {
+  const auto limit = ex.query("limit");
+  return limit ? parse_limit(*limit) : kDefaultPageLimit;
+}
+
+// The user of /balance and /transactions: the path segment, or ?user_id= on the bare path.
+std::string user_of(const Exchange& ex) {
+  if (!ex.params.empty()) return parse_user_id(ex.params[0]);
+  const auto user = ex.query("user_id");
+  if (!user) throw DomainError(ErrorCode::kMissingField, "query parameter 'user_id' is required");
+  return parse_user_id(*user);
+}
+
+void get_wallet(Exchange& ex, ApiState& st) {
+  ex.allow_query({});
+  const auto id = parse_uuid(ex.params[0]);
+  auto conn = st.pool.acquire();
+  ex.send_json(200, to_json(WalletStore(*conn, 1).get(id)));
+}
+
+void wallet_transactions(Exchange& ex, ApiState& st) {
+  ex.allow_query({"limit", "cursor"});
+  const auto id = parse_uuid(ex.params[0]);
+  const int limit = page_limit(ex);
+  auto conn = st.pool.acquire();
+  ex.send_json(200, page_json(wallet_history(*conn, id, limit, ex.query("cursor"))));
+}
+
+void balance(Exchange& ex, ApiState& st) {
+  if (ex.params.empty()) {
+    ex.allow_query({"user_id", "currency"});
+  } else {
+    ex.allow_query({"currency"});
+  }
+  const auto user = user_of(ex);
+  const auto currency = parse_currency(ex.query("currency").value_or(st.settings.ledger.default_currency));
+  auto conn = st.pool.acquire();
+  const auto w = WalletStore(*conn, 1).get_by_user(user, currency);
+  ex.send_json(200, {{"user_id", w.user_id},
+                     {"wallet_id", w.id},
+                     {"currency", w.currency},
+                     {"total", w.balance},
+                     {"withdrawable", w.available()},
+                     {"held", w.held}});
+}
+
+void user_transactions(Exchange& ex, ApiState& st) {
+  if (ex.params.empty()) {
+    ex.allow_query({"user_id", "limit", "cursor"});
+  } else {
+    ex.allow_query({"limit", "cursor"});
+  }
+  const auto user = user_of(ex);
+  const int limit = page_limit(ex);
+  auto conn = st.pool.acquire();
+  ex.send_json(200, page_json(user_history(*conn, user, limit, ex.query("cursor"))));
+}
+
+void get_withdrawal_route(Exchange& ex, ApiState& st) {
+  ex.allow_query({});
+  const auto id = parse_uuid(ex.params[0], "withdrawal id", ErrorCode::kInvalidWithdrawalId);
+  auto conn = st.pool.acquire();
+  ex.send_json(200, to_json(get_withdrawal(*conn, id)));
+}
+
+}  // namespace
+
+void add_read_routes(Router& router, ApiState& st) {
+  router.add("GET", "/wallets/{id}", [&st](Exchange& ex) { get_wallet(ex, st); });
+  router.add("GET", "/wallets/{id}/transactions", [&st](Exchange& ex) { wallet_transactions(ex, st); });
+  router.add("GET", "/balance", [&st](Exchange& ex) { balance(ex, st); });
+  router.add("GET", "/balance/{user_id}", [&st](Exchange& ex) { balance(ex, st); });
+  router.add("GET", "/transactions", [&st](Exchange& ex) { user_transactions(ex, st); });
+  router.add("GET", "/transactions/{user_id}", [&st](Exchange& ex) { user_transactions(ex, st); });
+  router.add("GET", "/withdrawals/{id}", [&st](Exchange& ex) { get_withdrawal_route(ex, st); });
+}
+
+}  // namespace wallet::daemon

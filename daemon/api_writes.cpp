@@ -1,0 +1,61 @@
+// Handlers of the routes that change the ledger.
+#include "core/json_codec.hpp"
+#include "core/ledger.hpp"
+#include "core/wallet_store.hpp"
+#include "daemon/api.hpp"
+#include "daemon/exchange.hpp"
+#include "daemon/requests.hpp"
+
+namespace wallet::daemon {
+namespace {
+
+using Decoder = Operation (*)(std::string_view, const std::optional<std::string>&, const Settings&);
+
+void create_wallet(Exchange& ex, ApiState& st) {
+  ex.allow_query({});
+  ex.require_json_body();
+  const auto request = decode_create_wallet(ex.req.body, st.settings);
+  auto conn = st.pool.acquire();
+  const auto wallet =
+      WalletStore(*conn, static_cast<int>(st.settings.database.max_retries)).create(request.user_id, request.currency);
+  ex.res.set_header("Location", "/wallets/" + wallet.id);
+  ex.send_json(201, to_json(wallet));
+}
+
+// Charges, withdrawals and transfers: one operation through the core's write path. A replay
+// of an idempotency key answers what the first request got, marked as a replay.
+void move_money(Exchange& ex, ApiState& st, Decoder decode) {
+  ex.allow_query({});
+  ex.require_json_body();
+  std::optional<std::string> header_key;
+  if (auto h = ex.header("Idempotency-Key")) header_key = parse_idempotency_header(*h);
+  const auto op = decode(ex.req.body, header_key, st.settings);
+  const std::string kind = operation_kind_name(op.kind);
+  auto conn = st.pool.acquire();
+  OperationResult result;
+  try {
+    result = Ledger(*conn, st.settings).apply_one(op);
+  } catch (const DomainError& e) {
+    st.metrics.operation(kind, std::string(e.name()));
+    throw;
+  }
+  st.metrics.operation(kind, result.replayed ? "replayed" : "ok");
+  if (result.replayed) ex.res.set_header("Idempotent-Replayed", "true");
+  if (result.withdrawal) {
+    ex.res.set_header("Location", "/withdrawals/" + result.withdrawal->id);
+    ex.send_json(202, to_json(*result.withdrawal));
+  } else {
+    ex.send_json(201, to_json(*result.transaction));
+  }
+}
+
+}  // namespace
+
+void add_write_routes(Router& router, ApiState& st) {
+  router.add("POST", "/wallets", [&st](Exchange& ex) { create_wallet(ex, st); });
+  router.add("POST", "/charge", [&st](Exchange& ex) { move_money(ex, st, decode_charge); });
+  router.add("POST", "/withdraw", [&st](Exchange& ex) { move_money(ex, st, decode_withdraw); });
+  router.add("POST", "/transfers", [&st](Exchange& ex) { move_money(ex, st, decode_transfer); });
+}
+
+}  // namespace wallet::daemon

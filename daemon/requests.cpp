@@ -1,0 +1,98 @@
+#include "daemon/requests.hpp"
+
+#include "core/currency.hpp"
+#include "core/ids.hpp"
+#include "core/money.hpp"
+#include "core/timestamp.hpp"
+#include "daemon/json_body.hpp"
+
+namespace wallet::daemon {
+namespace {
+
+using enum ErrorCode;
+
+Money decode_amount(const JsonBody& body, const Settings& settings) {
+  body.require("amount");
+  return checked_amount(*body.integer("amount", kInvalidAmount), settings.ledger.max_amount);
+}
+
+std::string decode_wallet_id(const JsonBody& body, std::string_view field) {
+  body.require(field);
+  return parse_uuid(*body.string(field, kInvalidWalletId), field);
+}
+
+// The key, reference and currency fields every money-moving request shares.
+void decode_common(const JsonBody& body, const std::optional<std::string>& header, Operation& op) {
+  op.idempotency_key = header;
+  if (auto key = body.string("idempotency_key", kInvalidIdempotencyKey)) {
+    const auto parsed = parse_idempotency_key(*key);
+    if (header && *header != parsed) {
+      throw DomainError(kInvalidIdempotencyKey,
+                        "the Idempotency-Key header and the idempotency_key field differ; send one, or both equal");
+    }
+    op.idempotency_key = parsed;
+  }
+  if (auto reference = body.string("reference", kInvalidReference)) op.reference = parse_reference(*reference);
+}
+
+// `wallet_id`, or `user_id` with an optional currency: which wallet a charge or withdrawal names.
+void decode_wallet_ref(const JsonBody& body, Operation& op) {
+  const bool by_wallet = body.has("wallet_id"), by_user = body.has("user_id");
+  if (by_wallet && by_user) throw DomainError(kInvalidInput, "give wallet_id or user_id, not both");
+  if (!by_wallet && !by_user) throw DomainError(kMissingField, "field 'wallet_id' or 'user_id' is required");
+  if (by_wallet) {
+    op.wallet.wallet_id = decode_wallet_id(body, "wallet_id");
+  } else {
+    op.wallet.user_id = parse_user_id(*body.string_or_integer("user_id", kInvalidUserId));
+  }
+  if (auto currency = body.string("currency", kInvalidCurrency)) op.currency = parse_currency(*currency);
+}
+
+}  // namespace
+
+std::string parse_idempotency_header(std::string_view value) { return parse_idempotency_key(value); }
+
+CreateWalletRequest decode_create_wallet(std::string_view text, const Settings& settings) {
+  const auto body = JsonBody::parse(text, {"user_id", "currency"});
+  body.require("user_id");
+  CreateWalletRequest out;
+  out.user_id = parse_user_id(*body.string_or_integer("user_id", kInvalidUserId));
+  out.currency = parse_currency(body.string("currency", kInvalidCurrency).value_or(settings.ledger.default_currency));
+  return out;
+}
+
+Operation decode_charge(std::string_view text, const std::optional<std::string>& header, const Settings& settings) {
+  const auto body = JsonBody::parse(
+      text, {"wallet_id", "user_id", "amount", "currency", "release_at", "idempotency_key", "reference"});
+  Operation op;
+  op.kind = OperationKind::kCharge;
+  decode_wallet_ref(body, op);
+  op.amount = decode_amount(body, settings);
+  if (auto release_at = body.string("release_at", kInvalidReleaseAt)) op.release_at = parse_rfc3339(*release_at);
+  decode_common(body, header, op);
+  return op;
+}
+
+Operation decode_withdraw(std::string_view text, const std::optional<std::string>& header, const Settings& settings) {
+  const auto body =
+      JsonBody::parse(text, {"wallet_id", "user_id", "amount", "currency", "idempotency_key", "reference"});
+  Operation op;
+  op.kind = OperationKind::kWithdrawal;
+  decode_wallet_ref(body, op);
+  op.amount = decode_amount(body, settings);
+  decode_common(body, header, op);
+  return op;
+}
+
+Operation decode_transfer(std::string_view text, const std::optional<std::string>& header, const Settings& settings) {
+  const auto body = JsonBody::parse(text, {"sender_id", "receiver_id", "amount", "idempotency_key", "reference"});
+  Operation op;
+  op.kind = OperationKind::kTransfer;
+  op.wallet.wallet_id = decode_wallet_id(body, "sender_id");
+  op.to_wallet_id = decode_wallet_id(body, "receiver_id");
+  op.amount = decode_amount(body, settings);
+  decode_common(body, header, op);
+  return op;
+}
+
+}  // namespace wallet::daemon

@@ -1,0 +1,35 @@
+// The API's request bodies decoded into core requests: every field validated by the core's
+// parsers, so the handlers only call the core and encode what it returns.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/config.hpp"
+#include "core/operations.hpp"
+
+namespace wallet::daemon {
+
+struct CreateWalletRequest {
+  std::string user_id;
+  std::string currency;
+};
+
+/// `POST /wallets`: {user_id, currency?}.
+CreateWalletRequest decode_create_wallet(std::string_view body, const Settings& settings);
+
+/// `POST /charge`, `POST /withdraw` and `POST /transfers`. `idempotency_header` is the
+/// Idempotency-Key header when the request carried one; a body key that differs from it is
+/// refused. Throws DomainError with the code of the first field that is wrong.
+Operation decode_charge(std::string_view body, const std::optional<std::string>& idempotency_header,
+                        const Settings& settings);
+Operation decode_withdraw(std::string_view body, const std::optional<std::string>& idempotency_header,
+                          const Settings& settings);
+Operation decode_transfer(std::string_view body, const std::optional<std::string>& idempotency_header,
+                          const Settings& settings);
+
+/// The Idempotency-Key header's value, validated.
+std::string parse_idempotency_header(std::string_view value);
+
+}  // namespace wallet::daemon

@@ -1,0 +1,39 @@
+// The route table: method and path template ("/wallets/{id}") to handler. One table serves
+// dispatch, 404 versus 405 (with Allow), the metric and log labels, and the check that the
+// OpenAPI document lists exactly these routes.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wallet::daemon {
+
+struct Exchange;
+using Handler = std::function<void(Exchange&)>;
+
+struct Route {
+  std::string method;  // GET, POST, ...
+  std::string path;    // template: literal segments and {name} segments
+  Handler handler;
+};
+
+struct RouteMatch {
+  const Route* route = nullptr;     // null: no route for this method and path
+  std::vector<std::string> params;  // values of the {name} segments, in order
+  std::vector<std::string> allowed;  // methods the path does have (for 405 and Allow)
+};
+
+class Router {
+ public:
+  void add(std::string method, std::string path, Handler handler);
+  /// HEAD is answered by the GET route of a path.
+  RouteMatch match(std::string_view method, std::string_view path) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace wallet::daemon

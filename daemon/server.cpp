@@ -1,0 +1,187 @@
+#include "daemon/server.hpp"
+
+#include <algorithm>
+
+#include "core/ids.hpp"
+#include "core/logging.hpp"
+#include "core/pg/error.hpp"
+#include "daemon/problem.hpp"
+
+namespace wallet::daemon {
+namespace {
+
+// A caller's X-Request-Id is kept when it is short and plain, so it can be traced through
+// logs; anything else is replaced rather than echoed.
+std::string request_id_for(const httplib::Request& req) {
+  if (req.get_header_value_count("X-Request-Id") == 1) {
+    const auto id = req.get_header_value("X-Request-Id");
+    const bool sane = !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':';
+    });
+    if (sane) return id;
+  }
+  return new_uuid();
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+bool known_method(const std::string& m) {
+  for (const char* k : {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"}) {
+    if (m == k) return true;
+  }
+  return false;
+}
+
+std::pair<std::string, int> split_listen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return {host, std::stoi(listen.substr(colon + 1))};  // validated by the settings loader
+}
+
+}  // namespace
+
+Server::Server(const Settings& settings)
+    : settings_(settings),
+      pool_(pg::PoolOptions{settings.database.url, static_cast<int>(settings.database.pool_size),
+                            static_cast<int>(settings.database.connect_timeout),
+                            std::chrono::milliseconds(settings.database.pool_timeout_ms)}),
+      state_{settings_, pool_, metrics_, stopping_} {
+  add_api_routes(router_, state_);
+  configure();
+}
+
+void Server::configure() {
+  const auto& h = settings_.http;
+  const auto threads = static_cast<std::size_t>(h.threads);
+  http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http_.set_read_timeout(static_cast<time_t>(h.read_timeout), 0);
+  http_.set_write_timeout(static_cast<time_t>(h.write_timeout), 0);
+  http_.set_keep_alive_timeout(static_cast<time_t>(h.keep_alive_timeout));
+  http_.set_keep_alive_max_count(static_cast<std::size_t>(h.keep_alive_max_requests));
+  http_.set_payload_max_length(static_cast<std::size_t>(h.max_body_bytes));
+  http_.set_tcp_nodelay(true);
+  // Every method reaches the one dispatcher, after the library has read the body, so 404,
+  // 405 and every error take the same path.
+  const auto handler = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
+  http_.Get(".*", handler);
+  http_.Post(".*", handler);
+  http_.Put(".*", handler);
+  http_.Patch(".*", handler);
+  http_.Delete(".*", handler);
+  http_.Options(".*", handler);
+  http_.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request& req, httplib::Response& res) { return on_library_error(req, res); }));
+}
+
+int Server::bind() {
+  const auto [host, port] = split_listen(settings_.http.listen);
+  const int bound = port == 0 ? http_.bind_to_any_port(host) : (http_.bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) {
+    throw DomainError(ErrorCode::kInvalidConfig,
+                      "http.listen: cannot listen on " + settings_.http.listen + " (address in use or not local)");
+  }
+  return bound;
+}
+
+void Server::run() { http_.listen_after_bind(); }
+
+void Server::stop() {
+  if (stopping_.exchange(true)) return;
+  http_.stop();
+}
+
+void Server::handle(const httplib::Request& req, httplib::Response& res) {
+  const auto start = Clock::now();
+  ++in_flight_;
+  metrics_.request_started();
+  Exchange ex{req, res, request_id_for(req), "unmatched", {}, ""};
+  res.set_header("X-Request-Id", ex.request_id);
+  const auto fail = [&](const DomainError& e) {
+    ex.error_code = std::string(e.name());
+    send_problem(res, e, ex.request_id, req.path.substr(0, 256));
+  };
+  try {
+    dispatch(ex);
+  } catch (const DomainError& e) {
+    if (error_info(e.code()).error_class != ErrorClass::kUnavailable) {
+      fail(e);
+    } else {
+      // Which server could not be reached is for the operator's log, not for clients.
+      log_event(spdlog::level::warn, "unavailable", {{"request_id", ex.request_id}, {"error", std::string(e.detail())}});
+      fail(DomainError(ErrorCode::kUnavailable, "the ledger database is unavailable; try again shortly"));
+    }
+  } catch (const pg::Error& e) {
+    if (e.kind() == pg::ErrorKind::kConnection) {
+      fail(DomainError(ErrorCode::kUnavailable, "lost the connection to PostgreSQL; try again"));
+    } else {
+      log_event(spdlog::level::err, "database error", {{"request_id", ex.request_id}, {"sqlstate", e.sqlstate()},
+                                                       {"error", e.what()}});
+      fail(DomainError(ErrorCode::kInternal, "internal error (request id " + ex.request_id + ")"));
+    }
+  } catch (const std::exception& e) {
+    log_event(spdlog::level::err, "unexpected error", {{"request_id", ex.request_id}, {"error", e.what()}});
+    fail(DomainError(ErrorCode::kInternal, "internal error (request id " + ex.request_id + ")"));
+  }
+  finish(ex, start);
+  --in_flight_;
+}
+
+void Server::dispatch(Exchange& ex) {
+  auto m = router_.match(ex.req.method, ex.req.path);
+  if (!m.route) {
+    if (!m.allowed.empty()) {
+      ex.res.set_header("Allow", join(m.allowed));
+      throw DomainError(ErrorCode::kMethodNotAllowed, ex.req.method + " is not allowed here; allowed: " + join(m.allowed));
+    }
+    throw DomainError(ErrorCode::kNotFound, "no such route; see /openapi.json");
+  }
+  ex.route = m.route->path;
+  ex.params = std::move(m.params);
+  m.route->handler(ex);
+}
+
+// Statuses the library produces before any handler runs (body over the limit, URI too long,
+// malformed request line, unknown method) get the same problem documents, ids and log lines.
+httplib::Server::HandlerResponse Server::on_library_error(const httplib::Request& req, httplib::Response& res) {
+  if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // a handler's own answer
+  const auto start = Clock::now();
+  metrics_.request_started();
+  Exchange ex{req, res, request_id_for(req), "unmatched", {}, ""};
+  ErrorCode code = error_for_status(res.status);
+  std::string detail = "the server could not accept this request";
+  if (!known_method(req.method)) {
+    code = ErrorCode::kMethodNotAllowed;
+    const auto allowed = router_.match("GET", req.path).allowed;
+    if (!allowed.empty()) res.set_header("Allow", join(allowed));
+    detail = "unsupported method";
+  } else if (code == ErrorCode::kPayloadTooLarge) {
+    detail = "the body is larger than " + std::to_string(settings_.http.max_body_bytes) + " bytes";
+  }
+  const DomainError error(code, detail);
+  ex.error_code = std::string(error.name());
+  res.set_header("X-Request-Id", ex.request_id);
+  send_problem(res, error, ex.request_id, req.path.substr(0, 256));
+  finish(ex, start);
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+void Server::finish(const Exchange& ex, Clock::time_point start) {
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  metrics_.request_finished(ex.route, ex.req.method, ex.res.status, seconds);
+  nlohmann::json fields = {{"request_id", ex.request_id},
+                           {"method", ex.req.method},
+                           {"route", ex.route},
+                           {"path", ex.req.path.substr(0, 256)},
+                           {"status", ex.res.status},
+                           {"duration_ms", std::round(seconds * 1e5) / 100},
+                           {"remote", ex.req.remote_addr}};
+  if (!ex.error_code.empty()) fields["code"] = ex.error_code;
+  log_event(ex.res.status >= 500 ? spdlog::level::warn : spdlog::level::info, "request", fields);
+}
+
+}  // namespace wallet::daemon

@@ -1,0 +1,52 @@
+// The HTTP server of `walletctl serve`: cpp-httplib configured from [http], every request
+// dispatched through the route table, answered, counted and logged in one place.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+
+#include "core/config.hpp"
+#include "core/pg/pool.hpp"
+#include "daemon/api.hpp"
+#include "daemon/exchange.hpp"
+#include "daemon/metrics.hpp"
+#include "daemon/router.hpp"
+
+namespace wallet::daemon {
+
+class Server {
+ public:
+  explicit Server(const Settings& settings);
+  Server(const Server&) = delete;
+
+  /// Binds [http] listen and returns the port (the chosen one when the setting says 0).
+  /// Throws DomainError(kInvalidConfig) when the address cannot be bound.
+  int bind();
+  /// Serves until stop(); returns once the requests in flight are answered.
+  void run();
+  /// Stops accepting connections. Safe from any thread; the first call wins.
+  void stop();
+  std::int64_t in_flight() const { return in_flight_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  void configure();
+  void handle(const httplib::Request& req, httplib::Response& res);
+  httplib::Server::HandlerResponse on_library_error(const httplib::Request& req, httplib::Response& res);
+  void dispatch(Exchange& ex);
+  void finish(const Exchange& ex, Clock::time_point start);
+
+  const Settings& settings_;
+  pg::ConnectionPool pool_;
+  Metrics metrics_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::int64_t> in_flight_{0};
+  ApiState state_;
+  Router router_;
+  httplib::Server http_;
+};
+
+}  // namespace wallet::daemon
