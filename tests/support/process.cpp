@@ -12,8 +12,6 @@
 
 namespace wallet::testing {
 
-namespace {
-
 [[noreturn]] void exec_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
   for (const auto& [k, v] : env) {
     if (v.empty()) {
@@ -28,6 +26,8 @@ namespace {
   execv(args[0], args.data());
   _exit(127);
 }
+
+namespace {
 
 int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
 

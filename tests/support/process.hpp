@@ -21,6 +21,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
 /// and its exit code.
 ProcessResult run_on_terminal(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
 
+/// In a forked child: applies env and replaces the process with argv; never returns.
+[[noreturn]] void exec_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env);
+
 /// Starts argv in the background with its output discarded; returns its pid.
 int start_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
 /// Waits for a started process; returns its exit code, or 128 + the signal that ended it.

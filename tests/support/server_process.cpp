@@ -1,0 +1,118 @@
+#include "tests/support/server_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "tests/support/process.hpp"
+
+namespace wallet::testing {
+namespace {
+
+constexpr std::string_view kReadyPrefix = "walletctl: listening on http://";
+
+// Reads the child's stdout until the ready line; returns the port it names.
+int read_port(int fd, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  std::string seen;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    char buf[256];
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;  // the server exited before it was ready
+    seen.append(buf, static_cast<std::size_t>(n));
+    const auto at = seen.find(kReadyPrefix);
+    const auto eol = seen.find('\n', at == std::string::npos ? 0 : at);
+    if (at != std::string::npos && eol != std::string::npos) {
+      const auto line = seen.substr(at + kReadyPrefix.size(), eol - at - kReadyPrefix.size());
+      return std::stoi(line.substr(line.rfind(':') + 1));
+    }
+  }
+  return -1;
+}
+
+}  // namespace
+
+ServerProcess::ServerProcess(const std::string& database_url, const std::vector<std::string>& settings) {
+  char log_template[] = "/tmp/walletctl-serve-XXXXXX";
+  const int log_fd = mkstemp(log_template);
+  if (log_fd < 0) throw std::runtime_error("mkstemp failed");
+  log_path_ = log_template;
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+  std::vector<std::string> argv = {WALLETCTL_PATH, "--set", "http.listen=127.0.0.1:0"};
+  for (const auto& s : settings) argv.insert(argv.end(), {"--set", s});
+  argv.push_back("serve");
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    dup2(out[1], 1);
+    dup2(log_fd, 2);
+    close(out[0]);
+    exec_child(argv, {{"DATABASE_URL", database_url}});
+  }
+  close(out[1]);
+  close(log_fd);
+  stdout_fd_ = out[0];
+  port_ = read_port(stdout_fd_, std::chrono::seconds(30));
+  if (port_ <= 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+    throw std::runtime_error("walletctl serve did not start; its log:\n" + log());
+  }
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  if (stdout_fd_ >= 0) close(stdout_fd_);
+  unlink(log_path_.c_str());
+}
+
+std::unique_ptr<httplib::Client> ServerProcess::client() const {
+  auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
+  c->set_keep_alive(true);
+  c->set_connection_timeout(5);
+  c->set_read_timeout(30);
+  c->set_write_timeout(30);
+  return c;
+}
+
+void ServerProcess::send_signal(int sig) const {
+  if (pid_ > 0) kill(pid_, sig);
+}
+
+int ServerProcess::wait_exit(std::chrono::milliseconds limit) {
+  if (pid_ <= 0) return -1;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return -1;
+    // Polls the child's state: there is no descriptor to wait on for another process's exit.
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+std::string ServerProcess::log() const {
+  std::ifstream in(log_path_);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace wallet::testing

@@ -1,0 +1,40 @@
+// A real `walletctl serve` started by a test on a free port, the way users run it: the test
+// waits for the address it prints, talks HTTP to it, and signals it to stop.
+#pragma once
+
+#include <httplib.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace wallet::testing {
+
+class ServerProcess {
+ public:
+  /// Starts the server on `database_url` with extra `--set section.key=value` settings and waits
+  /// (at most 30 s) until it prints the address it listens on.
+  explicit ServerProcess(const std::string& database_url, const std::vector<std::string>& settings = {});
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+
+  int port() const { return port_; }
+  int pid() const { return pid_; }
+  /// A keep-alive client of this server with generous timeouts.
+  std::unique_ptr<httplib::Client> client() const;
+  void send_signal(int sig) const;
+  /// Waits for the process to exit, at most `limit`; returns its exit code, or -1 when it is
+  /// still running at the limit.
+  int wait_exit(std::chrono::milliseconds limit);
+  /// What the server logged on stderr so far.
+  std::string log() const;
+
+ private:
+  int pid_ = -1;
+  int port_ = 0;
+  int stdout_fd_ = -1;
+  std::string log_path_;
+};
+
+}  // namespace wallet::testing
