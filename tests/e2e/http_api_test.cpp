@@ -1,0 +1,298 @@
+// The HTTP API end to end against the real binary: every endpoint's success path and the
+// error codes each can return.
+#include <fstream>
+#include <sstream>
+
+#include "daemon/openapi.hpp"
+#include "tests/support/http_fixture.hpp"
+#include "tests/support/process.hpp"
+
+namespace wallet::testing {
+namespace {
+
+using nlohmann::json;
+
+class HttpApiTest : public HttpFixture {};
+
+// The keys of a response object equal the properties the OpenAPI document gives its schema.
+void expect_schema_keys(const json& object, const std::string& schema) {
+  const auto doc = json::parse(daemon::openapi_document());
+  json props = json::object();
+  const auto& s = doc["components"]["schemas"][schema];
+  const auto collect = [&](const json& part) {
+    if (part.contains("$ref")) {
+      const std::string ref = part["$ref"];
+      props.update(doc["components"]["schemas"][ref.substr(ref.rfind('/') + 1)]["properties"]);
+    } else if (part.contains("properties")) {
+      props.update(part["properties"]);
+    }
+  };
+  if (s.contains("allOf")) {
+    for (const auto& part : s["allOf"]) collect(part);
+  } else {
+    collect(s);
+  }
+  std::set<std::string> documented, returned;
+  for (const auto& [k, v] : props.items()) documented.insert(k);
+  for (const auto& [k, v] : object.items()) returned.insert(k);
+  EXPECT_EQ(returned, documented) << schema;
+}
+
+TEST_F(HttpApiTest, WalletsAreCreatedReadAndUnique) {
+  const auto created = post("/wallets", {{"user_id", "alice"}});
+  ASSERT_EQ(created.status, 201) << created.text;
+  expect_schema_keys(created.body, "Wallet");
+  const std::string id = created.body["id"];
+  EXPECT_EQ(created.header("Location"), "/wallets/" + id);
+  EXPECT_EQ(created.body["currency"], "USD");
+  EXPECT_EQ(created.body["balance"], 0);
+
+  const auto read = get("/wallets/" + id);
+  EXPECT_EQ(read.status, 200);
+  EXPECT_EQ(read.body, created.body);
+  std::string upper = id;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(get("/wallets/" + upper).body["id"], id);  // any case accepted, lowercase returned
+
+  const auto dup = post("/wallets", {{"user_id", "alice"}, {"currency", "USD"}});
+  EXPECT_EQ(dup.status, 409);
+  EXPECT_EQ(dup.body["code"], "wallet_exists");
+  EXPECT_EQ(post("/wallets", {{"user_id", "alice"}, {"currency", "EUR"}}).status, 201);
+  EXPECT_EQ(post("/wallets", {{"user_id", 7}}).body["user_id"], "7");
+
+  const auto missing = get("/wallets/0190a5e4-8c1e-7c3a-9f00-000000000001");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.body["code"], "wallet_not_found");
+  EXPECT_EQ(get("/wallets/nope").body["code"], "invalid_wallet_id");
+}
+
+TEST_F(HttpApiTest, ChargeTransferAndWithdrawMoveMoney) {
+  const auto a = create_wallet("alice"), b = create_wallet("bob");
+  const auto charge = post("/charge", {{"wallet_id", a}, {"amount", 1000}, {"reference", "top-up"}});
+  ASSERT_EQ(charge.status, 201) << charge.text;
+  expect_schema_keys(charge.body, "Transaction");
+  EXPECT_EQ(charge.body["kind"], "charge");
+  EXPECT_EQ(charge.body["destination_wallet_id"], a);
+
+  const auto transfer = post("/transfers", {{"sender_id", a}, {"receiver_id", b}, {"amount", 300}});
+  ASSERT_EQ(transfer.status, 201) << transfer.text;
+  EXPECT_EQ(transfer.body["kind"], "transfer");
+  EXPECT_EQ(balance(a), 700);
+  EXPECT_EQ(balance(b), 300);
+
+  const auto withdrawal = post("/withdraw", {{"wallet_id", b}, {"amount", 100}});
+  ASSERT_EQ(withdrawal.status, 202) << withdrawal.text;
+  expect_schema_keys(withdrawal.body, "Withdrawal");
+  EXPECT_EQ(withdrawal.body["status"], "pending");
+  const std::string wid = withdrawal.body["id"];
+  EXPECT_EQ(withdrawal.header("Location"), "/withdrawals/" + wid);
+  const auto shown = get("/withdrawals/" + wid);
+  EXPECT_EQ(shown.status, 200);
+  EXPECT_EQ(shown.body, withdrawal.body);
+  EXPECT_EQ(balance(b), 200);
+  EXPECT_EQ(get("/withdrawals/0190a5e4-8c1e-7c3a-9f00-000000000001").body["code"], "withdrawal_not_found");
+  EXPECT_EQ(get("/withdrawals/zz").body["code"], "invalid_withdrawal_id");
+}
+
+TEST_F(HttpApiTest, OperationsByUserId) {
+  // A charge by user id creates the user's wallet; a withdrawal by an unknown user is a 404.
+  const auto charge = post("/charge", {{"user_id", "carol"}, {"amount", 50}, {"currency", "EUR"}});
+  ASSERT_EQ(charge.status, 201) << charge.text;
+  const auto bal = get("/balance/carol?currency=EUR");
+  EXPECT_EQ(bal.status, 200);
+  expect_schema_keys(bal.body, "Balance");
+  EXPECT_EQ(bal.body["total"], 50);
+  EXPECT_EQ(bal.body["withdrawable"], 50);
+  EXPECT_EQ(post("/withdraw", {{"user_id", "carol"}, {"amount", 20}, {"currency", "EUR"}}).status, 202);
+  EXPECT_EQ(get("/balance?user_id=carol&currency=EUR").body["total"], 30);
+  EXPECT_EQ(post("/withdraw", {{"user_id", "nobody"}, {"amount", 1}}).body["code"], "wallet_not_found");
+  EXPECT_EQ(get("/balance/carol").body["code"], "wallet_not_found");  // no USD wallet
+  EXPECT_EQ(get("/balance").body["code"], "missing_field");
+}
+
+TEST_F(HttpApiTest, RefusalsAreProblemsAndChangeNothing) {
+  const auto a = funded_wallet("alice", 100), b = create_wallet("bob");
+  const auto eur = create_wallet("erin", "EUR");
+  const auto expect_code = [](const HttpReply& r, int status, const char* code) {
+    EXPECT_EQ(r.status, status) << r.text;
+    EXPECT_EQ(r.body["code"], code) << r.text;
+    EXPECT_EQ(r.header("Content-Type"), "application/problem+json");
+    for (const char* k : {"type", "title", "status", "detail", "code", "instance", "request_id"}) {
+      EXPECT_TRUE(r.body.contains(k)) << k;
+    }
+  };
+  expect_code(post("/transfers", {{"sender_id", a}, {"receiver_id", b}, {"amount", 101}}), 422, "insufficient_funds");
+  expect_code(post("/withdraw", {{"wallet_id", a}, {"amount", 101}}), 422, "insufficient_funds");
+  expect_code(post("/transfers", {{"sender_id", a}, {"receiver_id", a}, {"amount", 1}}), 422, "same_wallet");
+  expect_code(post("/transfers", {{"sender_id", a}, {"receiver_id", eur}, {"amount", 1}}), 422, "currency_mismatch");
+  expect_code(post("/charge", {{"wallet_id", a}, {"amount", 1}, {"currency", "EUR"}}), 422, "currency_mismatch");
+  expect_code(post("/charge", {{"wallet_id", a}, {"amount", 1}, {"release_at", "2001-01-01T00:00:00Z"}}), 400,
+              "invalid_release_at");
+  expect_code(post("/transfers", {{"sender_id", a}, {"receiver_id", "0190a5e4-8c1e-7c3a-9f00-000000000009"},
+                                  {"amount", 1}}),
+              404, "wallet_not_found");
+  EXPECT_EQ(balance(a), 100);
+  EXPECT_EQ(balance(b), 0);
+}
+
+TEST_F(HttpApiTest, IdempotencyKeysReplayAndConflict) {
+  const auto a = funded_wallet("alice", 100), b = create_wallet("bob");
+  const json transfer = {{"sender_id", a}, {"receiver_id", b}, {"amount", 10}};
+  const auto first = post("/transfers", transfer, {{"Idempotency-Key", "t-1"}});
+  ASSERT_EQ(first.status, 201);
+  EXPECT_EQ(first.header("Idempotent-Replayed"), "");
+  const auto again = post("/transfers", transfer, {{"Idempotency-Key", "t-1"}});
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(again.text, first.text);
+  // The body field is the same key as the header.
+  json with_field = transfer;
+  with_field["idempotency_key"] = "t-1";
+  EXPECT_EQ(post("/transfers", with_field).text, first.text);
+  EXPECT_EQ(balance(b), 10);
+
+  json other = transfer;
+  other["amount"] = 11;
+  const auto conflict = post("/transfers", other, {{"Idempotency-Key", "t-1"}});
+  EXPECT_EQ(conflict.status, 409);
+  EXPECT_EQ(conflict.body["code"], "idempotency_conflict");
+  EXPECT_EQ(post("/transfers", with_field, {{"Idempotency-Key", "t-2"}}).body["code"], "invalid_idempotency_key");
+
+  // A refused request does not consume its key.
+  json too_much = transfer;
+  too_much["amount"] = 1000;
+  EXPECT_EQ(post("/transfers", too_much, {{"Idempotency-Key", "t-3"}}).status, 422);
+  EXPECT_EQ(post("/transfers", transfer, {{"Idempotency-Key", "t-3"}}).status, 201);
+  EXPECT_EQ(balance(b), 20);
+
+  const auto w1 = post("/withdraw", {{"wallet_id", b}, {"amount", 5}}, {{"Idempotency-Key", "w-1"}});
+  const auto w2 = post("/withdraw", {{"wallet_id", b}, {"amount", 5}}, {{"Idempotency-Key", "w-1"}});
+  EXPECT_EQ(w2.status, 202);
+  EXPECT_EQ(w2.text, w1.text);
+  EXPECT_EQ(w2.header("Location"), w1.header("Location"));
+  EXPECT_EQ(balance(b), 15);
+}
+
+TEST_F(HttpApiTest, HistoriesPageWithCursors) {
+  const auto a = funded_wallet("alice", 1000), b = create_wallet("bob");
+  create_wallet("alice", "EUR");
+  post("/charge", {{"user_id", "alice"}, {"currency", "EUR"}, {"amount", 7}});
+  for (int i = 1; i <= 4; ++i) post("/transfers", {{"sender_id", a}, {"receiver_id", b}, {"amount", i}});
+
+  // The wallet: 1 charge + 4 transfers, newest first, two per page.
+  std::vector<std::int64_t> amounts;
+  std::optional<std::string> cursor;
+  int pages = 0;
+  do {
+    const auto page = get("/wallets/" + a + "/transactions?limit=2" + (cursor ? "&cursor=" + *cursor : ""));
+    ASSERT_EQ(page.status, 200) << page.text;
+    ++pages;
+    for (const auto& item : page.body["items"]) {
+      expect_schema_keys(item, "HistoryItem");
+      amounts.push_back(item["entry_amount"]);
+    }
+    cursor = page.body["next_cursor"].is_null() ? std::nullopt : std::optional<std::string>(page.body["next_cursor"]);
+  } while (cursor);
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(amounts, (std::vector<std::int64_t>{-4, -3, -2, -1, 1000}));
+
+  // The user: both wallets' lines merged, newest first.
+  const auto all = get("/transactions/alice");
+  ASSERT_EQ(all.status, 200);
+  EXPECT_EQ(all.body["items"].size(), 6u);
+  EXPECT_EQ(all.body["items"][0]["entry_amount"], -4);
+  EXPECT_EQ(all.body["items"][4]["currency"], "EUR");
+  EXPECT_TRUE(all.body["next_cursor"].is_null());
+  const auto first = get("/transactions?user_id=alice&limit=4");
+  EXPECT_EQ(first.body["items"].size(), 4u);
+  const std::string next = first.body["next_cursor"];
+  EXPECT_EQ(get("/transactions/alice?limit=4&cursor=" + next).body["items"].size(), 2u);
+
+  // Cursors are bound to their history and cannot be edited.
+  EXPECT_EQ(get("/transactions/bob?cursor=" + next).body["code"], "invalid_cursor");
+  EXPECT_EQ(get("/wallets/" + a + "/transactions?cursor=" + next).body["code"], "invalid_cursor");
+  std::string tampered = next;
+  tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(get("/transactions/alice?cursor=" + tampered).status, 400);
+  EXPECT_EQ(get("/transactions/alice?cursor=%FF%00").status, 400);
+  for (const char* limit : {"0", "201", "-1", "abc", "1.5", ""}) {
+    EXPECT_EQ(get(std::string("/transactions/alice?limit=") + limit).body["code"], "invalid_limit") << limit;
+  }
+  EXPECT_EQ(get("/transactions/nobody").body["code"], "wallet_not_found");
+  EXPECT_EQ(get("/wallets/" + a + "/transactions?page=2").body["code"], "unknown_field");
+}
+
+TEST_F(HttpApiTest, ProtocolErrorsAreProblems) {
+  const auto not_found = get("/no/such/route");
+  EXPECT_EQ(not_found.status, 404);
+  EXPECT_EQ(not_found.body["code"], "not_found");
+  const auto wrong_method = to_reply(http_->Delete("/wallets"));
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(wrong_method.header("Allow"), "POST");
+  EXPECT_EQ(wrong_method.body["code"], "method_not_allowed");
+  EXPECT_EQ(to_reply(http_->Post("/health", "{}", "application/json")).header("Allow"), "GET, HEAD");
+  const auto media = to_reply(http_->Post("/wallets", R"({"user_id":"x"})", "text/plain"));
+  EXPECT_EQ(media.status, 415);
+  EXPECT_EQ(media.body["code"], "unsupported_media_type");
+  EXPECT_EQ(to_reply(http_->Post("/wallets", R"({"user_id":"x"})", "application/json; charset=utf-8")).status, 201);
+  const auto big = to_reply(http_->Post("/charge", std::string(70000, ' '), "application/json"));
+  EXPECT_EQ(big.status, 413);
+  EXPECT_EQ(big.body["code"], "payload_too_large");
+}
+
+TEST_F(HttpApiTest, RequestIdsAreEchoedAndLogged) {
+  const auto kept = get("/healthz", {{"X-Request-Id", "trace-abc.123"}});
+  EXPECT_EQ(kept.header("X-Request-Id"), "trace-abc.123");
+  const auto replaced = get("/healthz", {{"X-Request-Id", "bad id with spaces"}});
+  EXPECT_NE(replaced.header("X-Request-Id"), "bad id with spaces");
+  EXPECT_EQ(replaced.header("X-Request-Id").size(), 36u);
+  const auto problem = get("/wallets/nope", {{"X-Request-Id", "trace-problem"}});
+  EXPECT_EQ(problem.body["request_id"], "trace-problem");
+  // The log line is written after the response; a request that follows proves it was written.
+  get("/healthz");
+  const auto log = server_.log();
+  EXPECT_NE(log.find("request_id=trace-problem"), std::string::npos);
+  EXPECT_NE(log.find("route=/wallets/{id}"), std::string::npos);
+}
+
+TEST_F(HttpApiTest, OperationalEndpoints) {
+  EXPECT_EQ(get("/healthz").body["status"], "ok");
+  EXPECT_EQ(get("/readyz").body["status"], "ready");
+  const auto health = get("/health");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body["checks"]["postgres"]["status"], "up");
+  EXPECT_EQ(health.body["checks"]["redis"]["status"], "up");
+  EXPECT_EQ(health.body["checks"]["rabbitmq"]["status"], "up");
+  EXPECT_EQ(health.body["status"], "ok");
+
+  const auto a = funded_wallet("alice", 10);
+  post("/withdraw", {{"wallet_id", a}, {"amount", 11}});
+  const auto metrics = to_reply(http_->Get("/metrics"));
+  EXPECT_EQ(metrics.status, 200);
+  for (const char* line : {"walletctl_http_requests_total{route=\"/charge\",method=\"POST\",status=\"201\"} 1",
+                           "walletctl_http_request_duration_seconds_bucket{route=\"/wallets\",le=\"+Inf\"} 1",
+                           "walletctl_http_requests_in_flight 1", "walletctl_operations_total{kind=\"charge\",outcome=\"ok\"} 1",
+                           "walletctl_operations_total{kind=\"withdrawal\",outcome=\"insufficient_funds\"} 1",
+                           "walletctl_db_pool_size 16", "walletctl_db_pool_connections{state=\"in_use\"}",
+                           "walletctl_db_pool_waits_total"}) {
+    EXPECT_NE(metrics.text.find(line), std::string::npos) << line;
+  }
+
+  std::ifstream file(std::string(WALLET_SOURCE_DIR) + "/docs/openapi.json");
+  std::stringstream text;
+  text << file.rdbuf();
+  const auto served = get("/openapi.json");
+  EXPECT_EQ(served.status, 200);
+  EXPECT_EQ(served.body, json::parse(text.str()));
+}
+
+TEST_F(HttpApiTest, AuditPassesAfterApiTraffic) {
+  const auto a = funded_wallet("alice", 500), b = create_wallet("bob");
+  post("/transfers", {{"sender_id", a}, {"receiver_id", b}, {"amount", 200}});
+  post("/withdraw", {{"wallet_id", b}, {"amount", 50}});
+  const auto audit = run_process({WALLETCTL_PATH, "audit"}, {{"DATABASE_URL", db_.url()}});
+  EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
+}
+
+}  // namespace
+}  // namespace wallet::testing
