@@ -12,8 +12,8 @@ namespace {
 using Decoder = Operation (*)(std::string_view, const std::optional<std::string>&, const Settings&);
 
 void create_wallet(Exchange& ex, ApiState& st) {
+  ex.require_json_body();  // first: the library reads a form body as query parameters
   ex.allow_query({});
-  ex.require_json_body();
   const auto request = decode_create_wallet(ex.req.body, st.settings);
   auto conn = st.pool.acquire();
   const auto wallet =
@@ -25,8 +25,8 @@ void create_wallet(Exchange& ex, ApiState& st) {
 // Charges, withdrawals and transfers: one operation through the core's write path. A replay
 // of an idempotency key answers what the first request got, marked as a replay.
 void move_money(Exchange& ex, ApiState& st, Decoder decode) {
+  ex.require_json_body();  // first: the library reads a form body as query parameters
   ex.allow_query({});
-  ex.require_json_body();
   std::optional<std::string> header_key;
   if (auto h = ex.header("Idempotency-Key")) header_key = parse_idempotency_header(*h);
   const auto op = decode(ex.req.body, header_key, st.settings);

@@ -1,5 +1,7 @@
 #include "daemon/server.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 
 #include "core/ids.hpp"
@@ -65,6 +67,13 @@ void Server::configure() {
   http_.set_keep_alive_max_count(static_cast<std::size_t>(h.keep_alive_max_requests));
   http_.set_payload_max_length(static_cast<std::size_t>(h.max_body_bytes));
   http_.set_tcp_nodelay(true);
+  // SO_REUSEADDR only: the library's default SO_REUSEPORT would let a second server bind the
+  // same port silently and split the traffic. The descriptor is kept to deepen the backlog.
+  http_.set_socket_options([this](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_fd_ = sock;
+  });
   // Every method reaches the one dispatcher, after the library has read the body, so 404,
   // 405 and every error take the same path.
   const auto handler = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
@@ -85,6 +94,9 @@ int Server::bind() {
     throw DomainError(ErrorCode::kInvalidConfig,
                       "http.listen: cannot listen on " + settings_.http.listen + " (address in use or not local)");
   }
+  // The library listens with a backlog of 5, compiled in: a burst of new clients would see
+  // dropped connections. Listening again on the bound socket raises it to the system's limit.
+  if (listen_fd_ >= 0) ::listen(listen_fd_, SOMAXCONN);
   return bound;
 }
 

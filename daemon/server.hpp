@@ -47,6 +47,7 @@ class Server {
   ApiState state_;
   Router router_;
   httplib::Server http_;
+  int listen_fd_ = -1;  // the listening socket, once bound
 };
 
 }  // namespace wallet::daemon

@@ -286,6 +286,14 @@ TEST_F(HttpApiTest, OperationalEndpoints) {
   EXPECT_EQ(served.body, json::parse(text.str()));
 }
 
+TEST_F(HttpApiTest, AnAddressInUseIsAConfigurationError) {
+  const auto second = run_process({WALLETCTL_PATH, "--set", "http.listen=127.0.0.1:" + std::to_string(server_.port()), "serve"},
+                                  {{"DATABASE_URL", db_.url()}});
+  EXPECT_EQ(second.exit_code, 2);
+  EXPECT_NE(second.err.find("cannot listen on"), std::string::npos) << second.err;
+  EXPECT_EQ(get("/healthz").status, 200);
+}
+
 TEST_F(HttpApiTest, AuditPassesAfterApiTraffic) {
   const auto a = funded_wallet("alice", 500), b = create_wallet("bob");
   post("/transfers", {{"sender_id", a}, {"receiver_id", b}, {"amount", 200}});

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/process.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -57,6 +58,11 @@ class HttpFixture : public ::testing::Test {
     return id;
   }
   std::int64_t balance(const std::string& wallet_id) { return get("/wallets/" + wallet_id).body.value("balance", -1); }
+  /// The balance as the CLI reads it: for when the server is gone.
+  std::int64_t balance_via_cli(const std::string& wallet_id) {
+    const auto r = run_process({WALLETCTL_PATH, "--output", "json", "balance", wallet_id}, {{"DATABASE_URL", db_.url()}});
+    return nlohmann::json::parse(r.out, nullptr, false).value("balance", -1);
+  }
 
   TestDatabase db_;
   ServerProcess server_;

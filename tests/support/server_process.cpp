@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <gtest/gtest.h>
+
 #include "tests/support/process.hpp"
 
 namespace wallet::testing {
@@ -73,8 +75,18 @@ ServerProcess::ServerProcess(const std::string& database_url, const std::vector<
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
+    // Every test ends with a graceful stop, so a server that cannot shut down cleanly (or a
+    // sanitizer report, which turns the exit code non-zero) fails the test that ran it.
+    kill(pid_, SIGTERM);
+    const int code = wait_exit(std::chrono::seconds(30));
+    if (code != 0) {
+      ADD_FAILURE() << "walletctl serve did not stop cleanly (exit " << code << "); its log:\n"
+                    << log().substr(0, 20000);
+    }
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
   }
   if (stdout_fd_ >= 0) close(stdout_fd_);
   unlink(log_path_.c_str());

@@ -1,0 +1,46 @@
+// PostgreSQL stopped under a running server: requests get 503 quickly, and service resumes by
+// itself once the database is back. Restarts the stack's PostgreSQL, so it runs alone.
+#include <chrono>
+
+#include "tests/support/http_fixture.hpp"
+#include "tests/support/process.hpp"
+
+namespace wallet::testing {
+namespace {
+
+class HttpOutageTest : public HttpFixture {
+ protected:
+  static void stack(const char* action) {
+    const auto r = run_process({"/bin/bash", std::string(WALLET_SOURCE_DIR) + "/scripts/stack", action, "postgres"});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+};
+
+TEST_F(HttpOutageTest, PostgresDownMeans503ThenServiceResumes) {
+  const auto w = funded_wallet("alice", 100);
+  stack("stop");
+  const auto start = std::chrono::steady_clock::now();
+  const auto charge = post("/charge", {{"wallet_id", w}, {"amount", 5}});
+  EXPECT_EQ(charge.status, 503) << charge.text;
+  EXPECT_EQ(charge.body.value("code", ""), "unavailable");
+  EXPECT_EQ(charge.text.find("postgresql://"), std::string::npos);  // no internal addresses
+  EXPECT_EQ(get("/wallets/" + w).status, 503);
+  EXPECT_EQ(get("/readyz").status, 503);
+  const auto health = get("/health");
+  EXPECT_EQ(health.status, 503);
+  EXPECT_EQ(health.body["checks"]["postgres"]["status"], "down");
+  EXPECT_EQ(get("/healthz").status, 200);  // alive, just not ready
+  // Answered at once (connection refused), not after a hang.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+
+  stack("start");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (get("/readyz").status != 200 && std::chrono::steady_clock::now() < deadline) {
+  }
+  EXPECT_EQ(get("/readyz").status, 200);
+  EXPECT_EQ(post("/charge", {{"wallet_id", w}, {"amount", 5}}).status, 201);
+  EXPECT_EQ(balance(w), 105);  // the refused charge left nothing behind
+}
+
+}  // namespace
+}  // namespace wallet::testing
