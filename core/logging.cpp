@@ -30,9 +30,10 @@ std::unique_ptr<spdlog::formatter> make_formatter(const char* pattern) {
   return f;
 }
 
-std::shared_ptr<spdlog::logger> make_logger(const char* name, spdlog::sink_ptr sink, const char* pattern,
-                                            spdlog::level::level_enum level) {
-  auto logger = std::make_shared<spdlog::logger>(name, sink);
+// Each logger gets its own stderr sink: a sink holds one formatter, and the two loggers format
+// differently. stdio locks stderr per write, so lines never interleave.
+std::shared_ptr<spdlog::logger> make_logger(const char* name, const char* pattern, spdlog::level::level_enum level) {
+  auto logger = std::make_shared<spdlog::logger>(name, std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_formatter(make_formatter(pattern));
   logger->set_level(level);
   return logger;
@@ -61,14 +62,13 @@ void configure_logging(const Settings::Log& log) {
   const bool json = log.format == "json";
   g_json = json;
   const auto level = spdlog::level::from_str(log.level);
-  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   spdlog::drop("events");
   // Events arrive already shaped as JSON members; plain messages are wrapped and escaped.
-  auto events = make_logger("events", sink, json ? R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})" : kTextPattern,
+  auto events = make_logger("events", json ? R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})" : kTextPattern,
                             level);
   spdlog::register_logger(events);
   spdlog::set_default_logger(make_logger(
-      "walletctl", sink, json ? R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%*"})" : kTextPattern, level));
+      "walletctl", json ? R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%*"})" : kTextPattern, level));
 }
 
 void log_event(spdlog::level::level_enum level, std::string_view message, const nlohmann::json& fields) {

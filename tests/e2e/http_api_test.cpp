@@ -1,5 +1,7 @@
 // The HTTP API end to end against the real binary: every endpoint's success path and the
 // error codes each can return.
+#include <signal.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -300,6 +302,45 @@ TEST_F(HttpApiTest, AuditPassesAfterApiTraffic) {
   post("/withdraw", {{"wallet_id", b}, {"amount", 50}});
   const auto audit = run_process({WALLETCTL_PATH, "audit"}, {{"DATABASE_URL", db_.url()}});
   EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
+}
+
+class HttpJsonLogTest : public HttpFixture {
+ protected:
+  HttpJsonLogTest() : HttpFixture({"log.format=json"}) {}
+};
+
+TEST_F(HttpJsonLogTest, EveryLogLineIsAJsonObjectAndRequestsCarryTheirFields) {
+  post("/charge", {{"user_id", "alice"}, {"amount", 5}}, {{"X-Request-Id", "json-log-1"}});
+  get("/wallets/x\nforged", {{"X-Request-Id", "json-log-2"}});
+  get("/healthz");  // its response proves the lines above were written
+  std::istringstream lines(server_.log());
+  std::string line;
+  int requests = 0;
+  bool saw_charge = false;
+  while (std::getline(lines, line)) {
+    const auto event = json::parse(line, nullptr, false);
+    ASSERT_TRUE(event.is_object()) << line;
+    EXPECT_TRUE(event.contains("time") && event.contains("level") && event.contains("msg")) << line;
+    if (event["msg"] != "request") continue;
+    ++requests;
+    if (event.value("request_id", "") == "json-log-1") {
+      saw_charge = true;
+      EXPECT_EQ(event["route"], "/charge");
+      EXPECT_EQ(event["status"], 201);
+      EXPECT_EQ(event["method"], "POST");
+      EXPECT_TRUE(event["duration_ms"].is_number());
+    }
+  }
+  EXPECT_TRUE(saw_charge);
+  EXPECT_GE(requests, 2);
+  EXPECT_EQ(server_.log().find("\"amount\""), std::string::npos);  // bodies are never logged
+}
+
+TEST_F(HttpApiTest, SigintStopsCleanly) {
+  get("/healthz");
+  server_.send_signal(SIGINT);
+  EXPECT_EQ(server_.wait_exit(std::chrono::seconds(15)), 0);
+  EXPECT_NE(server_.log().find("signal=SIGINT"), std::string::npos);
 }
 
 }  // namespace

@@ -132,5 +132,30 @@ TEST_F(ConfigTest, ShippedWalletTomlLoadsAndHoldsTheDefaults) {
   EXPECT_EQ(s.settings.database.connect_timeout, defaults.database.connect_timeout);
 }
 
+TEST_F(ConfigTest, HttpAndPoolSettingsAreBounded) {
+  ConfigInputs in;
+  in.flags = {{"http.listen", "127.0.0.1:0"}, {"http.threads", "8"}, {"database.pool_size", "4"},
+              {"log.format", "json"}, {"http.max_body_bytes", "1024"}};
+  const auto s = load_settings(in).settings;
+  EXPECT_EQ(s.http.listen, "127.0.0.1:0");
+  EXPECT_EQ(s.http.threads, 8);
+  EXPECT_EQ(s.database.pool_size, 4);
+  EXPECT_EQ(s.log.format, "json");
+  EXPECT_EQ(s.http.max_body_bytes, 1024);
+
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"http.listen", "8080"}, {"http.listen", ":8080"}, {"http.listen", "host:70000"},
+           {"http.listen", "host:"}, {"http.threads", "0"}, {"http.threads", "100000"},
+           {"http.read_timeout", "0"}, {"http.max_body_bytes", "10"}, {"http.shutdown_timeout", "-1"},
+           {"database.pool_size", "0"}, {"database.pool_timeout_ms", "x"}, {"log.format", "xml"}}) {
+    ConfigInputs bad;
+    bad.flags = {{key, value}};
+    EXPECT_NE(error_of(bad).find(key), std::string::npos) << key << "=" << value;
+  }
+  ConfigInputs env;
+  env.environment = {{"WALLET_HTTP_LISTEN", "0.0.0.0:9000"}};
+  EXPECT_EQ(load_settings(env).settings.http.listen, "0.0.0.0:9000");
+}
+
 }  // namespace
 }  // namespace wallet
