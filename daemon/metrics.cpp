@@ -79,6 +79,8 @@ std::string Metrics::render(const pg::PoolStats& pool) const {
   header(out, "walletctl_db_pool_connections", "gauge", "PostgreSQL connections by state.");
   out << "walletctl_db_pool_connections{state=\"in_use\"} " << pool.in_use << '\n';
   out << "walletctl_db_pool_connections{state=\"idle\"} " << pool.open - pool.in_use << '\n';
+  header(out, "walletctl_db_pool_waiting", "gauge", "Requests waiting for a free connection now.");
+  out << "walletctl_db_pool_waiting " << pool.waiting << '\n';
   header(out, "walletctl_db_pool_waits_total", "counter", "Requests that waited for a free connection.");
   out << "walletctl_db_pool_waits_total " << pool.waits << '\n';
   header(out, "walletctl_db_pool_timeouts_total", "counter", "Requests that gave up waiting for a connection.");

@@ -15,15 +15,19 @@ Lease ConnectionPool::acquire() {
     const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
     bool waited = false;
     while (idle_.empty() && taken_ >= options_.size) {
-      waited = true;
-      if (freed_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && taken_ >= options_.size) {
+      if (!waited) {
+        waited = true;
         ++counters_.waits;
+        ++counters_.waiting;
+      }
+      if (freed_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && taken_ >= options_.size) {
+        --counters_.waiting;
         ++counters_.timeouts;
         throw DomainError(ErrorCode::kUnavailable, "all " + std::to_string(options_.size) +
                                                        " database connections are busy; try again");
       }
     }
-    if (waited) ++counters_.waits;
+    if (waited) --counters_.waiting;
     ++taken_;
     if (!idle_.empty()) {
       reused = std::move(idle_.back());
