@@ -5,9 +5,7 @@ namespace wallet::cli {
 
 void add_serve_command(CLI::App& app, Context& ctx, Action& action) {
   auto* cmd = app.add_subcommand("serve", "Run the HTTP API until SIGTERM or SIGINT (see [http] in wallet.toml)");
-  cmd->callback([&ctx, &action] {
-    action = [&ctx] { return daemon::serve(ctx.settings()); };
-  });
+  cmd->callback([&ctx, &action] { action = [&ctx] { return daemon::serve(ctx.settings()); }; });
 }
 
 }  // namespace wallet::cli

@@ -13,11 +13,11 @@ namespace {
 
 // Both queries return: entry id, wallet id, entry amount, balance after, then the transaction.
 constexpr int kFirstTransactionColumn = 4;
-const std::string kSelectWalletHistory =
-    std::string("SELECT e.id, e.wallet_id, e.amount, e.balance_after, ") + rows::kTransactionColumns +
-    " FROM ledger_entries e JOIN transactions t ON t.id = e.transaction_id "
-    "JOIN wallets w ON w.id = e.wallet_id AND w.kind = 'user' "
-    "WHERE e.wallet_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3";
+const std::string kSelectWalletHistory = std::string("SELECT e.id, e.wallet_id, e.amount, e.balance_after, ") +
+                                         rows::kTransactionColumns +
+                                         " FROM ledger_entries e JOIN transactions t ON t.id = e.transaction_id "
+                                         "JOIN wallets w ON w.id = e.wallet_id AND w.kind = 'user' "
+                                         "WHERE e.wallet_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3";
 // Each of the user's wallets contributes at most one page through its (wallet_id, id) index;
 // the merge of those few pages is the user's page.
 const std::string kSelectUserHistory =
@@ -83,8 +83,8 @@ HistoryPage read_page(pg::Connection& conn, const std::string& sql, const std::s
   HistoryPage page;
   const int shown = std::min(res.rows(), limit);
   for (int r = 0; r < shown; ++r) {
-    page.items.push_back({rows::transaction(res, r, kFirstTransactionColumn), res.str(r, 1), res.int64(r, 2),
-                          res.int64(r, 3)});
+    page.items.push_back(
+        {rows::transaction(res, r, kFirstTransactionColumn), res.str(r, 1), res.int64(r, 2), res.int64(r, 3)});
   }
   if (res.rows() > limit) page.next_cursor = encode_cursor(scope, res.int64(shown - 1, 0));
   return page;

@@ -64,8 +64,8 @@ void configure_logging(const Settings::Log& log) {
   const auto level = spdlog::level::from_str(log.level);
   spdlog::drop("events");
   // Events arrive already shaped as JSON members; plain messages are wrapped and escaped.
-  auto events = make_logger("events", json ? R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})" : kTextPattern,
-                            level);
+  auto events =
+      make_logger("events", json ? R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})" : kTextPattern, level);
   spdlog::register_logger(events);
   spdlog::set_default_logger(make_logger(
       "walletctl", json ? R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%*"})" : kTextPattern, level));

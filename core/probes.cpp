@@ -42,8 +42,8 @@ ProbeResult probe_redis(const std::string& addr, std::chrono::milliseconds timeo
   const auto colon = addr.rfind(':');
   const std::string host = addr.substr(0, colon);
   const int port = std::stoi(addr.substr(colon + 1));  // validated by the settings loader
-  std::unique_ptr<redisContext, decltype(&redisFree)> ctx(redisConnectWithTimeout(host.c_str(), port, to_timeval(timeout)),
-                                                          &redisFree);
+  std::unique_ptr<redisContext, decltype(&redisFree)> ctx(
+      redisConnectWithTimeout(host.c_str(), port, to_timeval(timeout)), &redisFree);
   if (!ctx || ctx->err) return down(start, "cannot connect to Redis at " + addr);
   redisSetTimeout(ctx.get(), to_timeval(timeout));
   std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(

@@ -52,8 +52,9 @@ void Exchange::require_json_body() const {
   const auto type = header("Content-Type");
   const std::string media = type ? lower(trim(type->substr(0, type->find(';')))) : "";
   if (media != "application/json") {
-    throw DomainError(ErrorCode::kUnsupportedMediaType,
-                      "send the body as application/json" + (type ? ", not '" + type->substr(0, 100) + "'" : std::string()));
+    throw DomainError(
+        ErrorCode::kUnsupportedMediaType,
+        "send the body as application/json" + (type ? ", not '" + type->substr(0, 100) + "'" : std::string()));
   }
 }
 

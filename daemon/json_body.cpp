@@ -84,7 +84,8 @@ std::optional<std::int64_t> JsonBody::integer(std::string_view name, ErrorCode c
   }
   if (v->is_number_integer()) return v->get<std::int64_t>();
   if (v->is_number_float()) {
-    throw DomainError(code, std::string(name) + " must be an integer (minor units), got a fractional or out-of-range number");
+    throw DomainError(code,
+                      std::string(name) + " must be an integer (minor units), got a fractional or out-of-range number");
   }
   throw DomainError(code, std::string(name) + " must be an integer, got " + type_name(*v));
 }

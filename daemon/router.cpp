@@ -17,7 +17,9 @@ std::vector<std::string_view> segments(std::string_view path) {
   return out;
 }
 
-bool is_param(std::string_view segment) { return segment.size() > 2 && segment.front() == '{' && segment.back() == '}'; }
+bool is_param(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
 
 // Fills params when the path fits the template; an empty segment never fits a parameter.
 bool fits(std::string_view templ, std::string_view path, std::vector<std::string>& params) {

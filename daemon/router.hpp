@@ -20,8 +20,8 @@ struct Route {
 };
 
 struct RouteMatch {
-  const Route* route = nullptr;     // null: no route for this method and path
-  std::vector<std::string> params;  // values of the {name} segments, in order
+  const Route* route = nullptr;      // null: no route for this method and path
+  std::vector<std::string> params;   // values of the {name} segments, in order
   std::vector<std::string> allowed;  // methods the path does have (for 405 and Allow)
 };
 

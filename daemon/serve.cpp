@@ -30,8 +30,8 @@ void check_schema(const Settings& settings) {
   }
   for (const auto& m : Migrator(*conn, embedded_migrations()).status()) {
     if (!m.applied) {
-      throw DomainError(ErrorCode::kInvalidConfig,
-                        "the database schema is behind this binary (migration " + m.name + " pending): run walletctl migrate");
+      throw DomainError(ErrorCode::kInvalidConfig, "the database schema is behind this binary (migration " + m.name +
+                                                       " pending): run walletctl migrate");
     }
   }
 }
@@ -85,15 +85,16 @@ int serve(const Settings& settings) {
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    log_event(spdlog::level::info, "stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
-                                                {"in_flight", server.in_flight()}});
+    log_event(spdlog::level::info, "stopping",
+              {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}, {"in_flight", server.in_flight()}});
     deadline.start(std::chrono::seconds(settings.http.shutdown_timeout), server);
     server.stop();
   });
   const std::string host = settings.http.listen.substr(0, settings.http.listen.rfind(':'));
-  log_event(spdlog::level::info, "listening", {{"address", host + ":" + std::to_string(port)},
-                                               {"threads", settings.http.threads},
-                                               {"pool_size", settings.database.pool_size}});
+  log_event(spdlog::level::info, "listening",
+            {{"address", host + ":" + std::to_string(port)},
+             {"threads", settings.http.threads},
+             {"pool_size", settings.database.pool_size}});
   std::cout << "walletctl: listening on http://" << host << ":" << port << std::endl;
   server.run();
   // run() returns only after stop(); should the listener fail on its own, wake the waiter.

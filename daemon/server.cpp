@@ -124,15 +124,16 @@ void Server::handle(const httplib::Request& req, httplib::Response& res) {
       fail(e);
     } else {
       // Which server could not be reached is for the operator's log, not for clients.
-      log_event(spdlog::level::warn, "unavailable", {{"request_id", ex.request_id}, {"error", std::string(e.detail())}});
+      log_event(spdlog::level::warn, "unavailable",
+                {{"request_id", ex.request_id}, {"error", std::string(e.detail())}});
       fail(DomainError(ErrorCode::kUnavailable, "the ledger database is unavailable; try again shortly"));
     }
   } catch (const pg::Error& e) {
     if (e.kind() == pg::ErrorKind::kConnection) {
       fail(DomainError(ErrorCode::kUnavailable, "lost the connection to PostgreSQL; try again"));
     } else {
-      log_event(spdlog::level::err, "database error", {{"request_id", ex.request_id}, {"sqlstate", e.sqlstate()},
-                                                       {"error", e.what()}});
+      log_event(spdlog::level::err, "database error",
+                {{"request_id", ex.request_id}, {"sqlstate", e.sqlstate()}, {"error", e.what()}});
       fail(DomainError(ErrorCode::kInternal, "internal error (request id " + ex.request_id + ")"));
     }
   } catch (const std::exception& e) {
@@ -148,7 +149,8 @@ void Server::dispatch(Exchange& ex) {
   if (!m.route) {
     if (!m.allowed.empty()) {
       ex.res.set_header("Allow", join(m.allowed));
-      throw DomainError(ErrorCode::kMethodNotAllowed, ex.req.method + " is not allowed here; allowed: " + join(m.allowed));
+      throw DomainError(ErrorCode::kMethodNotAllowed,
+                        ex.req.method + " is not allowed here; allowed: " + join(m.allowed));
     }
     throw DomainError(ErrorCode::kNotFound, "no such route; see /openapi.json");
   }
@@ -185,12 +187,9 @@ httplib::Server::HandlerResponse Server::on_library_error(const httplib::Request
 void Server::finish(const Exchange& ex, Clock::time_point start) {
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   metrics_.request_finished(ex.route, ex.req.method, ex.res.status, seconds);
-  nlohmann::json fields = {{"request_id", ex.request_id},
-                           {"method", ex.req.method},
-                           {"route", ex.route},
-                           {"path", ex.req.path.substr(0, 256)},
-                           {"status", ex.res.status},
-                           {"duration_ms", std::round(seconds * 1e5) / 100},
+  nlohmann::json fields = {{"request_id", ex.request_id}, {"method", ex.req.method},
+                           {"route", ex.route},           {"path", ex.req.path.substr(0, 256)},
+                           {"status", ex.res.status},     {"duration_ms", std::round(seconds * 1e5) / 100},
                            {"remote", ex.req.remote_addr}};
   if (!ex.error_code.empty()) fields["code"] = ex.error_code;
   log_event(ex.res.status >= 500 ? spdlog::level::warn : spdlog::level::info, "request", fields);

@@ -22,10 +22,10 @@ struct PoolOptions {
 };
 
 struct PoolStats {
-  int size = 0;       // the most connections the pool opens
-  int open = 0;       // connections open now (idle + in use)
-  int in_use = 0;     // leased to a caller
-  int waiting = 0;    // callers waiting for a connection now
+  int size = 0;                // the most connections the pool opens
+  int open = 0;                // connections open now (idle + in use)
+  int in_use = 0;              // leased to a caller
+  int waiting = 0;             // callers waiting for a connection now
   std::uint64_t waits = 0;     // acquisitions that had to wait for a connection
   std::uint64_t timeouts = 0;  // acquisitions that gave up waiting
   std::uint64_t replaced = 0;  // broken connections dropped

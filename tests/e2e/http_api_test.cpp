@@ -130,9 +130,9 @@ TEST_F(HttpApiTest, RefusalsAreProblemsAndChangeNothing) {
   expect_code(post("/charge", {{"wallet_id", a}, {"amount", 1}, {"currency", "EUR"}}), 422, "currency_mismatch");
   expect_code(post("/charge", {{"wallet_id", a}, {"amount", 1}, {"release_at", "2001-01-01T00:00:00Z"}}), 400,
               "invalid_release_at");
-  expect_code(post("/transfers", {{"sender_id", a}, {"receiver_id", "0190a5e4-8c1e-7c3a-9f00-000000000009"},
-                                  {"amount", 1}}),
-              404, "wallet_not_found");
+  expect_code(
+      post("/transfers", {{"sender_id", a}, {"receiver_id", "0190a5e4-8c1e-7c3a-9f00-000000000009"}, {"amount", 1}}),
+      404, "wallet_not_found");
   EXPECT_EQ(balance(a), 100);
   EXPECT_EQ(balance(b), 0);
 }
@@ -271,12 +271,12 @@ TEST_F(HttpApiTest, OperationalEndpoints) {
   post("/withdraw", {{"wallet_id", a}, {"amount", 11}});
   const auto metrics = to_reply(http_->Get("/metrics"));
   EXPECT_EQ(metrics.status, 200);
-  for (const char* line : {"walletctl_http_requests_total{route=\"/charge\",method=\"POST\",status=\"201\"} 1",
-                           "walletctl_http_request_duration_seconds_bucket{route=\"/wallets\",le=\"+Inf\"} 1",
-                           "walletctl_http_requests_in_flight 1", "walletctl_operations_total{kind=\"charge\",outcome=\"ok\"} 1",
-                           "walletctl_operations_total{kind=\"withdrawal\",outcome=\"insufficient_funds\"} 1",
-                           "walletctl_db_pool_size 16", "walletctl_db_pool_connections{state=\"in_use\"}",
-                           "walletctl_db_pool_waits_total"}) {
+  for (const char* line :
+       {"walletctl_http_requests_total{route=\"/charge\",method=\"POST\",status=\"201\"} 1",
+        "walletctl_http_request_duration_seconds_bucket{route=\"/wallets\",le=\"+Inf\"} 1",
+        "walletctl_http_requests_in_flight 1", "walletctl_operations_total{kind=\"charge\",outcome=\"ok\"} 1",
+        "walletctl_operations_total{kind=\"withdrawal\",outcome=\"insufficient_funds\"} 1", "walletctl_db_pool_size 16",
+        "walletctl_db_pool_connections{state=\"in_use\"}", "walletctl_db_pool_waits_total"}) {
     EXPECT_NE(metrics.text.find(line), std::string::npos) << line;
   }
 
@@ -289,8 +289,9 @@ TEST_F(HttpApiTest, OperationalEndpoints) {
 }
 
 TEST_F(HttpApiTest, AnAddressInUseIsAConfigurationError) {
-  const auto second = run_process({WALLETCTL_PATH, "--set", "http.listen=127.0.0.1:" + std::to_string(server_.port()), "serve"},
-                                  {{"DATABASE_URL", db_.url()}});
+  const auto second =
+      run_process({WALLETCTL_PATH, "--set", "http.listen=127.0.0.1:" + std::to_string(server_.port()), "serve"},
+                  {{"DATABASE_URL", db_.url()}});
   EXPECT_EQ(second.exit_code, 2);
   EXPECT_NE(second.err.find("cannot listen on"), std::string::npos) << second.err;
   EXPECT_EQ(get("/healthz").status, 200);

@@ -77,7 +77,7 @@ TEST_F(HttpBadInputTest, MalformedRequestsGetA4xxAndChangeNothing) {
       {"POST", "/charge", J, "{\"user_id\":\"\xc3\x28\",\"amount\":5}", 400, "invalid_json"},
       {"POST", "/charge", J, "{\"user_id\":\"ok\",\"amount\":5,\"reference\":\"\xed\xa0\x80\"}", 400, "invalid_json"},
       {"POST", "/charge", J, "{'wallet_id':'" + a + "','amount':5}", 400, "invalid_json"},
-      {"POST", "/charge", J, std::string(5000, '[') , 400, "invalid_json"},
+      {"POST", "/charge", J, std::string(5000, '['), 400, "invalid_json"},
       // Fields.
       {"POST", "/charge", J, "{" + w + "}", 400, "missing_field"},
       {"POST", "/charge", J, "{\"amount\":5}", 400, "missing_field"},
@@ -125,9 +125,19 @@ TEST_F(HttpBadInputTest, MalformedRequestsGetA4xxAndChangeNothing) {
        "invalid_idempotency_key"},
       {"POST", "/charge", J, "{" + w + ",\"amount\":5,\"idempotency_key\":\"a\\u0001b\"}", 400,
        "invalid_idempotency_key"},
-      {"POST", "/charge", J, "{" + w + ",\"amount\":5,\"idempotency_key\":\"body\"}", 400, "invalid_idempotency_key",
+      {"POST",
+       "/charge",
+       J,
+       "{" + w + ",\"amount\":5,\"idempotency_key\":\"body\"}",
+       400,
+       "invalid_idempotency_key",
        {{"Idempotency-Key", "header"}}},
-      {"POST", "/charge", J, "{" + w + ",\"amount\":5}", 400, "invalid_idempotency_key",
+      {"POST",
+       "/charge",
+       J,
+       "{" + w + ",\"amount\":5}",
+       400,
+       "invalid_idempotency_key",
        {{"Idempotency-Key", std::string(300, 'h')}}},
       {"POST", "/wallets", J, "{\"user_id\":\"z\",\"currency\":\"usdx\"}", 400, "invalid_currency"},
       {"POST", "/wallets", J, "{\"user_id\":[\"z\"]}", 400, "invalid_user_id"},
@@ -181,10 +191,12 @@ TEST_F(HttpBadInputTest, MalformedRequestsGetA4xxAndChangeNothing) {
            std::string("BREW /wallets HTTP/1.1\r\nHost: x\r\n\r\n"),
            "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",
            "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9000, 'b') + "\r\n\r\n",
-           std::string("POST /charge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: -5\r\n\r\n"),
+           std::string(
+               "POST /charge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: -5\r\n\r\n"),
            std::string("POST /charge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                        "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"),
-           std::string("POST /charge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"),
+           std::string(
+               "POST /charge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"),
        }) {
     const int status = raw_status(port, raw);
     EXPECT_TRUE(status == 0 || (status >= 400 && status < 500)) << status << " for " << raw.substr(0, 60);

@@ -68,8 +68,7 @@ TEST(PoolTest, AConnectionTheServerClosedIsReplacedBeforeReuse) {
   }
   auto admin = db.admin();
   static constexpr const char* kTerminate = "SELECT pg_terminate_backend($1::int)";
-  static constexpr const char* kGone =
-      "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int";
+  static constexpr const char* kGone = "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int";
   admin.exec(kTerminate, {old_pid});
   while (admin.exec(kGone, {old_pid}).int64(0, 0) != 0) std::this_thread::yield();
   auto c = pool.acquire();

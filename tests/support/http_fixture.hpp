@@ -34,7 +34,8 @@ inline HttpReply to_reply(const httplib::Result& r) {
 
 class HttpFixture : public ::testing::Test {
  protected:
-  explicit HttpFixture(std::vector<std::string> settings = {}) : server_(db_.url(), settings), http_(server_.client()) {}
+  explicit HttpFixture(std::vector<std::string> settings = {})
+      : server_(db_.url(), settings), http_(server_.client()) {}
 
   void TearDown() override {
     if (HasFailure()) std::cerr << "--- server log ---\n" << server_.log().substr(0, 20000) << '\n';
@@ -60,7 +61,8 @@ class HttpFixture : public ::testing::Test {
   std::int64_t balance(const std::string& wallet_id) { return get("/wallets/" + wallet_id).body.value("balance", -1); }
   /// The balance as the CLI reads it: for when the server is gone.
   std::int64_t balance_via_cli(const std::string& wallet_id) {
-    const auto r = run_process({WALLETCTL_PATH, "--output", "json", "balance", wallet_id}, {{"DATABASE_URL", db_.url()}});
+    const auto r =
+        run_process({WALLETCTL_PATH, "--output", "json", "balance", wallet_id}, {{"DATABASE_URL", db_.url()}});
     return nlohmann::json::parse(r.out, nullptr, false).value("balance", -1);
   }
 

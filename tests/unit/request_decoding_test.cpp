@@ -46,7 +46,8 @@ TEST(RequestDecodingTest, IdempotencyKeyFromHeaderOrBody) {
 
 TEST(RequestDecodingTest, NullMeansAbsentForOptionalFields) {
   Settings s;
-  const auto op = decode_withdraw(R"({"wallet_id":")" + kWallet + R"(","amount":3,"reference":null,"currency":null})", {}, s);
+  const auto op =
+      decode_withdraw(R"({"wallet_id":")" + kWallet + R"(","amount":3,"reference":null,"currency":null})", {}, s);
   EXPECT_FALSE(op.reference.has_value());
   EXPECT_FALSE(op.currency.has_value());
 }
@@ -111,13 +112,14 @@ TEST(RequestDecodingTest, TransfersAndWalletsHaveTheirOwnFields) {
   EXPECT_EQ(code_of([&] { decode_transfer(R"({"sender_id":")" + kWallet + R"(","amount":1})", {}, s); }),
             "missing_field");
   EXPECT_EQ(code_of([&] {
-              decode_transfer(R"({"sender_id":")" + kWallet + R"(","receiver_id":")" + kOther +
-                                  R"(","amount":1,"currency":"USD"})",
-                              {}, s);
+              decode_transfer(
+                  R"({"sender_id":")" + kWallet + R"(","receiver_id":")" + kOther + R"(","amount":1,"currency":"USD"})",
+                  {}, s);
             }),
             "unknown_field");
-  EXPECT_EQ(code_of([&] { decode_withdraw(R"({"user_id":"u","amount":1,"release_at":"2030-01-01T00:00:00Z"})", {}, s); }),
-            "unknown_field");
+  EXPECT_EQ(
+      code_of([&] { decode_withdraw(R"({"user_id":"u","amount":1,"release_at":"2030-01-01T00:00:00Z"})", {}, s); }),
+      "unknown_field");
   EXPECT_EQ(decode_create_wallet(R"({"user_id":"alice"})", s).currency, "USD");
   EXPECT_EQ(code_of([&] { decode_create_wallet(R"({"currency":"USD"})", s); }), "missing_field");
   EXPECT_EQ(code_of([&] { decode_create_wallet(R"({"user_id":"a","extra":1})", s); }), "unknown_field");
