@@ -71,6 +71,7 @@ int run(int argc, char** argv) {
   add_gen_settlement_command(app, ctx, action);
   add_admin_commands(app, ctx, action);
   add_serve_command(app, ctx, action);
+  add_withdrawal_commands(app, ctx, action);
 
   try {
     app.parse(argc, argv);

@@ -12,6 +12,8 @@ void add_ledger_commands(CLI::App& app, Context& ctx, Action& action);
 /// replay, and the hidden gen-settlement helper for tests and benchmarks
 void add_replay_command(CLI::App& app, Context& ctx, Action& action);
 void add_gen_settlement_command(CLI::App& app, Context& ctx, Action& action);
+/// withdrawals list|show, and worker (the withdrawal pool alone)
+void add_withdrawal_commands(CLI::App& app, Context& ctx, Action& action);
 /// serve: the HTTP API
 void add_serve_command(CLI::App& app, Context& ctx, Action& action);
 /// migrate, audit, config show

@@ -69,6 +69,21 @@ void print_withdrawal(Context& ctx, const Withdrawal& w) {
               {"updated", w.updated_at}});
 }
 
+void print_withdrawals(Context& ctx, const std::vector<Withdrawal>& list) {
+  if (ctx.json()) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& w : list) items.push_back(to_json(w));
+    return print_json({{"items", items}});
+  }
+  if (list.empty()) std::cout << "(no withdrawals)\n";
+  for (const auto& w : list) {
+    std::cout << w.id << "  " << w.status << "  " << amount(w.amount, w.currency) << "  attempts " << w.attempts
+              << "  wallet " << w.wallet_id << "  " << w.created_at;
+    if (w.failure_reason) std::cout << "  (" << *w.failure_reason << ")";
+    std::cout << '\n';
+  }
+}
+
 void print_history(Context& ctx, const HistoryPage& page) {
   if (ctx.json()) {
     nlohmann::json items = nlohmann::json::array();

@@ -15,6 +15,7 @@ void print_json(const nlohmann::json& j);
 void print_wallet(Context& ctx, const Wallet& w);
 void print_transaction(Context& ctx, const Transaction& t);
 void print_withdrawal(Context& ctx, const Withdrawal& w);
+void print_withdrawals(Context& ctx, const std::vector<Withdrawal>& list);
 void print_history(Context& ctx, const HistoryPage& page);
 void print_audit(Context& ctx, const AuditReport& report);
 void print_migrations(Context& ctx, const std::vector<MigrationStatus>& status);

@@ -68,6 +68,20 @@ void check_listen(const std::string& v) {
   if (!valid_host_port(v, 0)) throw std::invalid_argument("host:port such as 127.0.0.1:8080 (port 0: any free port)");
 }
 
+void check_gateway(const std::string& v) {
+  if (v != "simulated" && v != "http") throw std::invalid_argument("simulated or http");
+}
+
+void check_http_url(const std::string& v) {
+  const bool scheme = v.starts_with("http://") || v.starts_with("https://");
+  const auto host_start = v.find("://") + 3;
+  if (!scheme || host_start >= v.size() || v[host_start] == '/') {
+    throw std::invalid_argument("an http:// or https:// URL such as http://127.0.0.1:9090/payouts");
+  }
+}
+
+void check_any(const std::string&) {}
+
 void check_log_format(const std::string& v) {
   if (v != "text" && v != "json") throw std::invalid_argument("text or json");
 }
@@ -159,6 +173,24 @@ const std::vector<Field>& fields() {
                    false, "an ISO 4217 code"),
       int_field("ledger", "max_amount", &S::ledger, &S::Ledger::max_amount, 1, 4'000'000'000'000'000'000),
       int_field("ledger", "batch_size", &S::ledger, &S::Ledger::batch_size, 1, 10'000),
+      bool_field("withdrawals", "enabled", &S::withdrawals, &S::Withdrawals::enabled),
+      int_field("withdrawals", "workers", &S::withdrawals, &S::Withdrawals::workers, 1, 1000),
+      string_field("withdrawals", "gateway", &S::withdrawals, &S::Withdrawals::gateway, check_gateway, nullptr, false,
+                   "simulated or http"),
+      string_field("withdrawals", "bank_url", &S::withdrawals, &S::Withdrawals::bank_url, check_http_url, nullptr, true,
+                   "an http(s) URL"),
+      string_field("withdrawals", "bank_ca_file", &S::withdrawals, &S::Withdrawals::bank_ca_file, check_any, nullptr,
+                   false, "a file path"),
+      int_field("withdrawals", "bank_timeout_ms", &S::withdrawals, &S::Withdrawals::bank_timeout_ms, 10, 600'000),
+      int_field("withdrawals", "simulated_latency_ms", &S::withdrawals, &S::Withdrawals::simulated_latency_ms, 0,
+                600'000),
+      int_field("withdrawals", "simulated_failure_percent", &S::withdrawals,
+                &S::Withdrawals::simulated_failure_percent, 0, 100),
+      int_field("withdrawals", "max_attempts", &S::withdrawals, &S::Withdrawals::max_attempts, 1, 1000),
+      int_field("withdrawals", "backoff_initial_ms", &S::withdrawals, &S::Withdrawals::backoff_initial_ms, 1,
+                86'400'000),
+      int_field("withdrawals", "backoff_max_ms", &S::withdrawals, &S::Withdrawals::backoff_max_ms, 1, 86'400'000),
+      int_field("withdrawals", "lease_seconds", &S::withdrawals, &S::Withdrawals::lease_seconds, 1, 86'400),
       bool_field("redis", "enabled", &S::redis, &S::Redis::enabled),
       string_field("redis", "addr", &S::redis, &S::Redis::addr, check_host_port, "REDIS_ADDR", false, "host:port"),
       bool_field("rabbitmq", "enabled", &S::rabbitmq, &S::Rabbitmq::enabled),
@@ -265,6 +297,19 @@ std::optional<std::string> choose_file(const ConfigInputs& in, std::string& orig
   return std::nullopt;
 }
 
+// Rules between settings, checked once every layer is applied.
+void check_together(const Settings& s) {
+  const auto& w = s.withdrawals;
+  const std::int64_t longest_call = w.gateway == "http" ? w.bank_timeout_ms : w.simulated_latency_ms;
+  if (w.lease_seconds * 1000 <= longest_call) {
+    bad("withdrawals.lease_seconds", "must outlast one gateway call (" + std::to_string(longest_call) +
+                                         " ms), or a second worker would claim a row whose call is still running");
+  }
+  if (w.backoff_max_ms < w.backoff_initial_ms) {
+    bad("withdrawals.backoff_max_ms", "must be at least withdrawals.backoff_initial_ms");
+  }
+}
+
 }  // namespace
 
 std::string mask_url_password(const std::string& url) {
@@ -320,6 +365,7 @@ LoadedSettings load_settings(const ConfigInputs& in) {
     apply_text(out.settings, *f, value, "flag --set");
     sources[f->name()] = "flag --set";
   }
+  check_together(out.settings);
   for (const auto& f : fields()) {
     const std::string value = f.show(out.settings);
     out.views.push_back({f.name(), f.secret ? mask_url_password(value) : value,

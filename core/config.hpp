@@ -33,6 +33,20 @@ struct Settings {
     std::int64_t max_amount = 1'000'000'000'000'000;
     std::int64_t batch_size = 500;
   } ledger;
+  struct Withdrawals {
+    bool enabled = true;              // `serve` runs the worker pool
+    std::int64_t workers = 50;        // payouts in flight at once
+    std::string gateway = "simulated";  // simulated or http
+    std::string bank_url = "http://127.0.0.1:9090/payouts";
+    std::string bank_ca_file;  // PEM bundle for an https bank; empty: the system's
+    std::int64_t bank_timeout_ms = 5000;
+    std::int64_t simulated_latency_ms = 50;
+    std::int64_t simulated_failure_percent = 0;  // transient failures of the simulated bank
+    std::int64_t max_attempts = 8;
+    std::int64_t backoff_initial_ms = 1000;
+    std::int64_t backoff_max_ms = 300'000;
+    std::int64_t lease_seconds = 60;  // a claim expires after this; must outlast a bank call
+  } withdrawals;
   struct Redis {
     bool enabled = true;
     std::string addr = "127.0.0.1:6379";

@@ -14,9 +14,6 @@
 namespace wallet {
 namespace {
 
-// Rows are locked in id order: two batches touching the same wallets cannot deadlock.
-constexpr const char* kLockWallets =
-    "SELECT w.id, w.balance, now() FROM wallets w WHERE w.id = ANY($1::uuid[]) ORDER BY w.id FOR UPDATE";
 // Read in a statement of its own, after the locks are held: in READ COMMITTED a new statement
 // sees the holds committed by a transaction it waited for, which the locking statement's own
 // snapshot would miss. No hold of a locked wallet can appear while the locks are held.
@@ -180,7 +177,7 @@ class BatchRun {
     }
     const auto ids = pg::text_array(std::vector<std::string>(lock_ids.begin(), lock_ids.end()));
     // Pipelined, the holds query still runs after the locking one has finished.
-    auto results = conn_.pipeline({{kLockWallets, {ids}}, {kUnreleasedHolds, {ids}}});
+    auto results = conn_.pipeline({{rows::kLockAccountsInIdOrder, {ids}}, {kUnreleasedHolds, {ids}}});
     const auto& locked = results[0];
     std::map<std::string, AccountState> accounts;
     for (int r = 0; r < locked.rows(); ++r) accounts[locked.str(r, 0)] = {Money(locked.int64(r, 1)), Money(0)};

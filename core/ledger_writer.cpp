@@ -23,6 +23,11 @@ constexpr const char* kInsertHolds =
 constexpr const char* kInsertWithdrawals =
     "INSERT INTO withdrawals (id, wallet_id, amount, currency, transaction_id) "
     "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::uuid[])";
+constexpr const char* kSettleWithdrawals =
+    "UPDATE withdrawals d SET status = v.status, failure_reason = v.reason, locked_until = NULL, updated_at = now() "
+    "FROM unnest($1::uuid[], $2::text[], $3::text[]) AS v(id, status, reason) WHERE d.id = v.id";
+// Wakes the withdrawal pools at commit: new rows are worked on at once, not at the next poll.
+constexpr const char* kNotifyWithdrawals = "SELECT pg_notify('walletctl_withdrawals', '')";
 
 // One column of rows as an array parameter.
 template <class Row, class Field>
@@ -76,6 +81,13 @@ std::vector<pg::Statement> write_statements(const PostingWrites& w) {
         {kInsertWithdrawals,
          {column(d, &Withdrawal::id), column(d, &Withdrawal::wallet_id), column(d, &Withdrawal::amount),
           column(d, &Withdrawal::currency), column(d, &Withdrawal::transaction_id)}});
+    statements.push_back({kNotifyWithdrawals, {}});
+  }
+  if (!w.settled_withdrawals.empty()) {
+    const auto& d = w.settled_withdrawals;
+    statements.push_back({kSettleWithdrawals,
+                          {column(d, &Withdrawal::id), column(d, &Withdrawal::status),
+                           column(d, &Withdrawal::failure_reason)}});
   }
   if (!w.events.empty()) statements.push_back(insert_outbox(w.events));
   return statements;

@@ -89,4 +89,27 @@ OperationResult Posting::post(const ResolvedOperation& r) {
   return result;
 }
 
+Withdrawal Posting::settle(const Withdrawal& w, const std::string& transaction_id,
+                           const std::optional<std::string>& failure_reason) {
+  const auto& sys = system_.at(w.currency);
+  const bool paid = !failure_reason;
+  const Leg leg = paid ? Leg{sys.clearing, sys.payouts} : Leg{sys.clearing, w.wallet_id};
+  // Clearing holds exactly what is in flight, so only an overflow of the destination can fail:
+  // a ledger that big is corrupt, and nothing is written.
+  if (auto error = move(transaction_id, leg, Money(w.amount))) {
+    throw DomainError(ErrorCode::kInternal, "cannot settle withdrawal " + w.id + ": " + error->what());
+  }
+  Transaction t{transaction_id, paid ? "payout" : "refund", "completed", w.amount, w.currency, leg.from, leg.to,
+                std::nullopt,   "withdrawal " + w.id,       std::nullopt, now_text_};
+  writes_.transactions.push_back(t);
+  Withdrawal settled = w;
+  settled.status = paid ? "completed" : "failed";
+  settled.failure_reason = failure_reason;
+  settled.updated_at = now_text_;
+  writes_.settled_withdrawals.push_back(settled);
+  writes_.events.push_back(
+      make_event(paid ? "withdrawal.completed" : "withdrawal.failed", t.id, now_text_, to_json(settled)));
+  return settled;
+}
+
 }  // namespace wallet

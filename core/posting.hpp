@@ -45,7 +45,8 @@ struct PostingWrites {
   std::vector<Transaction> transactions;
   std::vector<LedgerEntryRow> entries;
   std::vector<HoldRow> holds;
-  std::vector<Withdrawal> withdrawals;
+  std::vector<Withdrawal> withdrawals;          // new (pending) withdrawals
+  std::vector<Withdrawal> settled_withdrawals;  // withdrawals that reached a final state
   std::vector<OutboxEvent> events;
 };
 
@@ -57,6 +58,12 @@ class Posting {
 
   /// Posts one operation; on refusal returns the error and changes nothing.
   OperationResult post(const ResolvedOperation& r);
+
+  /// Settles a withdrawal in flight with a new transaction: paid (no failure reason) moves its
+  /// amount from clearing to payouts; refused moves it back from clearing to its wallet (a
+  /// refund). Returns the withdrawal as it now stands. The accounts must be locked.
+  Withdrawal settle(const Withdrawal& w, const std::string& transaction_id,
+                    const std::optional<std::string>& failure_reason);
 
   const PostingWrites& writes() const { return writes_; }
 

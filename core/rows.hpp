@@ -25,6 +25,12 @@ inline constexpr const char* kWithdrawalColumns =
     "d.id, d.wallet_id, d.amount, d.currency, d.status, d.attempts, d.failure_reason, "
     "d.transaction_id, d.created_at, d.updated_at";
 
+/// Locks accounts ($1: uuid[]) in id order, the one global lock order of the ledger, so two
+/// writers touching the same accounts never deadlock. Returns id, balance and the transaction
+/// time.
+inline constexpr const char* kLockAccountsInIdOrder =
+    "SELECT w.id, w.balance, now() FROM wallets w WHERE w.id = ANY($1::uuid[]) ORDER BY w.id FOR UPDATE";
+
 Wallet wallet(const pg::Result& res, int row, int first_col = 0);
 Transaction transaction(const pg::Result& res, int row, int first_col = 0);
 Withdrawal withdrawal(const pg::Result& res, int row, int first_col = 0);

@@ -9,7 +9,27 @@ namespace {
 const std::string kSelectWithdrawal =
     std::string("SELECT ") + rows::kWithdrawalColumns + " FROM withdrawals d WHERE d.id = $1";
 
+const std::string kListWithdrawals = std::string("SELECT ") + rows::kWithdrawalColumns +
+                                     " FROM withdrawals d WHERE ($1::text IS NULL OR d.status = $1) "
+                                     "AND ($2::uuid IS NULL OR d.wallet_id = $2) ORDER BY d.created_at DESC, d.id DESC "
+                                     "LIMIT $3";
+
 }  // namespace
+
+std::vector<Withdrawal> list_withdrawals(pg::Connection& conn, const WithdrawalFilter& filter) {
+  auto res = conn.exec(kListWithdrawals.c_str(), {filter.status, filter.wallet_id, std::to_string(filter.limit)});
+  std::vector<Withdrawal> out;
+  for (int r = 0; r < res.rows(); ++r) out.push_back(rows::withdrawal(res, r));
+  return out;
+}
+
+std::string parse_withdrawal_status(std::string_view text) {
+  for (const char* s : {"pending", "processing", "completed", "failed"}) {
+    if (text == s) return s;
+  }
+  throw DomainError(ErrorCode::kInvalidInput, "status must be pending, processing, completed or failed, got '" +
+                                                  std::string(text.substr(0, 40)) + "'");
+}
 
 Withdrawal get_withdrawal(pg::Connection& conn, const std::string& withdrawal_id) {
   auto res = conn.exec(kSelectWithdrawal.c_str(), {withdrawal_id});

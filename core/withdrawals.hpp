@@ -1,7 +1,10 @@
 // Reading withdrawals: the durable rows that the withdrawal pool settles.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/model.hpp"
 #include "core/pg/connection.hpp"
@@ -10,5 +13,17 @@ namespace wallet {
 
 /// Throws DomainError(kWithdrawalNotFound).
 Withdrawal get_withdrawal(pg::Connection& conn, const std::string& withdrawal_id);
+
+struct WithdrawalFilter {
+  std::optional<std::string> status;     // pending, processing, completed or failed
+  std::optional<std::string> wallet_id;  // a validated UUID
+  int limit = 50;
+};
+
+/// Withdrawals matching the filter, newest first.
+std::vector<Withdrawal> list_withdrawals(pg::Connection& conn, const WithdrawalFilter& filter);
+
+/// Validates a status name. Throws DomainError(kInvalidInput).
+std::string parse_withdrawal_status(std::string_view text);
 
 }  // namespace wallet

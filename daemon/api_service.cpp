@@ -2,6 +2,7 @@
 // document.
 #include "core/errors.hpp"
 #include "core/probes.hpp"
+#include "core/withdrawal_queue.hpp"
 #include "daemon/api.hpp"
 #include "daemon/exchange.hpp"
 #include "daemon/openapi.hpp"
@@ -70,8 +71,15 @@ void add_service_routes(Router& router, ApiState& st) {
   router.add("GET", "/readyz", [&st](Exchange& ex) { readiness(ex, st); });
   router.add("GET", "/metrics", [&st](Exchange& ex) {
     ex.allow_query({});
+    std::optional<QueueStats> queue;
+    try {
+      auto conn = st.pool.acquire();
+      queue = withdrawal_queue_stats(*conn);
+    } catch (const std::exception&) {
+      // Metrics still answer while the database is away, without the queue figures.
+    }
     ex.res.status = 200;
-    ex.res.set_content(st.metrics.render(st.pool.stats()), "text/plain; version=0.0.4; charset=utf-8");
+    ex.res.set_content(st.metrics.render(st.pool.stats(), queue), "text/plain; version=0.0.4; charset=utf-8");
   });
   router.add("GET", "/openapi.json", [](Exchange& ex) {
     ex.allow_query({});

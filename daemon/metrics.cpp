@@ -25,19 +25,47 @@ void header(std::ostringstream& out, const char* name, const char* type, const c
 
 }  // namespace
 
+void Metrics::Histogram::observe(double seconds) {
+  ++count;
+  sum += seconds;
+  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) {
+      ++counts[i];
+      break;
+    }
+  }
+}
+
+void Metrics::Histogram::render(std::ostream& out, const std::string& name, const std::string& labels) const {
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+    cumulative += counts[i];
+    out << name << "_bucket{" << labels << "le=\"" << kBuckets[i] << "\"} " << cumulative << '\n';
+  }
+  out << name << "_bucket{" << labels << "le=\"+Inf\"} " << count << '\n';
+  const std::string bare = labels.empty() ? "" : "{" + labels.substr(0, labels.size() - 1) + "}";
+  out << name << "_sum" << bare << ' ' << sum << '\n';
+  out << name << "_count" << bare << ' ' << count << '\n';
+}
+
 void Metrics::request_finished(const std::string& route, const std::string& method, int status, double seconds) {
   --in_flight_;
   std::lock_guard lock(mutex_);
   ++requests_[{route, method, status}];
-  auto& h = latency_[route];
-  ++h.count;
-  h.sum += seconds;
-  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-    if (seconds <= kBuckets[i]) {
-      ++h.counts[i];
-      break;
-    }
-  }
+  latency_[route].observe(seconds);
+}
+
+void Metrics::gateway_call(const std::string& status, double seconds) {
+  std::lock_guard lock(mutex_);
+  gateway_latency_[status].observe(seconds);
+}
+
+void Metrics::withdrawals_recorded(int completed, int failed, int retried, int lost) {
+  std::lock_guard lock(mutex_);
+  withdrawal_outcomes_["completed"] += static_cast<std::uint64_t>(completed);
+  withdrawal_outcomes_["failed"] += static_cast<std::uint64_t>(failed);
+  withdrawal_outcomes_["retried"] += static_cast<std::uint64_t>(retried);
+  withdrawal_outcomes_["claim_lost"] += static_cast<std::uint64_t>(lost);
 }
 
 void Metrics::operation(const std::string& kind, const std::string& outcome) {
@@ -45,7 +73,7 @@ void Metrics::operation(const std::string& kind, const std::string& outcome) {
   ++operations_[{kind, outcome}];
 }
 
-std::string Metrics::render(const pg::PoolStats& pool) const {
+std::string Metrics::render(const pg::PoolStats& pool, const std::optional<QueueStats>& queue) const {
   std::ostringstream out;
   std::lock_guard lock(mutex_);
   header(out, "walletctl_http_requests_total", "counter", "HTTP requests answered, by route template and status.");
@@ -56,16 +84,7 @@ std::string Metrics::render(const pg::PoolStats& pool) const {
   }
   header(out, "walletctl_http_request_duration_seconds", "histogram", "Time from request read to response ready.");
   for (const auto& [route, h] : latency_) {
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-      cumulative += h.counts[i];
-      out << "walletctl_http_request_duration_seconds_bucket{route=\"" << label(route) << "\",le=\"" << kBuckets[i]
-          << "\"} " << cumulative << '\n';
-    }
-    out << "walletctl_http_request_duration_seconds_bucket{route=\"" << label(route) << "\",le=\"+Inf\"} " << h.count
-        << '\n';
-    out << "walletctl_http_request_duration_seconds_sum{route=\"" << label(route) << "\"} " << h.sum << '\n';
-    out << "walletctl_http_request_duration_seconds_count{route=\"" << label(route) << "\"} " << h.count << '\n';
+    h.render(out, "walletctl_http_request_duration_seconds", "route=\"" + label(route) + "\",");
   }
   header(out, "walletctl_http_requests_in_flight", "gauge", "Requests being handled now.");
   out << "walletctl_http_requests_in_flight " << in_flight_.load() << '\n';
@@ -87,6 +106,21 @@ std::string Metrics::render(const pg::PoolStats& pool) const {
   out << "walletctl_db_pool_timeouts_total " << pool.timeouts << '\n';
   header(out, "walletctl_db_pool_replaced_total", "counter", "Broken connections dropped and replaced.");
   out << "walletctl_db_pool_replaced_total " << pool.replaced << '\n';
+  header(out, "walletctl_withdrawals_total", "counter", "Withdrawal outcomes recorded by this process's pool.");
+  for (const auto& [outcome, n] : withdrawal_outcomes_) {
+    out << "walletctl_withdrawals_total{outcome=\"" << outcome << "\"} " << n << '\n';
+  }
+  header(out, "walletctl_payout_gateway_duration_seconds", "histogram", "Payout gateway calls, by answer.");
+  for (const auto& [status, h] : gateway_latency_) {
+    h.render(out, "walletctl_payout_gateway_duration_seconds", "answer=\"" + status + "\",");
+  }
+  if (queue) {
+    header(out, "walletctl_withdrawals_queued", "gauge", "Withdrawals not yet settled, by status (all processes).");
+    out << "walletctl_withdrawals_queued{status=\"pending\"} " << queue->pending << '\n';
+    out << "walletctl_withdrawals_queued{status=\"processing\"} " << queue->processing << '\n';
+    header(out, "walletctl_withdrawals_oldest_unsettled_seconds", "gauge", "Age of the oldest unsettled withdrawal.");
+    out << "walletctl_withdrawals_oldest_unsettled_seconds " << queue->oldest_unsettled_seconds << '\n';
+  }
   return out.str();
 }
 

@@ -7,10 +7,13 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <ostream>
 #include <string>
 #include <tuple>
 
 #include "core/pg/pool.hpp"
+#include "core/withdrawal_queue.hpp"
 
 namespace wallet::daemon {
 
@@ -21,8 +24,14 @@ class Metrics {
   /// outcome: "ok", "replayed", or the error code that refused the operation.
   void operation(const std::string& kind, const std::string& outcome);
 
-  /// The text exposition format (version 0.0.4).
-  std::string render(const pg::PoolStats& pool) const;
+  /// One payout gateway call: its answer (paid, refused, transient) and how long it took.
+  void gateway_call(const std::string& status, double seconds);
+  /// Outcomes the withdrawal pool recorded.
+  void withdrawals_recorded(int completed, int failed, int retried, int lost);
+
+  /// The text exposition format (version 0.0.4). `queue` is absent when the database could not
+  /// be asked.
+  std::string render(const pg::PoolStats& pool, const std::optional<QueueStats>& queue) const;
 
  private:
   static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -31,13 +40,18 @@ class Metrics {
     std::array<std::uint64_t, kBuckets.size()> counts{};  // per bucket, not cumulative
     std::uint64_t count = 0;
     double sum = 0;
+    void observe(double seconds);
+    /// Bucket, sum and count lines; `labels` is `name="value",` or empty.
+    void render(std::ostream& out, const std::string& name, const std::string& labels) const;
   };
 
   std::atomic<std::int64_t> in_flight_{0};
   mutable std::mutex mutex_;
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;  // route, method, status
   std::map<std::string, Histogram> latency_;                                     // by route
-  std::map<std::pair<std::string, std::string>, std::uint64_t> operations_;      // kind, outcome
+  std::map<std::pair<std::string, std::string>, std::uint64_t> operations_;     // kind, outcome
+  std::map<std::string, std::uint64_t> withdrawal_outcomes_;                     // completed, failed, ...
+  std::map<std::string, Histogram> gateway_latency_;                             // by answer
 };
 
 }  // namespace wallet::daemon

@@ -30,6 +30,7 @@ class Server {
   /// Stops accepting connections. Safe from any thread; the first call wins.
   void stop();
   std::int64_t in_flight() const { return in_flight_; }
+  Metrics& metrics() { return metrics_; }
 
  private:
   using Clock = std::chrono::steady_clock;

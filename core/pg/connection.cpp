@@ -59,6 +59,19 @@ bool Connection::idle_and_alive() const {
   return poll(&fd, 1, 0) == 0;
 }
 
+int Connection::drain_notifications() {
+  PGconn* c = conn_.get();
+  if (PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK) {
+    throw Error(ErrorKind::kConnection, "", PQerrorMessage(c));
+  }
+  int n = 0;
+  while (PGnotify* note = PQnotifies(c)) {
+    PQfreemem(note);
+    ++n;
+  }
+  return n;
+}
+
 Connection Connection::open(const std::string& url, int connect_timeout_seconds) {
   const std::string timeout = std::to_string(connect_timeout_seconds);
   // The session speaks UTC in ISO format so timestamps convert to RFC 3339 without parsing zones.

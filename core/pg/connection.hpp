@@ -64,6 +64,12 @@ class Connection {
   /// network round trip. The first failure is thrown after the pipeline is drained.
   std::vector<Result> pipeline(const std::vector<Statement>& statements);
 
+  /// The socket, to wait on for notifications (LISTEN) with poll().
+  int socket() const { return PQsocket(conn_.get()); }
+  /// Reads what arrived on the socket and discards pending notifications; returns how many
+  /// there were. Throws pg::Error(kConnection) when the connection is gone.
+  int drain_notifications();
+
   /// The address tried, safe to print: postgresql://user@host:port/dbname.
   const std::string& address() const { return address_; }
   bool is_broken() const { return PQstatus(conn_.get()) != CONNECTION_OK; }

@@ -1,0 +1,52 @@
+// The payout gateway: whatever actually sends money out of the ledger (a bank). One interface
+// with two implementations: simulated (here) and http (the daemon's bank client).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+
+namespace wallet {
+
+struct PayoutRequest {
+  std::string withdrawal_id;  // also the idempotency key the bank dedupes retries by
+  std::string wallet_id;
+  std::int64_t amount = 0;
+  std::string currency;
+};
+
+enum class PayoutStatus {
+  kPaid,       // the bank took it
+  kRefused,    // a definite no: the withdrawal fails and is refunded
+  kTransient,  // unknown or temporary: retried later with the same idempotency key
+};
+
+struct PayoutResult {
+  PayoutStatus status = PayoutStatus::kTransient;
+  std::string reason;  // why it was refused or failed; empty when paid
+};
+
+/// One gateway per worker thread: implementations need not be thread-safe.
+class PayoutGateway {
+ public:
+  virtual ~PayoutGateway() = default;
+  virtual PayoutResult pay(const PayoutRequest& request) = 0;
+};
+
+/// A bank that answers after a fixed latency and fails a percentage of calls transiently:
+/// for demos and benchmarks.
+class SimulatedGateway : public PayoutGateway {
+ public:
+  SimulatedGateway(std::chrono::milliseconds latency, int failure_percent, std::uint64_t seed)
+      : latency_(latency), failure_percent_(failure_percent), rng_(seed) {}
+  PayoutResult pay(const PayoutRequest& request) override;
+
+ private:
+  std::chrono::milliseconds latency_;
+  int failure_percent_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace wallet

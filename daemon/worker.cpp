@@ -1,0 +1,28 @@
+#include "daemon/worker.hpp"
+
+#include <iostream>
+
+#include "core/logging.hpp"
+#include "daemon/lifecycle.hpp"
+#include "daemon/withdrawal_pool.hpp"
+
+namespace wallet::daemon {
+
+int run_worker(const Settings& settings) {
+  configure_logging(settings.log);
+  require_current_schema(settings);
+  StopSignals signals;  // before any thread starts
+  WithdrawalPool pool(settings, gateway_from_settings(settings), nullptr);
+  pool.start();
+  std::cout << "walletctl: worker running with " << settings.withdrawals.workers << " workers" << std::endl;
+  const char* sig = signals.wait();
+  log_event(spdlog::level::info, "stopping", {{"signal", sig}});
+  ShutdownDeadline deadline;
+  deadline.start(std::chrono::seconds(settings.http.shutdown_timeout), [] { return std::int64_t{-1}; });
+  pool.stop();
+  deadline.finished();
+  log_event(spdlog::level::info, "stopped", {});
+  return 0;
+}
+
+}  // namespace wallet::daemon
