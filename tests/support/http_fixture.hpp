@@ -34,8 +34,15 @@ inline HttpReply to_reply(const httplib::Result& r) {
 
 class HttpFixture : public ::testing::Test {
  protected:
+  /// The withdrawal pool is off unless a test turns it on, so API tests see withdrawals stay
+  /// pending.
   explicit HttpFixture(std::vector<std::string> settings = {})
-      : server_(db_.url(), settings), http_(server_.client()) {}
+      : server_(db_.url(), with_pool_off(std::move(settings))), http_(server_.client()) {}
+
+  static std::vector<std::string> with_pool_off(std::vector<std::string> settings) {
+    settings.insert(settings.begin(), "withdrawals.enabled=false");
+    return settings;
+  }
 
   void TearDown() override {
     if (HasFailure()) std::cerr << "--- server log ---\n" << server_.log().substr(0, 20000) << '\n';
