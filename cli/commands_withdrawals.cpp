@@ -38,7 +38,8 @@ void add_show(CLI::App& parent, Context& ctx, Action& action) {
   cmd->add_option("id", *id, "Withdrawal id")->required();
   cmd->callback([&ctx, &action, id] {
     action = [&ctx, id] {
-      print_withdrawal(ctx, get_withdrawal(ctx.db(), parse_uuid(*id, "withdrawal id", ErrorCode::kInvalidWithdrawalId)));
+      print_withdrawal(ctx,
+                       get_withdrawal(ctx.db(), parse_uuid(*id, "withdrawal id", ErrorCode::kInvalidWithdrawalId)));
       return 0;
     };
   });
@@ -53,9 +54,7 @@ void add_withdrawal_commands(CLI::App& app, Context& ctx, Action& action) {
   add_show(*withdrawals, ctx, action);
 
   auto* worker = app.add_subcommand("worker", "Run the withdrawal worker pool alone until SIGTERM or SIGINT");
-  worker->callback([&ctx, &action] {
-    action = [&ctx] { return daemon::run_worker(ctx.settings()); };
-  });
+  worker->callback([&ctx, &action] { action = [&ctx] { return daemon::run_worker(ctx.settings()); }; });
 }
 
 }  // namespace wallet::cli

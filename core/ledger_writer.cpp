@@ -85,9 +85,9 @@ std::vector<pg::Statement> write_statements(const PostingWrites& w) {
   }
   if (!w.settled_withdrawals.empty()) {
     const auto& d = w.settled_withdrawals;
-    statements.push_back({kSettleWithdrawals,
-                          {column(d, &Withdrawal::id), column(d, &Withdrawal::status),
-                           column(d, &Withdrawal::failure_reason)}});
+    statements.push_back(
+        {kSettleWithdrawals,
+         {column(d, &Withdrawal::id), column(d, &Withdrawal::status), column(d, &Withdrawal::failure_reason)}});
   }
   if (!w.events.empty()) statements.push_back(insert_outbox(w.events));
   return statements;

@@ -20,7 +20,10 @@ struct PayoutRequest {
 enum class PayoutStatus {
   kPaid,       // the bank took it
   kRefused,    // a definite no: the withdrawal fails and is refunded
-  kTransient,  // unknown or temporary: retried later with the same idempotency key
+  kTransient,  // the bank did nothing (it said so with a 5xx, or never got the request): retried,
+               // and failed with a refund once attempts run out
+  kUnknown,    // the request was sent and no answer came: the bank may have paid. Retried with
+               // the same idempotency key until the bank answers; never refunded on this alone
 };
 
 struct PayoutResult {

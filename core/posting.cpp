@@ -99,7 +99,7 @@ Withdrawal Posting::settle(const Withdrawal& w, const std::string& transaction_i
   if (auto error = move(transaction_id, leg, Money(w.amount))) {
     throw DomainError(ErrorCode::kInternal, "cannot settle withdrawal " + w.id + ": " + error->what());
   }
-  Transaction t{transaction_id, paid ? "payout" : "refund", "completed", w.amount, w.currency, leg.from, leg.to,
+  Transaction t{transaction_id, paid ? "payout" : "refund", "completed",  w.amount, w.currency, leg.from, leg.to,
                 std::nullopt,   "withdrawal " + w.id,       std::nullopt, now_text_};
   writes_.transactions.push_back(t);
   Withdrawal settled = w;

@@ -116,7 +116,11 @@ RecordSummary WithdrawalQueue::record(const std::vector<PayoutOutcome>& outcomes
     std::vector<std::int64_t> retry_delays;
     for (const auto* o : valid) {
       const auto status = o->result.status;
-      if (status == PayoutStatus::kTransient && o->claim.attempts < config_.max_attempts) {
+      // An unknown outcome is retried however many attempts it took: refunding a payout the
+      // bank may have made would pay it twice. The next definite answer settles it.
+      const bool retry = status == PayoutStatus::kUnknown ||
+                         (status == PayoutStatus::kTransient && o->claim.attempts < config_.max_attempts);
+      if (retry) {
         retry_ids.push_back(o->claim.id);
         retry_delays.push_back(
             retry_delay(o->claim.attempts, config_.backoff_initial_ms, config_.backoff_max_ms, rng()).count());

@@ -46,7 +46,8 @@ class WithdrawalQueue {
   std::vector<Withdrawal> claim(int limit);
   /// Records outcomes in one database transaction: paid → completed with a payout
   /// transaction; refused, or transient on the last attempt → failed with a refund; transient
-  /// → pending again after a backoff.
+  /// or unknown → pending again after a backoff (unknown never fails on its own: the bank may
+  /// have paid).
   RecordSummary record(const std::vector<PayoutOutcome>& outcomes);
   /// Gives back claims never worked on (at shutdown): pending and due at once, the attempt
   /// not counted.

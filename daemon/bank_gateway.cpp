@@ -38,13 +38,24 @@ PayoutResult BankGateway::pay(const PayoutRequest& r) {
   const nlohmann::json body = {
       {"withdrawal_id", r.withdrawal_id}, {"wallet_id", r.wallet_id}, {"amount", r.amount}, {"currency", r.currency}};
   const auto res = client_->Post(path_, {{"Idempotency-Key", r.withdrawal_id}}, body.dump(), "application/json");
-  if (!res) return {PayoutStatus::kTransient, "bank unreachable: " + httplib::to_string(res.error())};
+  if (!res) {
+    // Failing to connect means the bank never saw the request; anything later (a read timeout,
+    // a reset) leaves open whether it paid.
+    const auto e = res.error();
+    const bool not_sent = e == httplib::Error::Connection || e == httplib::Error::ConnectionTimeout ||
+                          e == httplib::Error::SSLConnection || e == httplib::Error::SSLServerVerification ||
+                          e == httplib::Error::BindIPAddress;
+    return {not_sent ? PayoutStatus::kTransient : PayoutStatus::kUnknown,
+            std::string(not_sent ? "bank unreachable: " : "no answer from the bank: ") + httplib::to_string(e)};
+  }
   const int status = res->status;
   const std::string answer = "bank answered " + std::to_string(status);
   if (status >= 200 && status < 300) return {PayoutStatus::kPaid, ""};
   if (status >= 400 && status < 500) {
     return {PayoutStatus::kRefused, answer + (res->body.empty() ? "" : ": " + printable(res->body))};
   }
+  // An idempotent bank answers a key it already paid with its original success, so a 5xx
+  // says this call did nothing.
   return {PayoutStatus::kTransient, answer};
 }
 

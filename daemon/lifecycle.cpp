@@ -16,7 +16,8 @@ void require_current_schema(const Settings& settings) {
   try {
     conn.emplace(pg::Connection::open(settings.database.url, static_cast<int>(settings.database.connect_timeout)));
   } catch (const DomainError& e) {
-    log_event(spdlog::level::warn, "database unreachable at start; waiting for it", {{"error", std::string(e.detail())}});
+    log_event(spdlog::level::warn, "database unreachable at start; waiting for it",
+              {{"error", std::string(e.detail())}});
     return;
   }
   for (const auto& m : Migrator(*conn, embedded_migrations()).status()) {

@@ -49,7 +49,7 @@ class Metrics {
   mutable std::mutex mutex_;
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;  // route, method, status
   std::map<std::string, Histogram> latency_;                                     // by route
-  std::map<std::pair<std::string, std::string>, std::uint64_t> operations_;     // kind, outcome
+  std::map<std::pair<std::string, std::string>, std::uint64_t> operations_;      // kind, outcome
   std::map<std::string, std::uint64_t> withdrawal_outcomes_;                     // completed, failed, ...
   std::map<std::string, Histogram> gateway_latency_;                             // by answer
 };

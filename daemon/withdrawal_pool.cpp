@@ -25,6 +25,8 @@ const char* status_name(PayoutStatus s) {
       return "refused";
     case PayoutStatus::kTransient:
       return "transient";
+    case PayoutStatus::kUnknown:
+      return "unknown";
   }
   return "transient";
 }

@@ -18,9 +18,11 @@
 namespace wallet::testing {
 namespace {
 
-constexpr std::string_view kReadyPrefix = "walletctl: listening on http://";
+constexpr std::string_view kReadyPrefix = "walletctl: ";
+constexpr std::string_view kListening = "listening on http://";
 
-// Reads the child's stdout until the ready line; returns the port it names.
+// Reads the child's stdout until its ready line; returns the port it names (0 for a process
+// that listens on none), or -1 when it never got ready.
 int read_port(int fd, std::chrono::seconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   std::string seen;
@@ -35,6 +37,7 @@ int read_port(int fd, std::chrono::seconds limit) {
     const auto eol = seen.find('\n', at == std::string::npos ? 0 : at);
     if (at != std::string::npos && eol != std::string::npos) {
       const auto line = seen.substr(at + kReadyPrefix.size(), eol - at - kReadyPrefix.size());
+      if (!line.starts_with(kListening)) return 0;
       return std::stoi(line.substr(line.rfind(':') + 1));
     }
   }
@@ -43,7 +46,8 @@ int read_port(int fd, std::chrono::seconds limit) {
 
 }  // namespace
 
-ServerProcess::ServerProcess(const std::string& database_url, const std::vector<std::string>& settings) {
+ServerProcess::ServerProcess(const std::string& database_url, const std::vector<std::string>& settings,
+                             const std::string& command) {
   char log_template[] = "/tmp/walletctl-serve-XXXXXX";
   const int log_fd = mkstemp(log_template);
   if (log_fd < 0) throw std::runtime_error("mkstemp failed");
@@ -52,7 +56,7 @@ ServerProcess::ServerProcess(const std::string& database_url, const std::vector<
   if (pipe(out) != 0) throw std::runtime_error("pipe failed");
   std::vector<std::string> argv = {WALLETCTL_PATH, "--set", "http.listen=127.0.0.1:0"};
   for (const auto& s : settings) argv.insert(argv.end(), {"--set", s});
-  argv.push_back("serve");
+  argv.push_back(command);
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
@@ -65,7 +69,7 @@ ServerProcess::ServerProcess(const std::string& database_url, const std::vector<
   close(log_fd);
   stdout_fd_ = out[0];
   port_ = read_port(stdout_fd_, std::chrono::seconds(30));
-  if (port_ <= 0) {
+  if (port_ < 0) {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
     pid_ = -1;

@@ -13,9 +13,11 @@ namespace wallet::testing {
 
 class ServerProcess {
  public:
-  /// Starts the server on `database_url` with extra `--set section.key=value` settings and waits
-  /// (at most 30 s) until it prints the address it listens on.
-  explicit ServerProcess(const std::string& database_url, const std::vector<std::string>& settings = {});
+  /// Starts `walletctl COMMAND` (serve, or worker) on `database_url` with extra `--set
+  /// section.key=value` settings and waits (at most 30 s) until it says it is ready: the address
+  /// it listens on for serve.
+  explicit ServerProcess(const std::string& database_url, const std::vector<std::string>& settings = {},
+                         const std::string& command = "serve");
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
 

@@ -1,0 +1,236 @@
+// Withdrawal settlement end to end: the real server (or worker) paying out through a fake bank
+// that fails, refuses, hangs and crashes mid-call; every withdrawal ends final, paid at most
+// once, refunded when failed, and the books balance.
+#include <signal.h>
+
+#include <random>
+#include <thread>
+
+#include "core/ledger.hpp"
+#include "tests/support/fake_bank.hpp"
+#include "tests/support/http_fixture.hpp"
+#include "tests/support/process.hpp"
+
+namespace wallet::testing {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// Settings of a pool paying through the fake bank, with retries fast enough for a test.
+std::vector<std::string> pool_settings(const FakeBank& bank, int workers, int max_attempts = 8, int timeout_ms = 2000,
+                                       int lease_seconds = 5) {
+  return {"withdrawals.enabled=true",
+          "withdrawals.gateway=http",
+          "withdrawals.bank_url=" + bank.url(),
+          "withdrawals.workers=" + std::to_string(workers),
+          "withdrawals.bank_timeout_ms=" + std::to_string(timeout_ms),
+          "withdrawals.max_attempts=" + std::to_string(max_attempts),
+          "withdrawals.backoff_initial_ms=20",
+          "withdrawals.backoff_max_ms=200",
+          "withdrawals.lease_seconds=" + std::to_string(lease_seconds)};
+}
+
+class WithdrawalTest : public ::testing::Test {
+ protected:
+  pg::Connection db() { return db_.connect(); }
+
+  // Creates wallets funded with `funds` each and requests `count` withdrawals spread over them
+  // through the CLI's core path (no server needed); returns the wallet ids.
+  std::vector<std::string> request_withdrawals(int wallets, std::int64_t funds, int count, std::int64_t amount) {
+    auto conn = db();
+    Settings settings = db_.settings();
+    Ledger ledger(conn, settings);
+    std::vector<std::string> ids;
+    for (int i = 0; i < wallets; ++i) {
+      Operation charge;
+      charge.kind = OperationKind::kCharge;
+      charge.wallet.user_id = "payee-" + std::to_string(i);
+      charge.amount = Money(funds);
+      ids.push_back(ledger.apply_one(charge).transaction->destination_wallet_id);
+    }
+    std::vector<Operation> ops;
+    for (int i = 0; i < count; ++i) {
+      Operation w;
+      w.kind = OperationKind::kWithdrawal;
+      w.wallet.wallet_id = ids[static_cast<std::size_t>(i % wallets)];
+      w.amount = Money(amount + i % 7);  // amounts ending in 13 are refused by some banks below
+      ops.push_back(w);
+    }
+    for (const auto& r : ledger.apply(ops)) EXPECT_TRUE(r.ok());
+    return ids;
+  }
+
+  std::int64_t count(const char* sql) {
+    auto conn = db();
+    return conn.exec(sql).int64(0, 0);
+  }
+
+  // Waits (bounded) until no withdrawal is pending or processing.
+  bool all_settled(seconds limit) {
+    static constexpr const char* kUnsettled =
+        "SELECT count(*) FROM withdrawals WHERE status IN ('pending', 'processing')";
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    auto conn = db();
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (conn.exec(kUnsettled).int64(0, 0) == 0) return true;
+      std::this_thread::sleep_for(milliseconds(50));  // polls the table the workers drain
+    }
+    return false;
+  }
+
+  // Withdrawal ids by final status.
+  std::map<std::string, std::vector<std::string>> by_status() {
+    static constexpr const char* kAll = "SELECT id, status FROM withdrawals";
+    auto conn = db();
+    auto res = conn.exec(kAll);
+    std::map<std::string, std::vector<std::string>> out;
+    for (int r = 0; r < res.rows(); ++r) out[res.str(r, 1)].push_back(res.str(r, 0));
+    return out;
+  }
+
+  // The bank paid every completed withdrawal exactly once and no failed one; every failed one
+  // was refunded once; the books balance.
+  void expect_settled_correctly(const FakeBank& bank) {
+    const auto status = by_status();
+    const auto payouts = bank.payouts();
+    for (const auto& id : status.count("completed") ? status.at("completed") : std::vector<std::string>{}) {
+      auto it = payouts.find(id);
+      EXPECT_TRUE(it != payouts.end() && it->second == 1) << "completed " << id << " not paid exactly once";
+    }
+    std::size_t failed = 0;
+    for (const auto& id : status.count("failed") ? status.at("failed") : std::vector<std::string>{}) {
+      EXPECT_EQ(payouts.count(id), 0u) << "failed " << id << " was paid";
+      ++failed;
+    }
+    for (const auto& [id, n] : payouts) EXPECT_EQ(n, 1) << id;
+    EXPECT_TRUE(bank.mismatched_keys().empty());
+    EXPECT_EQ(count("SELECT count(*) FROM transactions WHERE kind = 'refund'"), static_cast<std::int64_t>(failed));
+    EXPECT_EQ(count("SELECT count(*) FROM transactions WHERE kind = 'payout'"),
+              static_cast<std::int64_t>(status.count("completed") ? status.at("completed").size() : 0));
+    const auto audit = run_process({WALLETCTL_PATH, "audit"}, {{"DATABASE_URL", db_.url()}});
+    EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
+  }
+
+  TestDatabase db_;
+};
+
+TEST_F(WithdrawalTest, AThousandWithdrawalsAgainstABankFailingThirtyPercent) {
+  std::mutex rng_mutex;
+  std::mt19937 rng(20261122);
+  FakeBank bank(
+      [&](const BankCall& c) {
+        if (c.amount % 100 == 13) return BankAnswer::kRefuse;  // a definite no
+        std::lock_guard lock(rng_mutex);
+        const auto roll = rng() % 100;
+        if (roll < 20) return BankAnswer::kFail;
+        if (roll < 30) return BankAnswer::kPayLoseAnswer;  // paid, answer lost: never refund, never pay again
+        return BankAnswer::kPay;
+      },
+      milliseconds(0), milliseconds(600));
+  request_withdrawals(100, 1'000'000, 1000, 1007);
+  {
+    ServerProcess server(db_.url(), pool_settings(bank, 50, 4, 300, 2));
+    ASSERT_TRUE(all_settled(seconds(120))) << server.log().substr(0, 5000);
+  }
+  auto status = by_status();
+  EXPECT_EQ(status["completed"].size() + status["failed"].size(), 1000u);
+  EXPECT_GT(status["failed"].size(), 100u);  // the refused amounts, and a few that ran out of attempts
+  EXPECT_GT(status["completed"].size(), 700u);
+  EXPECT_GT(bank.total_calls(), 1000);  // retries happened
+  expect_settled_correctly(bank);
+}
+
+TEST_F(WithdrawalTest, KilledMidCallThenRestartedPaysEachWithdrawalOnce) {
+  FakeBank bank([](const BankCall&) { return BankAnswer::kPay; }, milliseconds(300));
+  request_withdrawals(10, 1'000'000, 100, 500);
+  const auto settings = pool_settings(bank, 20, 8, 1000, 2);
+  {
+    ServerProcess first(db_.url(), settings);
+    const auto deadline = std::chrono::steady_clock::now() + seconds(20);
+    while (bank.in_flight() < 10 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    ASSERT_GE(bank.in_flight(), 10);
+    first.send_signal(SIGKILL);
+    EXPECT_EQ(first.wait_exit(seconds(10)), 128 + SIGKILL);
+  }
+  EXPECT_GT(count("SELECT count(*) FROM withdrawals WHERE status = 'processing'"), 0);  // claims left behind
+  ServerProcess second(db_.url(), settings);
+  ASSERT_TRUE(all_settled(seconds(60))) << second.log().substr(0, 5000);
+  EXPECT_EQ(by_status().at("completed").size(), 100u);
+  expect_settled_correctly(bank);
+}
+
+TEST_F(WithdrawalTest, TwoWorkerProcessesNeverWorkOnTheSameRow) {
+  FakeBank bank([](const BankCall&) { return BankAnswer::kPay; }, milliseconds(5));
+  request_withdrawals(20, 1'000'000, 400, 300);
+  {
+    ServerProcess a(db_.url(), pool_settings(bank, 8), "worker");
+    ServerProcess b(db_.url(), pool_settings(bank, 8), "worker");
+    ASSERT_TRUE(all_settled(seconds(60)));
+  }
+  for (const auto& [key, calls] : bank.calls()) EXPECT_EQ(calls, 1) << key << " was sent " << calls << " times";
+  EXPECT_EQ(bank.total_calls(), 400);
+  expect_settled_correctly(bank);
+}
+
+TEST_F(WithdrawalTest, AHangingBankTimesOutAndTheRowIsRetried) {
+  // The first call of every payout hangs past the timeout; the retry is answered.
+  FakeBank bank([](const BankCall& c) { return c.call == 1 ? BankAnswer::kHang : BankAnswer::kPay; }, milliseconds(0),
+                milliseconds(1500));
+  request_withdrawals(4, 1'000'000, 12, 100);
+  ServerProcess server(db_.url(), pool_settings(bank, 4, 8, 300, 2));
+  auto http = server.client();
+  // While every worker waits on the bank, the API still answers.
+  const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+  while (bank.in_flight() < 4 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  const auto health = http->Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  ASSERT_TRUE(all_settled(seconds(60))) << server.log().substr(0, 5000);
+  EXPECT_EQ(by_status().at("completed").size(), 12u);
+  for (const auto& [key, calls] : bank.calls()) EXPECT_GE(calls, 2) << key;
+  expect_settled_correctly(bank);
+}
+
+TEST_F(WithdrawalTest, RefusedAndExhaustedWithdrawalsAreRefundedWithTheirReason) {
+  FakeBank bank([](const BankCall& c) { return c.amount == 13 ? BankAnswer::kRefuse : BankAnswer::kFail; });
+  const auto wallets = request_withdrawals(1, 1000, 0, 0);
+  ServerProcess server(db_.url(), pool_settings(bank, 2, 3));
+  auto http = server.client();
+  const auto refused =
+      to_reply(http->Post("/withdraw", json{{"wallet_id", wallets[0]}, {"amount", 13}}.dump(), "application/json"));
+  const auto exhausted =
+      to_reply(http->Post("/withdraw", json{{"wallet_id", wallets[0]}, {"amount", 20}}.dump(), "application/json"));
+  ASSERT_EQ(refused.status, 202);
+  ASSERT_TRUE(all_settled(seconds(30)));
+  const auto r = to_reply(http->Get("/withdrawals/" + refused.body["id"].get<std::string>()));
+  EXPECT_EQ(r.body["status"], "failed");
+  EXPECT_EQ(r.body["attempts"], 1);
+  EXPECT_NE(r.body["failure_reason"].get<std::string>().find("422"), std::string::npos);
+  const auto e = to_reply(http->Get("/withdrawals/" + exhausted.body["id"].get<std::string>()));
+  EXPECT_EQ(e.body["status"], "failed");
+  EXPECT_EQ(e.body["attempts"], 3);
+  EXPECT_NE(e.body["failure_reason"].get<std::string>().find("gave up after 3 attempts"), std::string::npos);
+  EXPECT_EQ(to_reply(http->Get("/wallets/" + wallets[0])).body["balance"], 1000);  // both refunded
+  expect_settled_correctly(bank);
+}
+
+TEST_F(WithdrawalTest, SigtermLetsCallsInProgressFinishAndRecordsThem) {
+  FakeBank bank([](const BankCall&) { return BankAnswer::kPay; }, milliseconds(500));
+  request_withdrawals(5, 1'000'000, 30, 100);
+  ServerProcess server(db_.url(), pool_settings(bank, 10));
+  const auto deadline = std::chrono::steady_clock::now() + seconds(20);
+  while (bank.in_flight() < 10 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  ASSERT_EQ(bank.in_flight(), 10);
+  server.send_signal(SIGTERM);
+  EXPECT_EQ(server.wait_exit(seconds(15)), 0) << server.log();
+  // The ten calls under way were answered and recorded; nothing is left processing.
+  EXPECT_EQ(count("SELECT count(*) FROM withdrawals WHERE status = 'processing'"), 0);
+  EXPECT_GE(count("SELECT count(*) FROM withdrawals WHERE status = 'completed'"), 10);
+  EXPECT_EQ(count("SELECT count(*) FROM withdrawals WHERE status = 'pending' AND locked_until IS NOT NULL"), 0);
+  expect_settled_correctly(bank);
+}
+
+}  // namespace
+}  // namespace wallet::testing

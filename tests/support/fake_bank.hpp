@@ -1,0 +1,67 @@
+// A fake bank for payout tests: a real HTTP server on a free loopback port that answers as the
+// test tells it (pay, refuse, fail, fail after paying, hang) and records every payout it made.
+// Like a real bank it dedupes by the Idempotency-Key header; payouts are counted by the
+// withdrawal id in the body, so a retry sent under a different key would show as paid twice.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+namespace wallet::testing {
+
+enum class BankAnswer {
+  kPay,            // pay (once per key) and answer 200
+  kRefuse,         // answer 422: a definite refusal
+  kFail,           // answer 503 without paying
+  kPayLoseAnswer,  // pay, then say nothing for hang_for: the caller times out, the money moved
+  kHang,           // say nothing for hang_for, then pay and answer 200
+};
+
+struct BankCall {
+  std::string key, withdrawal_id;
+  std::int64_t amount = 0;
+  int call = 0;  // 1 for the first call with this key
+};
+
+class FakeBank {
+ public:
+  using Policy = std::function<BankAnswer(const BankCall&)>;
+  explicit FakeBank(Policy policy, std::chrono::milliseconds latency = std::chrono::milliseconds(0),
+                    std::chrono::milliseconds hang_for = std::chrono::milliseconds(2000));
+  ~FakeBank();
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/payouts"; }
+  /// Payouts made, by withdrawal id (each should be 1).
+  std::map<std::string, int> payouts() const;
+  /// Calls received, by idempotency key.
+  std::map<std::string, int> calls() const;
+  int total_calls() const { return total_calls_; }
+  int in_flight() const { return in_flight_; }
+  /// Keys that came with a body naming another withdrawal than the first call did.
+  std::set<std::string> mismatched_keys() const;
+
+ private:
+  void handle(const httplib::Request& req, httplib::Response& res);
+
+  Policy policy_;
+  std::chrono::milliseconds latency_, hang_for_;
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  mutable std::mutex mutex_;
+  std::map<std::string, int> calls_by_key_;
+  std::map<std::string, std::string> withdrawal_of_key_;
+  std::set<std::string> paid_keys_, mismatched_;
+  std::map<std::string, int> payouts_;
+  std::atomic<int> total_calls_{0}, in_flight_{0};
+};
+
+}  // namespace wallet::testing
