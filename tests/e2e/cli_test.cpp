@@ -177,6 +177,29 @@ TEST_F(CliTest, ConfigShowPrintsSourcesAndMasksSecrets) {
   EXPECT_NE(text.out.find("ledger.default_currency"), std::string::npos);
 }
 
+TEST_F(CliTest, WithdrawalsListAndShow) {
+  const auto a = create("alice"), b = create("bob");
+  ok_json({"charge", a, "1000"});
+  ok_json({"charge", b, "1000"});
+  const std::string w1 = ok_json({"withdraw", a, "100"})["id"];
+  ok_json({"withdraw", b, "200"});
+  const auto all = ok_json({"withdrawals", "list"});
+  ASSERT_EQ(all["items"].size(), 2u);
+  const auto mine = ok_json({"withdrawals", "list", "--wallet", a, "--status", "pending"});
+  ASSERT_EQ(mine["items"].size(), 1u);
+  EXPECT_EQ(mine["items"][0]["id"], w1);
+  EXPECT_EQ(ok_json({"withdrawals", "list", "--status", "completed"})["items"].size(), 0u);
+  const auto shown = ok_json({"withdrawals", "show", w1});
+  EXPECT_EQ(shown["amount"], 100);
+  EXPECT_EQ(shown["attempts"], 0);
+  EXPECT_TRUE(shown["failure_reason"].is_null());
+  EXPECT_EQ(cli({"withdrawals", "list", "--status", "done"}).exit_code, 2);
+  EXPECT_EQ(cli({"withdrawals", "list", "--limit", "0"}).exit_code, 2);
+  EXPECT_EQ(cli({"withdrawals", "show", "nope"}).exit_code, 2);
+  EXPECT_EQ(cli({"withdrawals", "show", "0190a5e4-8c1e-7c3a-9f00-000000000001"}).exit_code, 1);
+  EXPECT_EQ(cli({"withdrawals"}).exit_code, 2);
+}
+
 TEST_F(CliTest, MigrateAndAudit) {
   const auto status = ok_json({"migrate", "status"});
   ASSERT_TRUE(status.is_array());

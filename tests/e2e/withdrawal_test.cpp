@@ -213,6 +213,14 @@ TEST_F(WithdrawalTest, RefusedAndExhaustedWithdrawalsAreRefundedWithTheirReason)
   EXPECT_EQ(e.body["attempts"], 3);
   EXPECT_NE(e.body["failure_reason"].get<std::string>().find("gave up after 3 attempts"), std::string::npos);
   EXPECT_EQ(to_reply(http->Get("/wallets/" + wallets[0])).body["balance"], 1000);  // both refunded
+  const auto metrics = to_reply(http->Get("/metrics")).text;
+  for (const char* line : {"walletctl_withdrawals_total{outcome=\"failed\"} 2",
+                           "walletctl_withdrawals_queued{status=\"pending\"} 0",
+                           "walletctl_payout_gateway_duration_seconds_count{answer=\"refused\"} 1",
+                           "walletctl_payout_gateway_duration_seconds_count{answer=\"transient\"} 3",
+                           "walletctl_withdrawals_oldest_unsettled_seconds 0"}) {
+    EXPECT_NE(metrics.find(line), std::string::npos) << line;
+  }
   expect_settled_correctly(bank);
 }
 
