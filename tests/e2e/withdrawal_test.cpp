@@ -214,11 +214,11 @@ TEST_F(WithdrawalTest, RefusedAndExhaustedWithdrawalsAreRefundedWithTheirReason)
   EXPECT_NE(e.body["failure_reason"].get<std::string>().find("gave up after 3 attempts"), std::string::npos);
   EXPECT_EQ(to_reply(http->Get("/wallets/" + wallets[0])).body["balance"], 1000);  // both refunded
   const auto metrics = to_reply(http->Get("/metrics")).text;
-  for (const char* line : {"walletctl_withdrawals_total{outcome=\"failed\"} 2",
-                           "walletctl_withdrawals_queued{status=\"pending\"} 0",
-                           "walletctl_payout_gateway_duration_seconds_count{answer=\"refused\"} 1",
-                           "walletctl_payout_gateway_duration_seconds_count{answer=\"transient\"} 3",
-                           "walletctl_withdrawals_oldest_unsettled_seconds 0"}) {
+  for (const char* line :
+       {"walletctl_withdrawals_total{outcome=\"failed\"} 2", "walletctl_withdrawals_queued{status=\"pending\"} 0",
+        "walletctl_payout_gateway_duration_seconds_count{answer=\"refused\"} 1",
+        "walletctl_payout_gateway_duration_seconds_count{answer=\"transient\"} 3",
+        "walletctl_withdrawals_oldest_unsettled_seconds 0"}) {
     EXPECT_NE(metrics.find(line), std::string::npos) << line;
   }
   expect_settled_correctly(bank);
@@ -238,6 +238,41 @@ TEST_F(WithdrawalTest, SigtermLetsCallsInProgressFinishAndRecordsThem) {
   EXPECT_GE(count("SELECT count(*) FROM withdrawals WHERE status = 'completed'"), 10);
   EXPECT_EQ(count("SELECT count(*) FROM withdrawals WHERE status = 'pending' AND locked_until IS NOT NULL"), 0);
   expect_settled_correctly(bank);
+}
+
+TEST_F(WithdrawalTest, AnHttpsBankIsPaidOverVerifiedTls) {
+  // A certificate for 127.0.0.1 made for this test; the server trusts only it.
+  const std::string dir = ::testing::TempDir() + "walletctl-bank-tls-" + std::to_string(::getpid());
+  run_process({"/bin/mkdir", "-p", dir});
+  const auto made = run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                                 dir + "/key.pem", "-out", dir + "/cert.pem"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  FakeBank bank([](const BankCall&) { return BankAnswer::kPay; }, dir + "/cert.pem", dir + "/key.pem");
+  request_withdrawals(2, 1000, 6, 50);
+  auto settings = pool_settings(bank, 3);
+  settings.push_back("withdrawals.bank_ca_file=" + dir + "/cert.pem");
+  {
+    ServerProcess server(db_.url(), settings);
+    ASSERT_TRUE(all_settled(seconds(30))) << server.log().substr(0, 3000);
+  }
+  EXPECT_EQ(by_status()["completed"].size(), 6u);
+  expect_settled_correctly(bank);
+
+  // Without the certificate the bank cannot be verified: nothing is paid, nothing is lost.
+  request_withdrawals(1, 1000, 1, 50);
+  {
+    ServerProcess server(db_.url(), pool_settings(bank, 1));
+    const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+    while (count("SELECT count(*) FROM withdrawals WHERE attempts > 0 AND status = 'pending'") == 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM withdrawals WHERE status = 'pending' AND failure_reason LIKE '%unreachable%'"),
+            1);
+  EXPECT_EQ(bank.payouts().size(), 6u);
+  run_process({"/bin/rm", "-rf", dir});
 }
 
 }  // namespace

@@ -6,16 +6,30 @@
 namespace wallet::testing {
 
 FakeBank::FakeBank(Policy policy, std::chrono::milliseconds latency, std::chrono::milliseconds hang_for)
-    : policy_(std::move(policy)), latency_(latency), hang_for_(hang_for) {
-  server_.new_task_queue = [] { return new httplib::ThreadPool(64); };
-  server_.Post("/payouts", [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
-  port_ = server_.bind_to_any_port("127.0.0.1");
+    : policy_(std::move(policy)), latency_(latency), hang_for_(hang_for), server_(std::make_unique<httplib::Server>()) {
+  start();
+}
+
+FakeBank::FakeBank(Policy policy, const std::string& cert_file, const std::string& key_file)
+    : policy_(std::move(policy)),
+      latency_(0),
+      hang_for_(0),
+      tls_(true),
+      server_(std::make_unique<httplib::SSLServer>(cert_file.c_str(), key_file.c_str())) {
+  if (!server_->is_valid()) throw std::runtime_error("fake bank: bad certificate or key");
+  start();
+}
+
+void FakeBank::start() {
+  server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
+  server_->Post("/payouts", [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
+  port_ = server_->bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("fake bank: cannot bind");
-  thread_ = std::thread([this] { server_.listen_after_bind(); });
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
 }
 
 FakeBank::~FakeBank() {
-  server_.stop();
+  server_->stop();
   thread_.join();
 }
 

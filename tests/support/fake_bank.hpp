@@ -36,9 +36,13 @@ class FakeBank {
   using Policy = std::function<BankAnswer(const BankCall&)>;
   explicit FakeBank(Policy policy, std::chrono::milliseconds latency = std::chrono::milliseconds(0),
                     std::chrono::milliseconds hang_for = std::chrono::milliseconds(2000));
+  /// The same bank over HTTPS with this certificate and key (PEM files).
+  FakeBank(Policy policy, const std::string& cert_file, const std::string& key_file);
   ~FakeBank();
 
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/payouts"; }
+  std::string url() const {
+    return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + "/payouts";
+  }
   /// Payouts made, by withdrawal id (each should be 1).
   std::map<std::string, int> payouts() const;
   /// Calls received, by idempotency key.
@@ -50,10 +54,12 @@ class FakeBank {
 
  private:
   void handle(const httplib::Request& req, httplib::Response& res);
+  void start();
 
   Policy policy_;
   std::chrono::milliseconds latency_, hang_for_;
-  httplib::Server server_;
+  bool tls_ = false;
+  std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
   mutable std::mutex mutex_;

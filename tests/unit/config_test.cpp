@@ -157,5 +157,27 @@ TEST_F(ConfigTest, HttpAndPoolSettingsAreBounded) {
   EXPECT_EQ(load_settings(env).settings.http.listen, "0.0.0.0:9000");
 }
 
+TEST_F(ConfigTest, WithdrawalSettingsAreCheckedTogether) {
+  ConfigInputs ok;
+  ok.flags = {{"withdrawals.gateway", "http"}, {"withdrawals.bank_url", "https://bank.example:8443/payouts"},
+              {"withdrawals.workers", "10"}};
+  EXPECT_EQ(load_settings(ok).settings.withdrawals.workers, 10);
+  ConfigInputs short_lease;
+  short_lease.flags = {{"withdrawals.gateway", "http"}, {"withdrawals.bank_timeout_ms", "5000"},
+                       {"withdrawals.lease_seconds", "5"}};
+  EXPECT_NE(error_of(short_lease).find("withdrawals.lease_seconds"), std::string::npos);
+  ConfigInputs backoff;
+  backoff.flags = {{"withdrawals.backoff_initial_ms", "5000"}, {"withdrawals.backoff_max_ms", "100"}};
+  EXPECT_NE(error_of(backoff).find("withdrawals.backoff_max_ms"), std::string::npos);
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"withdrawals.gateway", "carrier-pigeon"}, {"withdrawals.bank_url", "ftp://bank"},
+           {"withdrawals.bank_url", "http:///payouts"}, {"withdrawals.workers", "0"},
+           {"withdrawals.simulated_failure_percent", "101"}, {"withdrawals.max_attempts", "0"}}) {
+    ConfigInputs bad;
+    bad.flags = {{key, value}};
+    EXPECT_NE(error_of(bad).find(key), std::string::npos) << key << "=" << value;
+  }
+}
+
 }  // namespace
 }  // namespace wallet

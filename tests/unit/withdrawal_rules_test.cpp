@@ -26,8 +26,9 @@ TEST(RetryDelayTest, DoublesPerAttemptUpToTheMaximumWithJitterInTheUpperHalf) {
 class SettleTest : public ::testing::Test {
  protected:
   Posting posting(std::int64_t clearing, std::int64_t payouts, std::int64_t wallet) {
-    std::map<std::string, AccountState> accounts = {
-        {"clearing", {Money(clearing), Money(0)}}, {"payouts", {Money(payouts), Money(0)}}, {"w", {Money(wallet), Money(0)}}};
+    std::map<std::string, AccountState> accounts = {{"clearing", {Money(clearing), Money(0)}},
+                                                    {"payouts", {Money(payouts), Money(0)}},
+                                                    {"w", {Money(wallet), Money(0)}}};
     std::map<std::string, SystemAccounts> system = {{"USD", {"funding", "clearing", "payouts"}}};
     return Posting(accounts, system, parse_rfc3339("2026-11-22T00:00:00Z"), "2026-11-22T00:00:00Z");
   }
