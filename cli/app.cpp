@@ -72,6 +72,7 @@ int run(int argc, char** argv) {
   add_admin_commands(app, ctx, action);
   add_serve_command(app, ctx, action);
   add_withdrawal_commands(app, ctx, action);
+  add_event_commands(app, ctx, action);
 
   try {
     app.parse(argc, argv);

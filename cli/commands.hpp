@@ -14,6 +14,8 @@ void add_replay_command(CLI::App& app, Context& ctx, Action& action);
 void add_gen_settlement_command(CLI::App& app, Context& ctx, Action& action);
 /// withdrawals list|show, and worker (the withdrawal pool alone)
 void add_withdrawal_commands(CLI::App& app, Context& ctx, Action& action);
+/// events tail, notify, outbox status
+void add_event_commands(CLI::App& app, Context& ctx, Action& action);
 /// serve: the HTTP API
 void add_serve_command(CLI::App& app, Context& ctx, Action& action);
 /// migrate, audit, config show

@@ -84,6 +84,17 @@ void print_withdrawals(Context& ctx, const std::vector<Withdrawal>& list) {
   }
 }
 
+void print_outbox_status(Context& ctx, const OutboxStatus& s) {
+  if (ctx.json()) {
+    return print_json({{"unpublished", s.unpublished},
+                       {"oldest_unpublished_seconds", s.oldest_unpublished_seconds},
+                       {"last_published_at", s.last_published_at ? nlohmann::json(*s.last_published_at) : nullptr}});
+  }
+  print_rows({{"unpublished", std::to_string(s.unpublished)},
+              {"oldest unpublished", std::to_string(static_cast<std::int64_t>(s.oldest_unpublished_seconds)) + " s"},
+              {"last published", or_dash(s.last_published_at)}});
+}
+
 void print_history(Context& ctx, const HistoryPage& page) {
   if (ctx.json()) {
     nlohmann::json items = nlohmann::json::array();

@@ -7,6 +7,7 @@
 #include "core/audit.hpp"
 #include "core/history.hpp"
 #include "core/migrations.hpp"
+#include "core/outbox.hpp"
 #include "core/model.hpp"
 
 namespace wallet::cli {
@@ -16,6 +17,7 @@ void print_wallet(Context& ctx, const Wallet& w);
 void print_transaction(Context& ctx, const Transaction& t);
 void print_withdrawal(Context& ctx, const Withdrawal& w);
 void print_withdrawals(Context& ctx, const std::vector<Withdrawal>& list);
+void print_outbox_status(Context& ctx, const OutboxStatus& status);
 void print_history(Context& ctx, const HistoryPage& page);
 void print_audit(Context& ctx, const AuditReport& report);
 void print_migrations(Context& ctx, const std::vector<MigrationStatus>& status);

@@ -82,6 +82,10 @@ void check_http_url(const std::string& v) {
 
 void check_any(const std::string&) {}
 
+void check_optional_http_url(const std::string& v) {
+  if (!v.empty()) check_http_url(v);
+}
+
 void check_log_format(const std::string& v) {
   if (v != "text" && v != "json") throw std::invalid_argument("text or json");
 }
@@ -196,6 +200,11 @@ const std::vector<Field>& fields() {
       bool_field("rabbitmq", "enabled", &S::rabbitmq, &S::Rabbitmq::enabled),
       string_field("rabbitmq", "url", &S::rabbitmq, &S::Rabbitmq::url, check_amqp_url, "RABBITMQ_URL", true,
                    "an AMQP URL"),
+      int_field("rabbitmq", "publish_batch", &S::rabbitmq, &S::Rabbitmq::publish_batch, 1, 10'000),
+      int_field("rabbitmq", "outbox_retention_hours", &S::rabbitmq, &S::Rabbitmq::outbox_retention_hours, 1, 87'600),
+      string_field("notify", "webhook_url", &S::notify, &S::Notify::webhook_url, check_optional_http_url, nullptr, true,
+                   "an http(s) URL or empty"),
+      int_field("notify", "prefetch", &S::notify, &S::Notify::prefetch, 1, 10'000),
       string_field("log", "level", &S::log, &S::Log::level, check_level, nullptr, false, "a log level"),
       string_field("log", "format", &S::log, &S::Log::format, check_log_format, nullptr, false, "text or json"),
   };

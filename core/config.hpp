@@ -54,7 +54,13 @@ struct Settings {
   struct Rabbitmq {
     bool enabled = true;
     std::string url = "amqp://guest:guest@127.0.0.1:5672/";
+    std::int64_t publish_batch = 500;           // outbox rows per confirmed batch
+    std::int64_t outbox_retention_hours = 168;  // published rows are pruned after this
   } rabbitmq;
+  struct Notify {
+    std::string webhook_url;  // empty: notifications go to the log
+    std::int64_t prefetch = 50;
+  } notify;
   struct Log {
     std::string level = "info";
     std::string format = "text";  // text or json (JSON lines)

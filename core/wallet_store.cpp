@@ -23,9 +23,11 @@ constexpr const char* kInsertUserWallets =
     "AS u(id, user_id, currency) "
     "ON CONFLICT (user_id, currency) WHERE kind = 'user' DO NOTHING "
     "RETURNING id, user_id, currency, balance, 0, version, created_at, updated_at";
+// The notification wakes the outbox publisher at commit, so events leave within milliseconds.
 constexpr const char* kInsertOutbox =
-    "INSERT INTO outbox (event_id, event_type, transaction_id, payload) "
-    "SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::json[])";
+    "WITH inserted AS (INSERT INTO outbox (event_id, event_type, transaction_id, payload) "
+    "SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::json[]) RETURNING 1) "
+    "SELECT pg_notify('walletctl_outbox', '') WHERE EXISTS (SELECT 1 FROM inserted)";
 
 const std::string kSelectWallet =
     std::string("SELECT ") + rows::kWalletColumns + " FROM wallets w WHERE w.id = $1 AND w.kind = 'user'";

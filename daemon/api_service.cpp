@@ -1,6 +1,7 @@
 // Handlers of the operational routes: health, liveness, readiness, metrics and the OpenAPI
 // document.
 #include "core/errors.hpp"
+#include "core/outbox.hpp"
 #include "core/probes.hpp"
 #include "core/withdrawal_queue.hpp"
 #include "daemon/api.hpp"
@@ -72,14 +73,16 @@ void add_service_routes(Router& router, ApiState& st) {
   router.add("GET", "/metrics", [&st](Exchange& ex) {
     ex.allow_query({});
     std::optional<QueueStats> queue;
+    std::optional<OutboxStatus> outbox;
     try {
       auto conn = st.pool.acquire();
       queue = withdrawal_queue_stats(*conn);
+      outbox = outbox_status(*conn);
     } catch (const std::exception&) {
-      // Metrics still answer while the database is away, without the queue figures.
+      // Metrics still answer while the database is away, without the database's figures.
     }
     ex.res.status = 200;
-    ex.res.set_content(st.metrics.render(st.pool.stats(), queue), "text/plain; version=0.0.4; charset=utf-8");
+    ex.res.set_content(st.metrics.render(st.pool.stats(), queue, outbox), "text/plain; version=0.0.4; charset=utf-8");
   });
   router.add("GET", "/openapi.json", [](Exchange& ex) {
     ex.allow_query({});

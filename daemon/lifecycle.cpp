@@ -41,6 +41,19 @@ const char* StopSignals::wait() {
   return sig == SIGTERM ? "SIGTERM" : "SIGINT";
 }
 
+StopFlag::StopFlag() {
+  waiter_ = std::thread([this] {
+    signals_.wait();
+    raised_ = true;
+  });
+}
+
+StopFlag::~StopFlag() {
+  // The loop ended on its own: a signal to the waiter (blocked, so only sigwait sees it) ends it.
+  if (!raised_) pthread_kill(waiter_.native_handle(), SIGTERM);
+  waiter_.join();
+}
+
 void ShutdownDeadline::start(std::chrono::seconds timeout, std::function<std::int64_t()> in_flight) {
   watchdog_ = std::thread([this, timeout, in_flight = std::move(in_flight)] {
     std::unique_lock lock(mutex_);

@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -28,6 +29,20 @@ class StopSignals {
 
  private:
   sigset_t set_;
+};
+
+/// A flag raised by SIGTERM or SIGINT, for loops that poll: blocks the signals (construct it
+/// before starting any thread) and waits for them on a thread of its own.
+class StopFlag {
+ public:
+  StopFlag();
+  ~StopFlag();
+  bool raised() const { return raised_; }
+
+ private:
+  StopSignals signals_;
+  std::atomic<bool> raised_{false};
+  std::thread waiter_;
 };
 
 /// Ends the process with exit code 1 if a shutdown overruns its deadline: a request or a bank

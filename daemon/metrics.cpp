@@ -73,7 +73,8 @@ void Metrics::operation(const std::string& kind, const std::string& outcome) {
   ++operations_[{kind, outcome}];
 }
 
-std::string Metrics::render(const pg::PoolStats& pool, const std::optional<QueueStats>& queue) const {
+std::string Metrics::render(const pg::PoolStats& pool, const std::optional<QueueStats>& queue,
+                            const std::optional<OutboxStatus>& outbox) const {
   std::ostringstream out;
   std::lock_guard lock(mutex_);
   header(out, "walletctl_http_requests_total", "counter", "HTTP requests answered, by route template and status.");
@@ -120,6 +121,16 @@ std::string Metrics::render(const pg::PoolStats& pool, const std::optional<Queue
     out << "walletctl_withdrawals_queued{status=\"processing\"} " << queue->processing << '\n';
     header(out, "walletctl_withdrawals_oldest_unsettled_seconds", "gauge", "Age of the oldest unsettled withdrawal.");
     out << "walletctl_withdrawals_oldest_unsettled_seconds " << queue->oldest_unsettled_seconds << '\n';
+  }
+  header(out, "walletctl_events_published_total", "counter", "Outbox events this process published (confirmed).");
+  out << "walletctl_events_published_total " << events_published_.load() << '\n';
+  header(out, "walletctl_event_publish_failures_total", "counter", "Publish attempts that failed (broker away).");
+  out << "walletctl_event_publish_failures_total " << event_publish_failures_.load() << '\n';
+  if (outbox) {
+    header(out, "walletctl_outbox_unpublished", "gauge", "Outbox events not yet published (all processes).");
+    out << "walletctl_outbox_unpublished " << outbox->unpublished << '\n';
+    header(out, "walletctl_outbox_lag_seconds", "gauge", "Age of the oldest unpublished outbox event.");
+    out << "walletctl_outbox_lag_seconds " << outbox->oldest_unpublished_seconds << '\n';
   }
   return out.str();
 }

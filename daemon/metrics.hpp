@@ -12,6 +12,7 @@
 #include <string>
 #include <tuple>
 
+#include "core/outbox.hpp"
 #include "core/pg/pool.hpp"
 #include "core/withdrawal_queue.hpp"
 
@@ -29,9 +30,13 @@ class Metrics {
   /// Outcomes the withdrawal pool recorded.
   void withdrawals_recorded(int completed, int failed, int retried, int lost);
 
+  void events_published(int count) { events_published_ += static_cast<std::uint64_t>(count); }
+  void event_publish_failed() { ++event_publish_failures_; }
+
   /// The text exposition format (version 0.0.4). `queue` is absent when the database could not
   /// be asked.
-  std::string render(const pg::PoolStats& pool, const std::optional<QueueStats>& queue) const;
+  std::string render(const pg::PoolStats& pool, const std::optional<QueueStats>& queue,
+                     const std::optional<OutboxStatus>& outbox) const;
 
  private:
   static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -46,6 +51,7 @@ class Metrics {
   };
 
   std::atomic<std::int64_t> in_flight_{0};
+  std::atomic<std::uint64_t> events_published_{0}, event_publish_failures_{0};
   mutable std::mutex mutex_;
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;  // route, method, status
   std::map<std::string, Histogram> latency_;                                     // by route

@@ -5,6 +5,7 @@
 
 #include "core/logging.hpp"
 #include "daemon/lifecycle.hpp"
+#include "daemon/outbox_publisher.hpp"
 #include "daemon/server.hpp"
 #include "daemon/withdrawal_pool.hpp"
 
@@ -22,6 +23,11 @@ int serve(const Settings& settings) {
     pool.emplace(settings, gateway_from_settings(settings), &server.metrics());
     pool->start();
   }
+  std::optional<OutboxPublisher> publisher;
+  if (settings.rabbitmq.enabled) {
+    publisher.emplace(settings, &server.metrics());
+    publisher->start();
+  }
   ShutdownDeadline deadline;
   std::thread stopper([&] {
     const char* sig = signals.wait();
@@ -29,6 +35,7 @@ int serve(const Settings& settings) {
     deadline.start(std::chrono::seconds(settings.http.shutdown_timeout), [&] { return server.in_flight(); });
     server.stop();
     if (pool) pool->stop();  // workers finish their calls while the server drains its requests
+    if (publisher) publisher->stop();  // after the pool: its last outcomes' events go out too
   });
   const std::string host = settings.http.listen.substr(0, settings.http.listen.rfind(':'));
   log_event(spdlog::level::info, "listening",

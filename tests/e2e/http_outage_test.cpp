@@ -2,6 +2,10 @@
 // itself once the database is back. Restarts the stack's PostgreSQL, so it runs alone.
 #include <chrono>
 
+#include <set>
+
+#include "core/outbox.hpp"
+#include "tests/support/event_collector.hpp"
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/process.hpp"
 
@@ -10,8 +14,8 @@ namespace {
 
 class HttpOutageTest : public HttpFixture {
  protected:
-  static void stack(const char* action) {
-    const auto r = run_process({"/bin/bash", std::string(WALLET_SOURCE_DIR) + "/scripts/stack", action, "postgres"});
+  static void stack(const char* action, const char* service = "postgres") {
+    const auto r = run_process({"/bin/bash", std::string(WALLET_SOURCE_DIR) + "/scripts/stack", action, service});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   }
 };
@@ -40,6 +44,39 @@ TEST_F(HttpOutageTest, PostgresDownMeans503ThenServiceResumes) {
   EXPECT_EQ(get("/readyz").status, 200);
   EXPECT_EQ(post("/charge", {{"wallet_id", w}, {"amount", 5}}).status, 201);
   EXPECT_EQ(balance(w), 105);  // the refused charge left nothing behind
+}
+
+TEST_F(HttpOutageTest, RabbitMqStoppedThenStartedEveryEventArrives) {
+  // A durable queue keeps what is published while this test is not looking.
+  EventCollector collector("walletctl-outage-test");
+  const auto w = funded_wallet("alice", 1000);
+  stack("stop", "rabbitmq");
+  // The API keeps working; events wait in the outbox.
+  for (int i = 0; i < 50; ++i) ASSERT_EQ(post("/charge", {{"wallet_id", w}, {"amount", 1}}).status, 201);
+  EXPECT_EQ(get("/health").body["checks"]["rabbitmq"]["status"], "down");
+  {
+    auto conn = db_.connect();
+    EXPECT_GT(outbox_status(conn).unpublished, 0);
+  }
+  stack("start", "rabbitmq");
+  auto conn = db_.connect();
+  static constexpr const char* kTransactions = "SELECT count(*) FROM transactions";
+  const auto expected = static_cast<std::size_t>(conn.exec(kTransactions).int64(0, 0));
+  const bool all = collector.wait_until(
+      [&](const std::vector<CollectedEvent>& events) {
+        std::set<std::string> ids;
+        for (const auto& e : events) {
+          const auto body = nlohmann::json::parse(e.body, nullptr, false);
+          if (body.is_object() && body.value("type", "") == "charge.completed" &&
+              body["data"].value("destination_wallet_id", "") == w) {
+            ids.insert(e.message_id);
+          }
+        }
+        return ids.size() == expected;
+      },
+      std::chrono::seconds(60));
+  EXPECT_TRUE(all);
+  EXPECT_EQ(outbox_status(conn).unpublished, 0);
 }
 
 }  // namespace

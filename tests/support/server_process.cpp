@@ -22,8 +22,8 @@ constexpr std::string_view kReadyPrefix = "walletctl: ";
 constexpr std::string_view kListening = "listening on http://";
 
 // Reads the child's stdout until its ready line; returns the port it names (0 for a process
-// that listens on none), or -1 when it never got ready.
-int read_port(int fd, std::chrono::seconds limit) {
+// that listens on none), or -1 when it never got ready. What follows the line stays in `rest`.
+int read_port(int fd, std::chrono::seconds limit, std::string& rest) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   std::string seen;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -37,6 +37,7 @@ int read_port(int fd, std::chrono::seconds limit) {
     const auto eol = seen.find('\n', at == std::string::npos ? 0 : at);
     if (at != std::string::npos && eol != std::string::npos) {
       const auto line = seen.substr(at + kReadyPrefix.size(), eol - at - kReadyPrefix.size());
+      rest = seen.substr(eol + 1);
       if (!line.starts_with(kListening)) return 0;
       return std::stoi(line.substr(line.rfind(':') + 1));
     }
@@ -68,7 +69,7 @@ ServerProcess::ServerProcess(const std::string& database_url, const std::vector<
   close(out[1]);
   close(log_fd);
   stdout_fd_ = out[0];
-  port_ = read_port(stdout_fd_, std::chrono::seconds(30));
+  port_ = read_port(stdout_fd_, std::chrono::seconds(30), stdout_buffer_);
   if (port_ < 0) {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
@@ -121,6 +122,26 @@ int ServerProcess::wait_exit(std::chrono::milliseconds limit) {
     if (std::chrono::steady_clock::now() >= deadline) return -1;
     // Polls the child's state: there is no descriptor to wait on for another process's exit.
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+std::optional<std::string> ServerProcess::next_stdout_line(std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    if (const auto eol = stdout_buffer_.find('\n'); eol != std::string::npos) {
+      auto line = stdout_buffer_.substr(0, eol);
+      stdout_buffer_.erase(0, eol + 1);
+      return line;
+    }
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    pollfd p{stdout_fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buf[4096];
+    const ssize_t n = read(stdout_fd_, buf, sizeof buf);
+    if (n <= 0) return std::nullopt;
+    stdout_buffer_.append(buf, static_cast<std::size_t>(n));
   }
 }
 

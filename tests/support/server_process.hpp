@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,8 @@ class ServerProcess {
   /// Waits for the process to exit, at most `limit`; returns its exit code, or -1 when it is
   /// still running at the limit.
   int wait_exit(std::chrono::milliseconds limit);
+  /// The next line the process writes on stdout, if one comes within `limit`.
+  std::optional<std::string> next_stdout_line(std::chrono::milliseconds limit);
   /// What the server logged on stderr so far.
   std::string log() const;
 
@@ -37,6 +40,7 @@ class ServerProcess {
   int port_ = 0;
   int stdout_fd_ = -1;
   std::string log_path_;
+  std::string stdout_buffer_;  // read but not yet returned
 };
 
 }  // namespace wallet::testing

@@ -1,0 +1,77 @@
+// RabbitMQ over AMQP 0-9-1 (rabbitmq-c): one connection with one channel, owned by RAII, for
+// publishing with confirms and for consuming with manual acks.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+struct amqp_connection_state_t_;
+
+namespace wallet {
+
+struct AmqpMessage {
+  std::string routing_key, body, message_id, type;
+  std::int64_t timestamp = 0;  // seconds since the epoch
+};
+
+struct AmqpDelivery {
+  std::uint64_t delivery_tag = 0;
+  bool redelivered = false;
+  std::string routing_key, body;
+  std::optional<std::string> message_id, type;
+};
+
+struct QueueOptions {
+  bool durable = false, exclusive = false, auto_delete = false;
+  std::optional<std::string> dead_letter_exchange;
+};
+
+class AmqpConnection {
+ public:
+  /// Connects and logs in; throws DomainError(kUnavailable) naming host:port (never the
+  /// password) when the broker cannot be reached or refuses the login.
+  static AmqpConnection open(const std::string& url, std::chrono::milliseconds timeout);
+  AmqpConnection(AmqpConnection&&) noexcept;
+  AmqpConnection& operator=(AmqpConnection&&) noexcept;
+  ~AmqpConnection();
+
+  void declare_exchange(const std::string& name, const std::string& type, bool durable);
+  /// Returns the queue's name (the broker's choice when `name` is empty).
+  std::string declare_queue(const std::string& name, const QueueOptions& options);
+  void bind_queue(const std::string& queue, const std::string& exchange, const std::string& binding);
+  void delete_queue(const std::string& queue);
+
+  /// Puts the channel in confirm mode: publish_confirmed() needs it.
+  void enable_confirms();
+  /// Publishes persistent messages and returns once the broker confirmed every one of them.
+  /// Throws DomainError(kUnavailable) on a refusal (nack), a timeout or a lost connection; the
+  /// caller then publishes them again (delivery is at least once).
+  void publish_confirmed(const std::string& exchange, const std::vector<AmqpMessage>& messages,
+                         std::chrono::milliseconds timeout);
+  /// Publishes one message without waiting for a confirm (tests and tools).
+  void publish(const std::string& exchange, const AmqpMessage& message);
+
+  void set_prefetch(int count);
+  void consume(const std::string& queue, bool manual_ack);
+  /// The next delivery, or nothing when none arrives within `timeout`.
+  std::optional<AmqpDelivery> next_delivery(std::chrono::milliseconds timeout);
+  void ack(std::uint64_t delivery_tag);
+  /// Rejects without requeueing: the queue's dead-letter exchange gets the message.
+  void reject(std::uint64_t delivery_tag);
+
+ private:
+  AmqpConnection(amqp_connection_state_t_* state, std::string where) : state_(state), where_(std::move(where)) {}
+  void check_rpc(const char* what);
+  [[noreturn]] void fail(const std::string& what);
+
+  amqp_connection_state_t_* state_ = nullptr;
+  std::string where_;                    // host:port, safe to print
+  std::uint64_t next_delivery_tag_ = 1;  // of our publishes, once confirms are on
+};
+
+}  // namespace wallet

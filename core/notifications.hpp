@@ -1,0 +1,40 @@
+// What the wallet owner is told about an event: one line per completed or failed movement.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/pg/connection.hpp"
+
+namespace wallet {
+
+struct Notification {
+  std::string user_id;
+  std::string text;
+};
+
+/// Looks up the owner (user id) of a user wallet; nothing for system accounts or unknown ids.
+using OwnerLookup = std::function<std::optional<std::string>(const std::string& wallet_id)>;
+
+/// The notification for an event body {id, type, occurred_at, data}: charge and transfer
+/// completions tell the receiving owner, withdrawal completions and failures tell the
+/// withdrawing owner. Nothing for other events. Throws std::invalid_argument for a body that
+/// is not such an event.
+std::optional<Notification> render_notification(const nlohmann::json& event, const OwnerLookup& owner_of);
+
+/// The database side of `walletctl notify`: owners, and the message ids already delivered.
+class NotificationRecord {
+ public:
+  explicit NotificationRecord(pg::Connection& conn) : conn_(conn) {}
+  std::optional<std::string> owner_of(const std::string& wallet_id);
+  bool seen(const std::string& message_id);
+  void remember(const std::string& message_id);
+
+ private:
+  pg::Connection& conn_;
+};
+
+}  // namespace wallet

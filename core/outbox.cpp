@@ -1,0 +1,61 @@
+#include "core/outbox.hpp"
+
+#include "core/pg/array.hpp"
+#include "core/pg/transaction.hpp"
+#include "core/timestamp.hpp"
+
+namespace wallet {
+namespace {
+
+constexpr const char* kUnpublished =
+    "SELECT id, event_id, event_type, payload, EXTRACT(EPOCH FROM created_at)::bigint FROM outbox "
+    "WHERE published_at IS NULL ORDER BY id LIMIT $1";
+constexpr const char* kMarkPublished = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])";
+// The horizon moves first, in the same transaction: the audit never sees a pruned event of a
+// transaction newer than the horizon.
+constexpr const char* kMoveHorizon =
+    "INSERT INTO outbox_pruning (horizon) VALUES (now() - $1 * interval '1 second') "
+    "ON CONFLICT (singleton) DO UPDATE SET horizon = GREATEST(outbox_pruning.horizon, EXCLUDED.horizon)";
+constexpr const char* kPrune =
+    "WITH gone AS (DELETE FROM outbox WHERE published_at < now() - $1 * interval '1 second' RETURNING 1) "
+    "SELECT count(*) FROM gone";
+constexpr const char* kPruneSeen = "DELETE FROM notifications_seen WHERE seen_at < now() - $1 * interval '1 second'";
+constexpr const char* kStatus =
+    "SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL), "
+    "COALESCE((SELECT EXTRACT(EPOCH FROM now() - min(created_at)) FROM outbox WHERE published_at IS NULL), 0)::float8, "
+    "(SELECT max(published_at) FROM outbox WHERE published_at IS NOT NULL)";
+
+}  // namespace
+
+std::vector<OutboxRow> unpublished_events(pg::Connection& conn, int limit) {
+  auto res = conn.exec(kUnpublished, {std::to_string(limit)});
+  std::vector<OutboxRow> rows;
+  rows.reserve(static_cast<std::size_t>(res.rows()));
+  for (int r = 0; r < res.rows(); ++r) {
+    rows.push_back({res.int64(r, 0), res.str(r, 1), res.str(r, 2), res.str(r, 3), res.int64(r, 4)});
+  }
+  return rows;
+}
+
+void mark_published(pg::Connection& conn, const std::vector<std::int64_t>& ids) {
+  if (!ids.empty()) conn.exec(kMarkPublished, {pg::int_array(ids)});
+}
+
+std::int64_t prune_published(pg::Connection& conn, std::chrono::seconds retention) {
+  const std::string seconds = std::to_string(retention.count());
+  return pg::in_transaction(conn, 3, [&] {
+    conn.exec(kMoveHorizon, {seconds});
+    const auto deleted = conn.exec(kPrune, {seconds}).int64(0, 0);
+    conn.exec(kPruneSeen, {seconds});
+    return deleted;
+  });
+}
+
+OutboxStatus outbox_status(pg::Connection& conn) {
+  auto res = conn.exec(kStatus);
+  OutboxStatus s{res.int64(0, 0), std::stod(res.str(0, 1)), std::nullopt};
+  if (!res.is_null(0, 2)) s.last_published_at = pg_timestamp_to_rfc3339(res.text(0, 2));
+  return s;
+}
+
+}  // namespace wallet

@@ -1,0 +1,151 @@
+#include "daemon/event_consumers.hpp"
+
+#include <httplib.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "core/amqp_client.hpp"
+#include "core/errors.hpp"
+#include "core/logging.hpp"
+#include "core/notifications.hpp"
+#include "core/outbox.hpp"
+#include "daemon/lifecycle.hpp"
+
+namespace wallet::daemon {
+namespace {
+
+constexpr std::chrono::milliseconds kPoll{250};  // how often a waiting consumer checks for a stop
+
+AmqpConnection connect_broker(const Settings& settings) {
+  auto mq = AmqpConnection::open(settings.rabbitmq.url, std::chrono::milliseconds(5000));
+  mq.declare_exchange(kEventsExchange, "topic", true);
+  return mq;
+}
+
+std::string summary_line(const AmqpDelivery& d) {
+  const auto event = nlohmann::json::parse(d.body, nullptr, false);
+  if (!event.is_object()) return d.routing_key + " (undecodable body)";
+  std::string line = event.value("occurred_at", "?") + "  " + event.value("type", d.routing_key) + "  " +
+                     event.value("id", d.message_id.value_or("?"));
+  const auto& data = event.contains("data") ? event["data"] : nlohmann::json::object();
+  if (data.is_object() && data.contains("amount") && data.contains("currency")) {
+    line += "  " + data["amount"].dump() + " " + data.value("currency", "");
+  }
+  if (data.is_object() && data.contains("id")) line += "  " + data["id"].get<std::string>();
+  return line;
+}
+
+// Posts a notification to the webhook; true when the receiver took it (2xx).
+bool post_webhook(const std::string& url, const nlohmann::json& body) {
+  const auto host_start = url.find("://") + 3;
+  const auto slash = url.find('/', host_start);
+  httplib::Client client(url.substr(0, slash));
+  client.set_connection_timeout(5);
+  client.set_read_timeout(10);
+  const auto res = client.Post(slash == std::string::npos ? "/" : url.substr(slash), body.dump(), "application/json");
+  return res && res->status >= 200 && res->status < 300;
+}
+
+class Notifier {
+ public:
+  Notifier(const Settings& settings, const StopFlag& stop)
+      : settings_(settings),
+        stop_(stop),
+        db_(pg::Connection::open(settings.database.url, static_cast<int>(settings.database.connect_timeout))),
+        record_(db_) {}
+
+  void setup(AmqpConnection& mq) {
+    mq.declare_exchange(kNotificationsDeadLetterExchange, "fanout", true);
+    mq.declare_queue(kNotificationsDeadLetters, {.durable = true, .dead_letter_exchange = std::nullopt});
+    mq.bind_queue(kNotificationsDeadLetters, kNotificationsDeadLetterExchange, "");
+    mq.declare_queue(kNotificationsQueue, {.durable = true, .dead_letter_exchange = kNotificationsDeadLetterExchange});
+    for (const char* key : {"charge.completed", "transfer.completed", "withdrawal.completed", "withdrawal.failed"}) {
+      mq.bind_queue(kNotificationsQueue, kEventsExchange, key);
+    }
+    mq.set_prefetch(static_cast<int>(settings_.notify.prefetch));
+    mq.consume(kNotificationsQueue, true);
+  }
+
+  void handle(AmqpConnection& mq, const AmqpDelivery& d) {
+    const auto event = nlohmann::json::parse(d.body, nullptr, false);
+    std::optional<Notification> note;
+    try {
+      if (!d.message_id || d.message_id->empty()) throw std::invalid_argument("message has no message_id");
+      if (record_.seen(*d.message_id)) {  // a redelivery: already told
+        log_event(spdlog::level::info, "duplicate message dropped", {{"message_id", *d.message_id}});
+        mq.ack(d.delivery_tag);
+        return;
+      }
+      note = render_notification(event, [this](const std::string& w) { return record_.owner_of(w); });
+    } catch (const std::invalid_argument& e) {
+      log_event(spdlog::level::warn, "undecodable message dead-lettered",
+                {{"routing_key", d.routing_key}, {"error", e.what()}});
+      mq.reject(d.delivery_tag);
+      return;
+    }
+    if (note) deliver(*note, event);
+    record_.remember(*d.message_id);
+    mq.ack(d.delivery_tag);
+  }
+
+ private:
+  // A webhook that is down holds the message (unacknowledged) until it answers or we stop.
+  void deliver(const Notification& note, const nlohmann::json& event) {
+    const nlohmann::json body = {
+        {"user_id", note.user_id}, {"text", note.text}, {"event_id", event["id"]}, {"event_type", event["type"]}};
+    if (settings_.notify.webhook_url.empty()) {
+      std::cout << "notify " << note.user_id << ": " << note.text << std::endl;
+      return;
+    }
+    auto backoff = std::chrono::milliseconds(200);
+    while (!post_webhook(settings_.notify.webhook_url, body)) {
+      if (stop_.raised()) throw DomainError(ErrorCode::kUnavailable, "stopping with the webhook unreachable");
+      log_event(spdlog::level::warn, "notification webhook refused; retrying", {{"event_id", event["id"]}});
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(10'000));
+    }
+  }
+
+  const Settings& settings_;
+  const StopFlag& stop_;
+  pg::Connection db_;
+  NotificationRecord record_;
+};
+
+}  // namespace
+
+int tail_events(const Settings& settings, const TailOptions& options, std::ostream& out) {
+  StopFlag stop;
+  auto mq = connect_broker(settings);
+  const auto queue =
+      mq.declare_queue("", {.exclusive = true, .auto_delete = true, .dead_letter_exchange = std::nullopt});
+  for (const auto& b : options.bindings) mq.bind_queue(queue, kEventsExchange, b);
+  mq.consume(queue, false);
+  std::cerr << "walletctl: tailing " << kEventsExchange << std::endl;
+  int seen = 0;
+  while (!stop.raised() && (!options.max_events || seen < *options.max_events)) {
+    const auto d = mq.next_delivery(kPoll);
+    if (!d) continue;
+    out << (options.json ? d->body : summary_line(*d)) << std::endl;
+    ++seen;
+  }
+  return 0;
+}
+
+int run_notifier(const Settings& settings) {
+  configure_logging(settings.log);
+  StopFlag stop;
+  Notifier notifier(settings, stop);
+  auto mq = connect_broker(settings);
+  notifier.setup(mq);
+  std::cout << "walletctl: notify consuming " << kNotificationsQueue << std::endl;
+  while (!stop.raised()) {
+    const auto d = mq.next_delivery(kPoll);
+    if (d) notifier.handle(mq, *d);
+  }
+  return 0;
+}
+
+}  // namespace wallet::daemon

@@ -1,0 +1,175 @@
+#include "daemon/outbox_publisher.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <optional>
+
+#include "core/amqp_client.hpp"
+#include "core/errors.hpp"
+#include "core/logging.hpp"
+#include "core/outbox.hpp"
+#include "core/pg/connection.hpp"
+#include "daemon/metrics.hpp"
+
+namespace wallet::daemon {
+namespace {
+
+constexpr std::int64_t kRelayLock = 7217650002;  // the advisory lock of the active relay
+constexpr std::chrono::milliseconds kIdleWait{1000};
+constexpr std::chrono::milliseconds kConfirmTimeout{10'000};
+constexpr std::chrono::seconds kPruneEvery{60};
+
+// The broker is away or refused a batch: the rows stay unpublished and are sent again.
+struct BrokerError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// One relay session: a database connection that holds the lock and listens, and a broker
+// connection opened when there is something to send.
+class Relay {
+ public:
+  Relay(const Settings& settings, Metrics* metrics) : settings_(settings), metrics_(metrics) {}
+
+  pg::Connection& db() {
+    static constexpr const char* kListen = "LISTEN walletctl_outbox";
+    if (!db_ || db_->is_broken()) {
+      leader_ = false;
+      db_.emplace(pg::Connection::open(settings_.database.url, static_cast<int>(settings_.database.connect_timeout)));
+      db_->exec(kListen);
+    }
+    return *db_;
+  }
+
+  /// True while this process holds the relay lock (kept for the connection's life).
+  bool lead() {
+    static constexpr const char* kTryLock = "SELECT pg_try_advisory_lock($1::bigint)";
+    if (!leader_ && db().exec(kTryLock, {std::to_string(kRelayLock)}).boolean(0, 0)) {
+      leader_ = true;
+      log_event(spdlog::level::info, "outbox relay: this process now relays events", {});
+    }
+    return leader_;
+  }
+
+  /// Publishes everything waiting, batch by batch, each confirmed before it is marked.
+  void relay_all(const std::atomic<bool>& stopping) {
+    const int batch = static_cast<int>(settings_.rabbitmq.publish_batch);
+    for (;;) {
+      const auto rows = unpublished_events(db(), batch);
+      if (rows.empty()) return;
+      publish(rows);
+      std::vector<std::int64_t> ids;
+      for (const auto& r : rows) ids.push_back(r.id);
+      mark_published(db(), ids);
+      if (metrics_) metrics_->events_published(static_cast<int>(rows.size()));
+      if (stopping || static_cast<int>(rows.size()) < batch) return;
+    }
+  }
+
+  void prune_if_due() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_prune_) return;
+    next_prune_ = now + kPruneEvery;
+    const auto deleted = prune_published(db(), std::chrono::hours(settings_.rabbitmq.outbox_retention_hours));
+    if (deleted > 0) log_event(spdlog::level::info, "outbox pruned", {{"rows", deleted}});
+  }
+
+  void drop_broker() { mq_.reset(); }
+  void drop_database() {
+    db_.reset();
+    leader_ = false;
+  }
+
+ private:
+  void publish(const std::vector<OutboxRow>& rows) {
+    try {
+      if (!mq_) {
+        mq_.emplace(AmqpConnection::open(settings_.rabbitmq.url, std::chrono::milliseconds(5000)));
+        mq_->declare_exchange(kEventsExchange, "topic", true);
+        mq_->enable_confirms();
+      }
+      std::vector<AmqpMessage> messages;
+      messages.reserve(rows.size());
+      for (const auto& r : rows)
+        messages.push_back({r.event_type, r.payload, r.event_id, r.event_type, r.created_at_epoch});
+      mq_->publish_confirmed(kEventsExchange, messages, kConfirmTimeout);
+    } catch (const DomainError& e) {
+      mq_.reset();  // a half-used channel is not reused: the batch is sent again on a fresh one
+      throw BrokerError(std::string(e.detail()));
+    }
+  }
+
+  const Settings& settings_;
+  Metrics* metrics_;
+  std::optional<pg::Connection> db_;
+  std::optional<AmqpConnection> mq_;
+  bool leader_ = false;
+  std::chrono::steady_clock::time_point next_prune_{};
+};
+
+}  // namespace
+
+OutboxPublisher::OutboxPublisher(const Settings& settings, Metrics* metrics) : settings_(settings), metrics_(metrics) {
+  if (pipe2(wake_pipe_, O_NONBLOCK | O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+}
+
+OutboxPublisher::~OutboxPublisher() {
+  stop();
+  close(wake_pipe_[0]);
+  close(wake_pipe_[1]);
+}
+
+void OutboxPublisher::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void OutboxPublisher::stop() {
+  if (stopping_.exchange(true)) return;
+  const char byte = 1;
+  (void)!write(wake_pipe_[1], &byte, 1);
+  if (thread_.joinable()) thread_.join();
+}
+
+// Waits for a NOTIFY on the database socket (when there is one), a stop, or the timeout.
+void OutboxPublisher::wait(int socket, std::chrono::milliseconds timeout) {
+  pollfd fds[2] = {{wake_pipe_[0], POLLIN, 0}, {socket, POLLIN, 0}};
+  poll(fds, socket >= 0 ? 2 : 1, static_cast<int>(timeout.count()));
+}
+
+void OutboxPublisher::run() {
+  Relay relay(settings_, metrics_);
+  auto backoff = std::chrono::milliseconds(100);
+  while (!stopping_) {
+    int socket = -1;
+    try {
+      socket = relay.db().socket();
+      if (relay.lead()) {
+        relay.relay_all(stopping_);
+        relay.prune_if_due();
+      }
+      wait(socket, kIdleWait);
+      if (!stopping_) relay.db().drain_notifications();
+      backoff = std::chrono::milliseconds(100);
+    } catch (const BrokerError& e) {
+      // Rows wait in the outbox until the broker is back; the API is not affected.
+      if (metrics_) metrics_->event_publish_failed();
+      log_event(spdlog::level::warn, "outbox relay: cannot publish yet", {{"error", e.what()}});
+      wait(-1, backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    } catch (const std::exception& e) {
+      log_event(spdlog::level::warn, "outbox relay: database unavailable", {{"error", e.what()}});
+      relay.drop_database();  // and with it the relay lock: another daemon may take over
+      wait(-1, backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    }
+  }
+  // A last relay of what is waiting, so a clean stop leaves nothing behind that it could send.
+  try {
+    if (relay.lead()) relay.relay_all(stopping_);
+  } catch (const std::exception&) {
+    // The next daemon sends them: delivery is at least once, not at shutdown.
+  }
+}
+
+}  // namespace wallet::daemon

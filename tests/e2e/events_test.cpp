@@ -1,0 +1,210 @@
+// Events end to end: the outbox publisher of the real server delivering every committed
+// operation to RabbitMQ, through crashes and a second daemon, and the notify consumer.
+#include <signal.h>
+
+#include <latch>
+#include <set>
+#include <thread>
+
+#include "core/amqp_client.hpp"
+#include "core/outbox.hpp"
+#include "daemon/event_consumers.hpp"
+#include "tests/support/event_collector.hpp"
+#include "tests/support/http_fixture.hpp"
+#include "tests/support/process.hpp"
+
+namespace wallet::testing {
+namespace {
+
+using nlohmann::json;
+using std::chrono::seconds;
+
+class EventsTest : public ::testing::Test {
+ protected:
+  // The transactions of this test's database: id -> (kind, amount).
+  std::map<std::string, std::pair<std::string, std::int64_t>> transactions() {
+    static constexpr const char* kAll = "SELECT id, kind, amount FROM transactions";
+    auto conn = db_.connect();
+    auto res = conn.exec(kAll);
+    std::map<std::string, std::pair<std::string, std::int64_t>> out;
+    for (int r = 0; r < res.rows(); ++r) out[res.str(r, 0)] = {res.str(r, 1), res.int64(r, 2)};
+    return out;
+  }
+
+  // The events of this database's transactions, by message id (other tests share the broker).
+  std::map<std::string, std::vector<json>> ours(
+      const std::vector<CollectedEvent>& events,
+      const std::map<std::string, std::pair<std::string, std::int64_t>>& txs) {
+    std::map<std::string, std::vector<json>> out;
+    for (const auto& e : events) {
+      const auto body = json::parse(e.body, nullptr, false);
+      if (!body.is_object() || !body.contains("data") || !body["data"].is_object()) continue;
+      const auto& data = body["data"];
+      std::string tx = data.value("id", "");
+      if (data.contains("transaction_id")) tx = data.value("transaction_id", "");  // withdrawal events
+      if (txs.count(tx)) out[e.message_id].push_back(body);
+    }
+    return out;
+  }
+
+  // Sends `count` operations (charges and transfers, all accepted) from 8 threads.
+  void operate(const ServerProcess& server, const std::vector<std::string>& wallets, int count) {
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        auto c = server.client();
+        for (int i = t; i < count; i += 8) {
+          const auto& a = wallets[static_cast<std::size_t>(i) % wallets.size()];
+          const auto& b = wallets[static_cast<std::size_t>(i + 1) % wallets.size()];
+          const json body = i % 2 ? json{{"sender_id", a}, {"receiver_id", b}, {"amount", 1}}
+                                  : json{{"wallet_id", a}, {"amount", 100 + i}};
+          const auto r = c->Post(i % 2 ? "/transfers" : "/charge", body.dump(), "application/json");
+          if (!r || r->status != 201) ++failures;
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(failures, 0);
+  }
+
+  std::vector<std::string> funded_wallets(const ServerProcess& server, int n) {
+    auto c = server.client();
+    std::vector<std::string> ids;
+    for (int i = 0; i < n; ++i) {
+      const auto r = to_reply(c->Post(
+          "/charge", json{{"user_id", "ev-" + std::to_string(i)}, {"amount", 1'000'000}}.dump(), "application/json"));
+      ids.push_back(r.body.value("destination_wallet_id", ""));
+    }
+    return ids;
+  }
+
+  // Every transaction's event arrived (at least once), and copies of one message are identical.
+  void expect_every_event(EventCollector& collector, std::size_t expected) {
+    std::map<std::string, std::pair<std::string, std::int64_t>> txs;
+    const bool all = collector.wait_until(
+        [&](const std::vector<CollectedEvent>& events) {
+          txs = transactions();
+          return ours(events, txs).size() >= txs.size() && txs.size() >= expected;
+        },
+        seconds(60));
+    ASSERT_TRUE(all) << ours(collector.events(), txs).size() << " of " << txs.size() << " events arrived";
+    const auto got = ours(collector.events(), txs);
+    std::set<std::string> covered;
+    for (const auto& [id, copies] : got) {
+      for (const auto& c : copies) EXPECT_EQ(c, copies.front()) << "message " << id << " differs between copies";
+      const auto& body = copies.front();
+      EXPECT_EQ(body["id"], id);
+      const std::string tx = body["data"]["id"];
+      covered.insert(tx);
+      EXPECT_EQ(body["type"], txs.at(tx).first + ".completed");
+      EXPECT_EQ(body["data"]["amount"], txs.at(tx).second);
+    }
+    EXPECT_EQ(covered.size(), txs.size());
+    EXPECT_EQ(got.size(), txs.size());  // one message id per transaction
+  }
+
+  TestDatabase db_;
+};
+
+TEST_F(EventsTest, TwoThousandApiOperationsArriveWithOneMessageIdEach) {
+  EventCollector collector;
+  ServerProcess server(db_.url(), {"withdrawals.enabled=false"});
+  const auto wallets = funded_wallets(server, 20);
+  operate(server, wallets, 1980);
+  ASSERT_EQ(transactions().size(), 2000u);
+  expect_every_event(collector, 2000);
+  // Each arrived exactly once here (no crash), with the message properties set.
+  std::map<std::string, int> deliveries;
+  const auto txs = transactions();
+  for (const auto& [id, copies] : ours(collector.events(), txs)) deliveries[id] = static_cast<int>(copies.size());
+  for (const auto& [id, n] : deliveries) EXPECT_EQ(n, 1) << id;
+  auto conn = db_.connect();
+  EXPECT_EQ(outbox_status(conn).unpublished, 0);
+}
+
+TEST_F(EventsTest, KilledMidRunThenRestartedEveryEventArrives) {
+  EventCollector collector;
+  std::vector<std::string> wallets;
+  {
+    ServerProcess first(db_.url(), {"withdrawals.enabled=false", "rabbitmq.publish_batch=20"});
+    wallets = funded_wallets(first, 10);
+    operate(first, wallets, 490);
+    first.send_signal(SIGKILL);  // the publisher is most likely mid-batch
+    EXPECT_EQ(first.wait_exit(seconds(10)), 128 + SIGKILL);
+  }
+  ServerProcess second(db_.url(), {"withdrawals.enabled=false"});
+  operate(second, wallets, 500);
+  expect_every_event(collector, 1000);
+}
+
+TEST_F(EventsTest, TwoDaemonsOneRelaysAndTheOtherTakesOverWhenItDies) {
+  EventCollector collector;
+  auto first = std::make_unique<ServerProcess>(db_.url(), std::vector<std::string>{"withdrawals.enabled=false"});
+  const auto wallets = funded_wallets(*first, 10);
+  expect_every_event(collector, 10);  // the first daemon relays
+  ServerProcess second(db_.url(), {"withdrawals.enabled=false"});
+  operate(second, wallets, 200);
+  first->send_signal(SIGKILL);  // the active relay dies
+  EXPECT_EQ(first->wait_exit(seconds(10)), 128 + SIGKILL);
+  first.reset();
+  operate(second, wallets, 200);
+  expect_every_event(collector, 410);
+}
+
+TEST_F(EventsTest, NotifyTellsOwnersOnceAndDeadLettersWhatItCannotRead) {
+  ServerProcess notify(db_.url(), {}, "notify");  // its queue exists before any event below
+  ServerProcess server(db_.url(), {"withdrawals.enabled=false"});
+  auto c = server.client();
+  const auto charge =
+      to_reply(c->Post("/charge", json{{"user_id", "nora"}, {"amount", 1234}}.dump(), "application/json"));
+  ASSERT_EQ(charge.status, 201);
+  auto mq = AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000));
+  // The same event twice (a redelivery after a publisher crash), then a body nobody can read.
+  const json event = {{"id", "injected-" + charge.body["id"].get<std::string>()},
+                      {"type", "charge.completed"},
+                      {"occurred_at", "2026-11-22T00:00:00Z"},
+                      {"data", charge.body}};
+  const std::string id = event["id"];
+  for (int i = 0; i < 2; ++i)
+    mq.publish(kEventsExchange, {"charge.completed", event.dump(), id, "charge.completed", 0});
+  const std::string bad_id = "bad-" + id;
+  mq.publish(kEventsExchange, {"charge.completed", "{not json", bad_id, "charge.completed", 0});
+
+  // The server's own relay sends the real charge.completed too (another message id): nora is
+  // told of 12.34 USD once per distinct message. Other tests' events share the queue and are
+  // worked through first, so the waits are for outcomes, with generous deadlines.
+  const std::string expected = "notify nora: you received 12.34 USD (top-up)";
+  int told = 0;
+  const auto deadline = std::chrono::steady_clock::now() + seconds(60);
+  while (told < 2 && std::chrono::steady_clock::now() < deadline) {
+    if (auto line = notify.next_stdout_line(std::chrono::milliseconds(500)); line && *line == expected) ++told;
+  }
+  EXPECT_EQ(told, 2);
+  const auto dropped = [&] {
+    return notify.log().find("duplicate message dropped message_id=" + id) != std::string::npos;
+  };
+  while (!dropped() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(dropped());
+  // The duplicate was handled after both deliveries: no third line for nora is waiting.
+  while (auto line = notify.next_stdout_line(std::chrono::milliseconds(200))) EXPECT_NE(*line, expected);
+
+  auto dlq = AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000));
+  dlq.consume(daemon::kNotificationsDeadLetters, true);
+  bool dead_lettered = false;
+  while (!dead_lettered && std::chrono::steady_clock::now() < deadline) {
+    auto d = dlq.next_delivery(std::chrono::milliseconds(500));
+    if (!d) continue;
+    dlq.ack(d->delivery_tag);
+    dead_lettered = d->message_id == bad_id;
+  }
+  EXPECT_TRUE(dead_lettered);
+  notify.send_signal(SIGTERM);
+  EXPECT_EQ(notify.wait_exit(seconds(10)), 0);
+  // Leave the shared broker as we found it: no durable queue collecting other tests' events.
+  mq.delete_queue(daemon::kNotificationsQueue);
+}
+
+}  // namespace
+}  // namespace wallet::testing
