@@ -1,6 +1,7 @@
 // Audit proves the books balance, and names the invariant when someone changed them behind
 // the application's back (as the database owner, bypassing the append-only trigger).
 #include "core/audit.hpp"
+#include "core/outbox.hpp"
 #include "tests/support/ledger_fixture.hpp"
 
 namespace wallet::testing {
@@ -68,6 +69,22 @@ TEST_F(AuditTest, ViolationsNameTheOffender) {
       EXPECT_EQ(c.examples, std::vector<std::string>{b_});
     }
   }
+}
+
+TEST_F(AuditTest, PruningPublishedEventsKeepsTheAuditPassingButAMissingRecentEventIsCaught) {
+  static constexpr const char* kPublishAll = "UPDATE outbox SET published_at = now() - interval '2 hours'";
+  static constexpr const char* kCount = "SELECT count(*) FROM outbox";
+  // Everything so far happened three hours ago and was published two hours ago.
+  tamper("UPDATE transactions SET created_at = now() - interval '3 hours'");
+  conn_.exec(kPublishAll);
+  // Retention one hour: all published rows go, and the audit still passes.
+  EXPECT_GT(prune_published(conn_, std::chrono::hours(1)), 0);
+  EXPECT_EQ(conn_.exec(kCount).int64(0, 0), 0);
+  EXPECT_TRUE(failed().empty());
+  // A transaction after the horizon that lost its event is still caught.
+  ledger_.apply_one(charge(a_, 5));
+  tamper("DELETE FROM outbox");
+  EXPECT_TRUE(failed().count("one_event_per_transaction"));
 }
 
 }  // namespace
