@@ -152,6 +152,43 @@ TEST_F(EventsTest, TwoDaemonsOneRelaysAndTheOtherTakesOverWhenItDies) {
   expect_every_event(collector, 410);
 }
 
+TEST_F(EventsTest, TailPrintsMatchingEventsAsJsonLinesAndOutboxStatusIsClear) {
+  ServerProcess tail(db_.url(), {}, "--output json events tail --binding charge.*", true);
+  ServerProcess one(db_.url(), {}, "events tail --max 1", true);
+  ServerProcess server(db_.url(), {"withdrawals.enabled=false"});
+  auto c = server.client();
+  const auto w = to_reply(c->Post("/charge", json{{"user_id", "tess"}, {"amount", 500}}.dump(), "application/json"));
+  ASSERT_EQ(w.status, 201);
+  const std::string wallet = w.body["destination_wallet_id"];
+  c->Post("/withdraw", json{{"wallet_id", wallet}, {"amount", 100}}.dump(), "application/json");  // not a charge.*
+  c->Post("/charge", json{{"wallet_id", wallet}, {"amount", 7}}.dump(), "application/json");
+  // Other tests' charges share the exchange: read until this test's two have been printed.
+  std::vector<std::int64_t> amounts;
+  const auto deadline = std::chrono::steady_clock::now() + seconds(30);
+  while (amounts.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    auto line = tail.next_stdout_line(std::chrono::milliseconds(500));
+    if (!line) continue;
+    const auto event = json::parse(*line);  // every line is one JSON event
+    EXPECT_EQ(event["type"], "charge.completed");
+    if (event["data"]["destination_wallet_id"] == wallet) amounts.push_back(event["data"]["amount"]);
+  }
+  EXPECT_EQ(amounts, (std::vector<std::int64_t>{500, 7}));
+  EXPECT_EQ(one.wait_exit(seconds(10)), 0);  // --max 1: stopped by itself after one event
+  tail.send_signal(SIGINT);
+  EXPECT_EQ(tail.wait_exit(seconds(10)), 0);
+  // Rows are marked published just after the broker confirmed them: wait for the mark.
+  json s;
+  const auto marked_by = std::chrono::steady_clock::now() + seconds(10);
+  do {
+    const auto status =
+        run_process({WALLETCTL_PATH, "--output", "json", "outbox", "status"}, {{"DATABASE_URL", db_.url()}});
+    ASSERT_EQ(status.exit_code, 0) << status.err;
+    s = json::parse(status.out);
+  } while (s["unpublished"] != 0 && std::chrono::steady_clock::now() < marked_by);
+  EXPECT_EQ(s["unpublished"], 0);
+  EXPECT_TRUE(s["last_published_at"].is_string());
+}
+
 TEST_F(EventsTest, NotifyTellsOwnersOnceAndDeadLettersWhatItCannotRead) {
   ServerProcess notify(db_.url(), {}, "notify");  // its queue exists before any event below
   ServerProcess server(db_.url(), {"withdrawals.enabled=false"});

@@ -48,7 +48,7 @@ int read_port(int fd, std::chrono::seconds limit, std::string& rest) {
 }  // namespace
 
 ServerProcess::ServerProcess(const std::string& database_url, const std::vector<std::string>& settings,
-                             const std::string& command) {
+                             const std::string& command, bool ready_on_stderr) {
   char log_template[] = "/tmp/walletctl-serve-XXXXXX";
   const int log_fd = mkstemp(log_template);
   if (log_fd < 0) throw std::runtime_error("mkstemp failed");
@@ -57,7 +57,8 @@ ServerProcess::ServerProcess(const std::string& database_url, const std::vector<
   if (pipe(out) != 0) throw std::runtime_error("pipe failed");
   std::vector<std::string> argv = {WALLETCTL_PATH, "--set", "http.listen=127.0.0.1:0"};
   for (const auto& s : settings) argv.insert(argv.end(), {"--set", s});
-  argv.push_back(command);
+  std::istringstream words(command);
+  for (std::string w; words >> w;) argv.push_back(w);
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
@@ -69,7 +70,16 @@ ServerProcess::ServerProcess(const std::string& database_url, const std::vector<
   close(out[1]);
   close(log_fd);
   stdout_fd_ = out[0];
-  port_ = read_port(stdout_fd_, std::chrono::seconds(30), stdout_buffer_);
+  if (ready_on_stderr) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    port_ = -1;
+    while (port_ < 0 && std::chrono::steady_clock::now() < deadline) {
+      if (log().find(kReadyPrefix) != std::string::npos) port_ = 0;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polls the log file the child writes
+    }
+  } else {
+    port_ = read_port(stdout_fd_, std::chrono::seconds(30), stdout_buffer_);
+  }
   if (port_ < 0) {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);

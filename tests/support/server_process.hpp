@@ -17,8 +17,10 @@ class ServerProcess {
   /// Starts `walletctl COMMAND` (serve, or worker) on `database_url` with extra `--set
   /// section.key=value` settings and waits (at most 30 s) until it says it is ready: the address
   /// it listens on for serve.
+  /// `command` may hold several words ("--output json events tail"). A process that writes its
+  /// results on stdout says it is ready on stderr instead (`ready_on_stderr`).
   explicit ServerProcess(const std::string& database_url, const std::vector<std::string>& settings = {},
-                         const std::string& command = "serve");
+                         const std::string& command = "serve", bool ready_on_stderr = false);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
 

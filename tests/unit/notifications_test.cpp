@@ -29,8 +29,8 @@ TEST(NotificationsTest, EachCompletedOrFailedMovementTellsItsOwner) {
       owners);
   ASSERT_TRUE(failed);
   EXPECT_EQ(failed->text, "your withdrawal of 5.00 EUR failed and was refunded: bank answered 422");
-  EXPECT_EQ(render_notification(event("withdrawal.completed", {{"wallet_id", "w-alice"}, {"amount", 7}, {"currency", "JPY"}}),
-                                owners)
+  EXPECT_EQ(render_notification(
+                event("withdrawal.completed", {{"wallet_id", "w-alice"}, {"amount", 7}, {"currency", "JPY"}}), owners)
                 ->text,
             "your withdrawal of 7 JPY was paid out");
 }
@@ -43,9 +43,10 @@ TEST(NotificationsTest, OtherEventsAndUnknownOwnersTellNobody) {
 }
 
 TEST(NotificationsTest, MalformedEventsAreRefused) {
-  for (const auto& bad : {json::array(), json{{"type", "charge.completed"}}, event("charge.completed", json::array()),
-                          event("charge.completed", {{"destination_wallet_id", "w-alice"}, {"amount", "12"}, {"currency", "USD"}}),
-                          event("charge.completed", {{"destination_wallet_id", 5}, {"amount", 1}, {"currency", "USD"}})}) {
+  for (const auto& bad :
+       {json::array(), json{{"type", "charge.completed"}}, event("charge.completed", json::array()),
+        event("charge.completed", {{"destination_wallet_id", "w-alice"}, {"amount", "12"}, {"currency", "USD"}}),
+        event("charge.completed", {{"destination_wallet_id", 5}, {"amount", 1}, {"currency", "USD"}})}) {
     EXPECT_THROW(render_notification(bad, owners), std::invalid_argument) << bad.dump();
   }
 }
