@@ -1,12 +1,10 @@
 #include "core/probes.hpp"
 
-#include <amqp.h>
-#include <amqp_tcp_socket.h>
 #include <hiredis/hiredis.h>
 
 #include <memory>
-#include <vector>
 
+#include "core/amqp_client.hpp"
 #include "core/errors.hpp"
 
 namespace wallet {
@@ -54,26 +52,12 @@ ProbeResult probe_redis(const std::string& addr, std::chrono::milliseconds timeo
 
 ProbeResult probe_rabbitmq(const std::string& url, std::chrono::milliseconds timeout) {
   const auto start = Clock::now();
-  std::vector<char> buffer(url.begin(), url.end());
-  buffer.push_back('\0');
-  amqp_connection_info info{};
-  if (amqp_parse_url(buffer.data(), &info) != AMQP_STATUS_OK) return down(start, "unparsable AMQP URL");
-  const std::string where = std::string(info.host) + ":" + std::to_string(info.port);
-  // "amqp://host:port/" names the empty vhost to rabbitmq-c; everyone means the default "/".
-  const char* vhost = (info.vhost && *info.vhost) ? info.vhost : "/";
-  std::unique_ptr<amqp_connection_state_t_, decltype(&amqp_destroy_connection)> conn(amqp_new_connection(),
-                                                                                     &amqp_destroy_connection);
-  amqp_socket_t* socket = amqp_tcp_socket_new(conn.get());
-  timeval tv = to_timeval(timeout);
-  if (!socket || amqp_socket_open_noblock(socket, info.host, info.port, &tv) != AMQP_STATUS_OK) {
-    return down(start, "cannot connect to RabbitMQ at " + where);
+  try {
+    AmqpConnection::open(url, timeout);  // connects, logs in, and closes on destruction
+    return {true, elapsed_ms(start), ""};
+  } catch (const DomainError& e) {
+    return down(start, std::string(e.detail()));
   }
-  amqp_set_handshake_timeout(conn.get(), &tv);
-  amqp_set_rpc_timeout(conn.get(), &tv);
-  const auto login = amqp_login(conn.get(), vhost, 1, 131072, 0, AMQP_SASL_METHOD_PLAIN, info.user, info.password);
-  if (login.reply_type != AMQP_RESPONSE_NORMAL) return down(start, "RabbitMQ at " + where + " refused the login");
-  amqp_connection_close(conn.get(), AMQP_REPLY_SUCCESS);
-  return {true, elapsed_ms(start), ""};
 }
 
 }  // namespace wallet

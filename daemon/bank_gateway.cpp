@@ -1,5 +1,7 @@
 #include "daemon/bank_gateway.hpp"
 
+#include "daemon/http_target.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace wallet::daemon {
@@ -17,11 +19,9 @@ std::string printable(const std::string& text) {
 }  // namespace
 
 BankGateway::BankGateway(const std::string& url, const std::string& ca_file, std::int64_t timeout_ms) {
-  // url is validated by the settings loader: scheme://host[:port][/path]
-  const auto host_start = url.find("://") + 3;
-  const auto slash = url.find('/', host_start);
-  path_ = slash == std::string::npos ? "/" : url.substr(slash);
-  client_ = std::make_unique<httplib::Client>(url.substr(0, slash));
+  const auto target = split_http_url(url);
+  path_ = target.path;
+  client_ = std::make_unique<httplib::Client>(target.origin);
   const auto seconds = static_cast<time_t>(timeout_ms / 1000);
   const auto micros = static_cast<time_t>((timeout_ms % 1000) * 1000);
   client_->set_connection_timeout(seconds, micros);

@@ -11,6 +11,7 @@
 #include "core/logging.hpp"
 #include "core/notifications.hpp"
 #include "core/outbox.hpp"
+#include "daemon/http_target.hpp"
 #include "daemon/lifecycle.hpp"
 
 namespace wallet::daemon {
@@ -39,12 +40,11 @@ std::string summary_line(const AmqpDelivery& d) {
 
 // Posts a notification to the webhook; true when the receiver took it (2xx).
 bool post_webhook(const std::string& url, const nlohmann::json& body) {
-  const auto host_start = url.find("://") + 3;
-  const auto slash = url.find('/', host_start);
-  httplib::Client client(url.substr(0, slash));
+  const auto target = split_http_url(url);
+  httplib::Client client(target.origin);
   client.set_connection_timeout(5);
   client.set_read_timeout(10);
-  const auto res = client.Post(slash == std::string::npos ? "/" : url.substr(slash), body.dump(), "application/json");
+  const auto res = client.Post(target.path, body.dump(), "application/json");
   return res && res->status >= 200 && res->status < 300;
 }
 

@@ -34,7 +34,7 @@ int serve(const Settings& settings) {
     log_event(spdlog::level::info, "stopping", {{"signal", sig}, {"in_flight", server.in_flight()}});
     deadline.start(std::chrono::seconds(settings.http.shutdown_timeout), [&] { return server.in_flight(); });
     server.stop();
-    if (pool) pool->stop();  // workers finish their calls while the server drains its requests
+    if (pool) pool->stop();            // workers finish their calls while the server drains its requests
     if (publisher) publisher->stop();  // after the pool: its last outcomes' events go out too
   });
   const std::string host = settings.http.listen.substr(0, settings.http.listen.rfind(':'));
