@@ -57,7 +57,7 @@ Operation base_operation(Context& ctx, OperationKind kind, const MoveArgs& a, st
 }
 
 int run_operation(Context& ctx, const Operation& op) {
-  const auto result = Ledger(ctx.db(), ctx.settings()).apply_one(op);
+  const auto result = Ledger(ctx.db(), ctx.settings(), ctx.cache()).apply_one(op);
   if (result.replayed) {
     std::cerr << "walletctl: idempotency key '" << *op.idempotency_key
               << "' was already used for this request; showing the original result\n";

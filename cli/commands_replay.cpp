@@ -172,6 +172,7 @@ int run_replay(Context& ctx, const ReplayArgs& args) {
   }
   options.dry_run = args.dry_run;
   options.stop_on_error = args.stop_on_error;
+  options.cache = ctx.cache();
   SettlementInput input(args.file);
   ReplayPrinter printer(args, input.size());
   const auto start = std::chrono::steady_clock::now();

@@ -29,4 +29,9 @@ pg::Connection& Context::db() {
   return *db_;
 }
 
+BalanceCache* Context::cache() {
+  if (!cache_) cache_ = balance_cache_from_settings(settings());
+  return cache_->get();
+}
+
 }  // namespace wallet::cli

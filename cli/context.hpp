@@ -1,5 +1,5 @@
-// What every command shares: the global options, the settings (loaded on first use) and the
-// database connection (opened on first use).
+// What every command shares: the global options, the settings (loaded on first use), the
+// database connection (opened on first use) and the balance cache that writes keep current.
 #pragma once
 
 #include <functional>
@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/balance_cache.hpp"
 #include "core/config.hpp"
 #include "core/pg/connection.hpp"
 
@@ -26,12 +27,15 @@ class Context {
   const LoadedSettings& loaded_settings();
   const Settings& settings() { return loaded_settings().settings; }
   pg::Connection& db();
+  /// The balance cache writes must tell, none when Redis is disabled.
+  BalanceCache* cache();
   bool json() const { return options_.output == "json"; }
 
  private:
   const GlobalOptions& options_;
   std::optional<LoadedSettings> settings_;
   std::optional<pg::Connection> db_;
+  std::optional<std::unique_ptr<BalanceCache>> cache_;
 };
 
 /// The command a parse selected, run after parsing; returns the exit code.

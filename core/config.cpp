@@ -82,6 +82,11 @@ void check_http_url(const std::string& v) {
 
 void check_any(const std::string&) {}
 
+void check_key_prefix(const std::string& v) {
+  const bool printable = std::all_of(v.begin(), v.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+  if (v.size() > 64 || !printable) throw std::invalid_argument("up to 64 printable characters without spaces");
+}
+
 void check_optional_http_url(const std::string& v) {
   if (!v.empty()) check_http_url(v);
 }
@@ -188,8 +193,8 @@ const std::vector<Field>& fields() {
       int_field("withdrawals", "bank_timeout_ms", &S::withdrawals, &S::Withdrawals::bank_timeout_ms, 10, 600'000),
       int_field("withdrawals", "simulated_latency_ms", &S::withdrawals, &S::Withdrawals::simulated_latency_ms, 0,
                 600'000),
-      int_field("withdrawals", "simulated_failure_percent", &S::withdrawals,
-                &S::Withdrawals::simulated_failure_percent, 0, 100),
+      int_field("withdrawals", "simulated_failure_percent", &S::withdrawals, &S::Withdrawals::simulated_failure_percent,
+                0, 100),
       int_field("withdrawals", "max_attempts", &S::withdrawals, &S::Withdrawals::max_attempts, 1, 1000),
       int_field("withdrawals", "backoff_initial_ms", &S::withdrawals, &S::Withdrawals::backoff_initial_ms, 1,
                 86'400'000),
@@ -197,6 +202,12 @@ const std::vector<Field>& fields() {
       int_field("withdrawals", "lease_seconds", &S::withdrawals, &S::Withdrawals::lease_seconds, 1, 86'400),
       bool_field("redis", "enabled", &S::redis, &S::Redis::enabled),
       string_field("redis", "addr", &S::redis, &S::Redis::addr, check_host_port, "REDIS_ADDR", false, "host:port"),
+      int_field("redis", "timeout_ms", &S::redis, &S::Redis::timeout_ms, 1, 10'000),
+      int_field("redis", "ttl_seconds", &S::redis, &S::Redis::ttl_seconds, 10, 86'400),
+      int_field("redis", "breaker_failures", &S::redis, &S::Redis::breaker_failures, 1, 1000),
+      int_field("redis", "breaker_cooldown_ms", &S::redis, &S::Redis::breaker_cooldown_ms, 10, 600'000),
+      string_field("redis", "key_prefix", &S::redis, &S::Redis::key_prefix, check_key_prefix, nullptr, false,
+                   "up to 64 printable characters without spaces"),
       bool_field("rabbitmq", "enabled", &S::rabbitmq, &S::Rabbitmq::enabled),
       string_field("rabbitmq", "url", &S::rabbitmq, &S::Rabbitmq::url, check_amqp_url, "RABBITMQ_URL", true,
                    "an AMQP URL"),

@@ -13,9 +13,9 @@ namespace wallet {
 struct Settings {
   struct Database {
     std::string url = "postgresql://wallet@127.0.0.1:5432/walletctl";
-    std::int64_t connect_timeout = 5;  // seconds
-    std::int64_t max_retries = 5;      // attempts for a transaction that hit a deadlock
-    std::int64_t pool_size = 16;       // connections `serve` shares among its request threads
+    std::int64_t connect_timeout = 5;     // seconds
+    std::int64_t max_retries = 5;         // attempts for a transaction that hit a deadlock
+    std::int64_t pool_size = 16;          // connections `serve` shares among its request threads
     std::int64_t pool_timeout_ms = 2000;  // how long a request waits for a free connection
   } database;
   struct Http {
@@ -34,8 +34,8 @@ struct Settings {
     std::int64_t batch_size = 500;
   } ledger;
   struct Withdrawals {
-    bool enabled = true;              // `serve` runs the worker pool
-    std::int64_t workers = 50;        // payouts in flight at once
+    bool enabled = true;                // `serve` runs the worker pool
+    std::int64_t workers = 50;          // payouts in flight at once
     std::string gateway = "simulated";  // simulated or http
     std::string bank_url = "http://127.0.0.1:9090/payouts";
     std::string bank_ca_file;  // PEM bundle for an https bank; empty: the system's
@@ -50,6 +50,11 @@ struct Settings {
   struct Redis {
     bool enabled = true;
     std::string addr = "127.0.0.1:6379";
+    std::int64_t timeout_ms = 50;             // connect and each command
+    std::int64_t ttl_seconds = 300;           // of cached wallets and of tombstones
+    std::int64_t breaker_failures = 3;        // consecutive failures that open the breaker
+    std::int64_t breaker_cooldown_ms = 2000;  // how long an open breaker keeps callers away
+    std::string key_prefix;                   // empty: "walletctl:<database name>:"
   } redis;
   struct Rabbitmq {
     bool enabled = true;

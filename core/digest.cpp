@@ -23,16 +23,19 @@ std::string hex(const unsigned char* md, unsigned int len) {
   return out;
 }
 
-}  // namespace
-
-std::string sha256_hex(std::string_view data) {
+std::string digest_hex(std::string_view data, const EVP_MD* md_type, const char* name) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) {
-    throw DomainError(ErrorCode::kInternal, "sha256 failed");
+  if (EVP_Digest(data.data(), data.size(), md, &len, md_type, nullptr) != 1) {
+    throw DomainError(ErrorCode::kInternal, std::string(name) + " failed");
   }
   return hex(md, len);
 }
+
+}  // namespace
+
+std::string sha256_hex(std::string_view data) { return digest_hex(data, EVP_sha256(), "sha256"); }
+std::string sha1_hex(std::string_view data) { return digest_hex(data, EVP_sha1(), "sha1"); }
 
 std::string sha256_hex(std::istream& in, std::ostream* copy) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);

@@ -32,18 +32,26 @@ DomainError key_conflict(const Operation& op) {
 
 }  // namespace
 
+// What an attempt leaves for after its commit: system accounts it created (they join the
+// ledger's cache) and the user wallets it changed (the balance cache is told).
+struct AfterCommit {
+  std::map<std::string, SystemAccounts> fresh_system;
+  std::vector<WalletVersion> changed;
+};
+
 // One attempt at applying a batch. A new BatchRun is made for every retry, so nothing of a
 // failed attempt survives into the next.
 class BatchRun {
  public:
   BatchRun(Ledger& ledger, const std::vector<Operation>& ops, const std::string& scope, BatchMode mode,
-           std::map<std::string, SystemAccounts>& fresh_system)
+           AfterCommit& after_commit)
       : ledger_(ledger),
         conn_(ledger.conn_),
         scope_(scope),
         mode_(mode),
         slots_(ops.size()),
-        fresh_system_(fresh_system) {
+        fresh_system_(after_commit.fresh_system),
+        changed_(after_commit.changed) {
     for (std::size_t i = 0; i < ops.size(); ++i) slots_[i].resolved.op = &ops[i];
   }
 
@@ -225,7 +233,9 @@ class BatchRun {
       if (s.claimed_key && !s.result.ok()) released.push_back(*op(s).idempotency_key);
     }
     if (!released.empty()) statements.push_back(release_idempotency_keys(scope_, released));
-    if (!statements.empty()) conn_.pipeline(statements);
+    if (statements.empty()) return;
+    const auto results = conn_.pipeline(statements);
+    if (posting) changed_ = changed_wallets(posting->writes(), results);
   }
 
   void load_replays() {
@@ -268,22 +278,26 @@ class BatchRun {
   BatchMode mode_;
   std::vector<Slot> slots_;
   std::map<std::string, SystemAccounts>& fresh_system_;
+  std::vector<WalletVersion>& changed_;
 };
 
-Ledger::Ledger(pg::Connection& conn, const Settings& settings)
+Ledger::Ledger(pg::Connection& conn, const Settings& settings, BalanceCache* cache)
     : conn_(conn),
+      cache_(cache),
       default_currency_(settings.ledger.default_currency),
       max_retries_(static_cast<int>(settings.database.max_retries)) {}
 
 std::vector<OperationResult> Ledger::apply(const std::vector<Operation>& ops, const std::string& key_scope,
                                            BatchMode mode) {
   if (ops.empty()) return {};
-  std::map<std::string, SystemAccounts> fresh_system;
+  AfterCommit after;
   auto results = pg::in_transaction(conn_, max_retries_, [&] {
-    fresh_system.clear();
-    return BatchRun(*this, ops, key_scope, mode, fresh_system).run();
+    after = AfterCommit{};
+    return BatchRun(*this, ops, key_scope, mode, after).run();
   });
-  system_accounts_.merge(fresh_system);
+  system_accounts_.merge(after.fresh_system);
+  // Before the caller acknowledges anything: the next read anywhere sees these versions.
+  if (cache_) cache_->invalidate(after.changed);
   return results;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/balance_cache.hpp"
 #include "core/config.hpp"
 #include "core/operations.hpp"
 #include "core/pg/connection.hpp"
@@ -22,7 +23,8 @@ enum class BatchMode {
 
 class Ledger {
  public:
-  Ledger(pg::Connection& conn, const Settings& settings);
+  /// `cache`, when given, is told of every committed change before apply() returns.
+  Ledger(pg::Connection& conn, const Settings& settings, BalanceCache* cache = nullptr);
 
   /// Applies ops in order in one database transaction (retried on deadlock), each with its own
   /// result. Idempotency keys live in `key_scope` (one client's key space).
@@ -36,6 +38,7 @@ class Ledger {
  private:
   friend class BatchRun;
   pg::Connection& conn_;
+  BalanceCache* cache_;
   std::string default_currency_;
   int max_retries_;
   std::map<std::string, SystemAccounts> system_accounts_;  // by currency; ids never change

@@ -6,9 +6,12 @@
 namespace wallet {
 namespace {
 
+// Returns the new versions of user wallets: the writer hands them to the balance cache.
 constexpr const char* kUpdateBalances =
-    "UPDATE wallets SET balance = v.balance, version = wallets.version + 1, updated_at = now() "
-    "FROM unnest($1::uuid[], $2::bigint[]) AS v(id, balance) WHERE wallets.id = v.id";
+    "WITH updated AS (UPDATE wallets SET balance = v.balance, version = wallets.version + 1, updated_at = now() "
+    "FROM unnest($1::uuid[], $2::bigint[]) AS v(id, balance) WHERE wallets.id = v.id "
+    "RETURNING wallets.id, wallets.version, wallets.kind) "
+    "SELECT id, version FROM updated WHERE kind = 'user'";
 constexpr const char* kInsertTransactions =
     "INSERT INTO transactions (id, kind, amount, currency, source_wallet_id, destination_wallet_id, "
     "idempotency_key, reference, release_at) "
@@ -91,6 +94,15 @@ std::vector<pg::Statement> write_statements(const PostingWrites& w) {
   }
   if (!w.events.empty()) statements.push_back(insert_outbox(w.events));
   return statements;
+}
+
+std::vector<WalletVersion> changed_wallets(const PostingWrites& writes, const std::vector<pg::Result>& results) {
+  std::vector<WalletVersion> out;
+  if (writes.balances.empty() || results.empty()) return out;
+  const auto& updated = results.front();  // write_statements puts the balance update first
+  out.reserve(static_cast<std::size_t>(updated.rows()));
+  for (int r = 0; r < updated.rows(); ++r) out.push_back({updated.str(r, 0), updated.int64(r, 1)});
+  return out;
 }
 
 }  // namespace wallet

@@ -9,6 +9,9 @@
 
 namespace wallet {
 
+/// The balance update comes first, so changed_wallets() can find it.
 std::vector<pg::Statement> write_statements(const PostingWrites& writes);
+/// The user wallets the pipeline of write_statements(writes) changed, with their new versions.
+std::vector<WalletVersion> changed_wallets(const PostingWrites& writes, const std::vector<pg::Result>& results);
 
 }  // namespace wallet

@@ -19,6 +19,13 @@ struct Wallet {
   std::int64_t available() const { return balance - held; }
 };
 
+/// A wallet as PostgreSQL had it, and how long until its next hold releases (which changes
+/// `available` without any write).
+struct WalletSnapshot {
+  Wallet wallet;
+  std::optional<std::int64_t> release_in_ms;
+};
+
 struct Transaction {
   std::string id;
   std::string kind;    // charge, transfer, withdrawal, refund, payout
@@ -40,6 +47,12 @@ struct Withdrawal {
   std::optional<std::string> failure_reason;
   std::string transaction_id;
   std::string created_at, updated_at;
+};
+
+/// A wallet's version after a committed write: what the balance cache is told.
+struct WalletVersion {
+  std::string wallet_id;
+  std::int64_t version = 0;
 };
 
 /// One line of a wallet's history: the transaction and what it did to this wallet.

@@ -1,11 +1,10 @@
 #include "core/probes.hpp"
 
-#include <hiredis/hiredis.h>
-
 #include <memory>
 
 #include "core/amqp_client.hpp"
 #include "core/errors.hpp"
+#include "core/redis/connection.hpp"
 
 namespace wallet {
 namespace {
@@ -14,10 +13,6 @@ using Clock = std::chrono::steady_clock;
 
 double elapsed_ms(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-timeval to_timeval(std::chrono::milliseconds t) {
-  return {static_cast<time_t>(t.count() / 1000), static_cast<suseconds_t>((t.count() % 1000) * 1000)};
 }
 
 ProbeResult down(Clock::time_point start, std::string why) { return {false, elapsed_ms(start), std::move(why)}; }
@@ -37,17 +32,13 @@ ProbeResult probe_postgres(pg::Connection& conn) {
 
 ProbeResult probe_redis(const std::string& addr, std::chrono::milliseconds timeout) {
   const auto start = Clock::now();
-  const auto colon = addr.rfind(':');
-  const std::string host = addr.substr(0, colon);
-  const int port = std::stoi(addr.substr(colon + 1));  // validated by the settings loader
-  std::unique_ptr<redisContext, decltype(&redisFree)> ctx(
-      redisConnectWithTimeout(host.c_str(), port, to_timeval(timeout)), &redisFree);
-  if (!ctx || ctx->err) return down(start, "cannot connect to Redis at " + addr);
-  redisSetTimeout(ctx.get(), to_timeval(timeout));
-  std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(
-      static_cast<redisReply*>(redisCommand(ctx.get(), "PING")), &freeReplyObject);
-  if (!reply || reply->type == REDIS_REPLY_ERROR) return down(start, "Redis at " + addr + " did not answer PING");
-  return {true, elapsed_ms(start), ""};
+  try {
+    auto conn = redis::Connection::open(addr, timeout);
+    if (conn.command({"PING"}).is_error()) return down(start, "Redis at " + addr + " did not answer PING");
+    return {true, elapsed_ms(start), ""};
+  } catch (const redis::Error&) {
+    return down(start, "cannot reach Redis at " + addr);
+  }
 }
 
 ProbeResult probe_rabbitmq(const std::string& url, std::chrono::milliseconds timeout) {

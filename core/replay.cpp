@@ -72,7 +72,7 @@ class ChunkReader {
 class Replay {
  public:
   Replay(pg::Connection& conn, const Settings& settings, const ReplayOptions& options, ReplayObserver& observer)
-      : ledger_(conn, settings), options_(options), observer_(observer) {}
+      : ledger_(conn, settings, options.cache), options_(options), observer_(observer) {}
 
   // While one batch is applied, the next is read and parsed on another thread, so the client's
   // parsing overlaps the database's work.

@@ -6,6 +6,7 @@
 #include <istream>
 #include <string>
 
+#include "core/balance_cache.hpp"
 #include "core/config.hpp"
 #include "core/pg/connection.hpp"
 
@@ -26,6 +27,7 @@ struct ReplayOptions {
   std::size_t batch_size = 500;
   bool dry_run = false;        // validate rows and check wallets; change nothing
   bool stop_on_error = false;  // stop at the first invalid or refused row
+  BalanceCache* cache = nullptr;  // told of every committed batch's changes
 };
 
 struct ReplaySummary {

@@ -25,6 +25,12 @@ Wallet wallet(const pg::Result& res, int row, int c) {
   return w;
 }
 
+WalletSnapshot wallet_snapshot(const pg::Result& res, int row) {
+  WalletSnapshot s{wallet(res, row), std::nullopt};
+  if (!res.is_null(row, 8)) s.release_in_ms = res.int64(row, 8);
+  return s;
+}
+
 Transaction transaction(const pg::Result& res, int row, int c) {
   Transaction t;
   t.id = res.str(row, c);

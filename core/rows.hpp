@@ -7,12 +7,16 @@
 
 namespace wallet::rows {
 
-/// Columns of a wallet `w`, with held computed from unreleased holds (8 columns).
+/// Columns of a wallet `w` read FROM kWalletsWithHolds (9 columns; the last is how many ms
+/// until its next hold releases, NULL when it has none).
 inline constexpr const char* kWalletColumns =
-    "w.id, w.user_id, w.currency, w.balance, "
-    "COALESCE((SELECT sum(h.amount) FROM holds h WHERE h.wallet_id = w.id AND h.release_at > now()), 0), "
-    "w.version, w.created_at, w.updated_at";
-inline constexpr int kWalletColumnCount = 8;
+    "w.id, w.user_id, w.currency, w.balance, COALESCE(h.held, 0), w.version, w.created_at, w.updated_at, "
+    "h.release_in_ms";
+/// Wallets `w`, each with `h`: the sum of its unreleased holds and when the first releases.
+inline constexpr const char* kWalletsWithHolds =
+    "wallets w LEFT JOIN LATERAL (SELECT sum(x.amount) AS held, "
+    "floor(EXTRACT(EPOCH FROM min(x.release_at) - now()) * 1000)::bigint AS release_in_ms "
+    "FROM holds x WHERE x.wallet_id = w.id AND x.release_at > now()) h ON true";
 
 /// Columns of a transaction `t` (11 columns).
 inline constexpr const char* kTransactionColumns =
@@ -32,6 +36,7 @@ inline constexpr const char* kLockAccountsInIdOrder =
     "SELECT w.id, w.balance, now() FROM wallets w WHERE w.id = ANY($1::uuid[]) ORDER BY w.id FOR UPDATE";
 
 Wallet wallet(const pg::Result& res, int row, int first_col = 0);
+WalletSnapshot wallet_snapshot(const pg::Result& res, int row);
 Transaction transaction(const pg::Result& res, int row, int first_col = 0);
 Withdrawal withdrawal(const pg::Result& res, int row, int first_col = 0);
 

@@ -22,18 +22,18 @@ constexpr const char* kInsertUserWallets =
     "SELECT u.id, 'user', u.user_id, u.currency FROM unnest($1::uuid[], $2::text[], $3::text[]) "
     "AS u(id, user_id, currency) "
     "ON CONFLICT (user_id, currency) WHERE kind = 'user' DO NOTHING "
-    "RETURNING id, user_id, currency, balance, 0, version, created_at, updated_at";
+    "RETURNING id, user_id, currency, balance, 0, version, created_at, updated_at, NULL::bigint";
 // The notification wakes the outbox publisher at commit, so events leave within milliseconds.
 constexpr const char* kInsertOutbox =
     "WITH inserted AS (INSERT INTO outbox (event_id, event_type, transaction_id, payload) "
     "SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::json[]) RETURNING 1) "
     "SELECT pg_notify('walletctl_outbox', '') WHERE EXISTS (SELECT 1 FROM inserted)";
 
-const std::string kSelectWallet =
-    std::string("SELECT ") + rows::kWalletColumns + " FROM wallets w WHERE w.id = $1 AND w.kind = 'user'";
-const std::string kSelectWalletByUser = std::string("SELECT ") + rows::kWalletColumns +
-                                        " FROM wallets w WHERE w.kind = 'user' AND w.user_id = $1 "
-                                        "AND w.currency = $2";
+const std::string kSelectWallet = std::string("SELECT ") + rows::kWalletColumns + " FROM " + rows::kWalletsWithHolds +
+                                  " WHERE w.id = $1 AND w.kind = 'user'";
+const std::string kSelectWalletByUser = std::string("SELECT ") + rows::kWalletColumns + " FROM " +
+                                        rows::kWalletsWithHolds +
+                                        " WHERE w.kind = 'user' AND w.user_id = $1 AND w.currency = $2";
 
 std::optional<SystemAccounts> read_system_accounts(pg::Connection& conn, const std::string& currency) {
   auto res = conn.exec(kSelectSystemAccounts, {currency});
@@ -104,18 +104,18 @@ Wallet WalletStore::create(const std::string& user_id, const std::string& curren
   });
 }
 
-Wallet WalletStore::get(const std::string& wallet_id) {
+WalletSnapshot WalletStore::snapshot(const std::string& wallet_id) {
   auto res = conn_.exec(kSelectWallet.c_str(), {wallet_id});
   if (res.rows() == 0) throw DomainError(ErrorCode::kWalletNotFound, "no wallet " + wallet_id);
-  return rows::wallet(res, 0);
+  return rows::wallet_snapshot(res, 0);
 }
 
-Wallet WalletStore::get_by_user(const std::string& user_id, const std::string& currency) {
+WalletSnapshot WalletStore::snapshot_by_user(const std::string& user_id, const std::string& currency) {
   auto res = conn_.exec(kSelectWalletByUser.c_str(), {user_id, currency});
   if (res.rows() == 0) {
     throw DomainError(ErrorCode::kWalletNotFound, "user '" + user_id + "' has no " + currency + " wallet");
   }
-  return rows::wallet(res, 0);
+  return rows::wallet_snapshot(res, 0);
 }
 
 }  // namespace wallet

@@ -25,8 +25,13 @@ class WalletStore {
   /// has one in that currency already.
   Wallet create(const std::string& user_id, const std::string& currency);
   /// Throws DomainError(kWalletNotFound); system accounts are not wallets to their callers.
-  Wallet get(const std::string& wallet_id);
-  Wallet get_by_user(const std::string& user_id, const std::string& currency);
+  Wallet get(const std::string& wallet_id) { return snapshot(wallet_id).wallet; }
+  Wallet get_by_user(const std::string& user_id, const std::string& currency) {
+    return snapshot_by_user(user_id, currency).wallet;
+  }
+  /// The wallet with when its next hold releases, for the balance cache.
+  WalletSnapshot snapshot(const std::string& wallet_id);
+  WalletSnapshot snapshot_by_user(const std::string& user_id, const std::string& currency);
 
  private:
   pg::Connection& conn_;

@@ -63,9 +63,9 @@ std::vector<const PayoutOutcome*> still_claimed(pg::Connection& conn, const std:
   return valid;
 }
 
-// Final outcomes move money: lock the accounts in id order, post, write.
-std::vector<pg::Statement> settle(pg::Connection& conn, const std::vector<std::pair<const PayoutOutcome*, bool>>& done,
-                                  const std::string& exhausted_note) {
+// Final outcomes move money: lock the accounts in id order and post; the caller writes.
+Posting settle(pg::Connection& conn, const std::vector<std::pair<const PayoutOutcome*, bool>>& done,
+               const std::string& exhausted_note) {
   std::set<std::string> currencies, ids;
   for (const auto& [o, paid] : done) currencies.insert(o->claim.currency);
   std::map<std::string, SystemAccounts> system;
@@ -89,13 +89,16 @@ std::vector<pg::Statement> settle(pg::Connection& conn, const std::vector<std::p
     }
     posting.settle(o->claim, new_uuid(), reason);
   }
-  return write_statements(posting.writes());
+  return posting;
 }
 
 }  // namespace
 
-WithdrawalQueue::WithdrawalQueue(pg::Connection& conn, const Settings& settings)
-    : conn_(conn), config_(settings.withdrawals), max_retries_(static_cast<int>(settings.database.max_retries)) {}
+WithdrawalQueue::WithdrawalQueue(pg::Connection& conn, const Settings& settings, BalanceCache* cache)
+    : conn_(conn),
+      cache_(cache),
+      config_(settings.withdrawals),
+      max_retries_(static_cast<int>(settings.database.max_retries)) {}
 
 std::vector<Withdrawal> WithdrawalQueue::claim(int limit) {
   auto res = conn_.exec(kClaim.c_str(), {std::to_string(limit), std::to_string(config_.lease_seconds)});
@@ -107,7 +110,9 @@ std::vector<Withdrawal> WithdrawalQueue::claim(int limit) {
 RecordSummary WithdrawalQueue::record(const std::vector<PayoutOutcome>& outcomes) {
   if (outcomes.empty()) return {};
   static thread_local std::mt19937_64 rng(std::random_device{}());
-  return pg::in_transaction(conn_, max_retries_, [&] {
+  std::vector<WalletVersion> changed;  // refunds credit user wallets
+  auto recorded = pg::in_transaction(conn_, max_retries_, [&] {
+    changed.clear();
     RecordSummary summary;
     const auto valid = still_claimed(conn_, outcomes);
     summary.lost = static_cast<int>(outcomes.size() - valid.size());
@@ -131,17 +136,23 @@ RecordSummary WithdrawalQueue::record(const std::vector<PayoutOutcome>& outcomes
       done.emplace_back(o, status == PayoutStatus::kPaid);
       ++(status == PayoutStatus::kPaid ? summary.completed : summary.failed);
     }
+    std::optional<Posting> posting;
     std::vector<pg::Statement> statements;
     if (!done.empty()) {
-      statements = settle(conn_, done, "gave up after " + std::to_string(config_.max_attempts) + " attempts: ");
+      posting = settle(conn_, done, "gave up after " + std::to_string(config_.max_attempts) + " attempts: ");
+      statements = write_statements(posting->writes());
     }
     if (!retry_ids.empty()) {
       statements.push_back(
           {kRetryLater, {pg::text_array(retry_ids), pg::int_array(retry_delays), pg::text_array(retry_reasons)}});
     }
-    if (!statements.empty()) conn_.pipeline(statements);
+    if (statements.empty()) return summary;
+    const auto results = conn_.pipeline(statements);
+    if (posting) changed = changed_wallets(posting->writes(), results);
     return summary;
   });
+  if (cache_) cache_->invalidate(changed);
+  return recorded;
 }
 
 void WithdrawalQueue::release(const std::vector<Withdrawal>& claims) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/balance_cache.hpp"
 #include "core/config.hpp"
 #include "core/model.hpp"
 #include "core/payout_gateway.hpp"
@@ -38,7 +39,8 @@ struct QueueStats {
 
 class WithdrawalQueue {
  public:
-  WithdrawalQueue(pg::Connection& conn, const Settings& settings);
+  /// `cache`, when given, is told of the wallets that refunds credit.
+  WithdrawalQueue(pg::Connection& conn, const Settings& settings, BalanceCache* cache = nullptr);
 
   /// Claims up to `limit` due rows, earliest due first, skipping rows other claimers hold:
   /// pending rows whose retry time has come, and processing rows whose lease expired. Each
@@ -58,6 +60,7 @@ class WithdrawalQueue {
 
  private:
   pg::Connection& conn_;
+  BalanceCache* cache_;
   const Settings::Withdrawals& config_;
   int max_retries_;
 };

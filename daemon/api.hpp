@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include "core/balance_cache.hpp"
 #include "core/config.hpp"
 #include "core/pg/pool.hpp"
 #include "daemon/metrics.hpp"
@@ -16,6 +17,7 @@ struct ApiState {
   pg::ConnectionPool& pool;
   Metrics& metrics;
   const std::atomic<bool>& stopping;  // set once shutdown began: /readyz answers 503
+  BalanceCache* cache;                // none when Redis is disabled
 };
 
 /// POST /wallets, /charge, /withdraw, /transfers.

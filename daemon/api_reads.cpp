@@ -31,11 +31,15 @@ std::string user_of(const Exchange& ex) {
   return parse_user_id(*user);
 }
 
+// Served cache-aside: PostgreSQL (and a pooled connection) only on a miss.
 void get_wallet(Exchange& ex, ApiState& st) {
   ex.allow_query({});
   const auto id = parse_uuid(ex.params[0]);
-  auto conn = st.pool.acquire();
-  ex.send_json(200, to_json(WalletStore(*conn, 1).get(id)));
+  const auto load = [&] {
+    auto conn = st.pool.acquire();
+    return WalletStore(*conn, 1).snapshot(id);
+  };
+  ex.send_json_text(200, st.cache ? st.cache->wallet_json(id, load) : to_json(load().wallet).dump());
 }
 
 void wallet_transactions(Exchange& ex, ApiState& st) {
@@ -54,14 +58,18 @@ void balance(Exchange& ex, ApiState& st) {
   }
   const auto user = user_of(ex);
   const auto currency = parse_currency(ex.query("currency").value_or(st.settings.ledger.default_currency));
-  auto conn = st.pool.acquire();
-  const auto w = WalletStore(*conn, 1).get_by_user(user, currency);
-  ex.send_json(200, {{"user_id", w.user_id},
-                     {"wallet_id", w.id},
-                     {"currency", w.currency},
-                     {"total", w.balance},
-                     {"withdrawable", w.available()},
-                     {"held", w.held}});
+  const auto load = [&] {
+    auto conn = st.pool.acquire();
+    return WalletStore(*conn, 1).snapshot_by_user(user, currency);
+  };
+  const auto w =
+      st.cache ? nlohmann::json::parse(st.cache->user_wallet_json(user, currency, load)) : to_json(load().wallet);
+  ex.send_json(200, {{"user_id", w.at("user_id")},
+                     {"wallet_id", w.at("id")},
+                     {"currency", w.at("currency")},
+                     {"total", w.at("balance")},
+                     {"withdrawable", w.at("available")},
+                     {"held", w.at("held")}});
 }
 
 void user_transactions(Exchange& ex, ApiState& st) {

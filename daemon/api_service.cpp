@@ -82,7 +82,9 @@ void add_service_routes(Router& router, ApiState& st) {
       // Metrics still answer while the database is away, without the database's figures.
     }
     ex.res.status = 200;
-    ex.res.set_content(st.metrics.render(st.pool.stats(), queue, outbox), "text/plain; version=0.0.4; charset=utf-8");
+    const auto cache = st.cache ? std::optional<CacheStats>(st.cache->stats()) : std::nullopt;
+    ex.res.set_content(st.metrics.render(st.pool.stats(), queue, outbox, cache),
+                       "text/plain; version=0.0.4; charset=utf-8");
   });
   router.add("GET", "/openapi.json", [](Exchange& ex) {
     ex.allow_query({});

@@ -34,7 +34,7 @@ void move_money(Exchange& ex, ApiState& st, Decoder decode) {
   auto conn = st.pool.acquire();
   OperationResult result;
   try {
-    result = Ledger(*conn, st.settings).apply_one(op);
+    result = Ledger(*conn, st.settings, st.cache).apply_one(op);
   } catch (const DomainError& e) {
     st.metrics.operation(kind, std::string(e.name()));
     throw;

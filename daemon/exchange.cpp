@@ -20,9 +20,11 @@ std::string trim(std::string s) {
 
 }  // namespace
 
-void Exchange::send_json(int status, const nlohmann::json& body) {
+void Exchange::send_json(int status, const nlohmann::json& body) { send_json_text(status, body.dump()); }
+
+void Exchange::send_json_text(int status, std::string body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(std::move(body), "application/json");
 }
 
 std::optional<std::string> Exchange::header(const char* name) const {

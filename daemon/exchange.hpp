@@ -22,6 +22,8 @@ struct Exchange {
 
   /// Sends a JSON body with a status.
   void send_json(int status, const nlohmann::json& body);
+  /// A body that is JSON text already (a cached copy).
+  void send_json_text(int status, std::string body);
   /// The value of a header when the request carried it once; several copies are refused.
   std::optional<std::string> header(const char* name) const;
   /// The value of a query parameter; unknown or repeated parameters are refused, so typos

@@ -73,8 +73,31 @@ void Metrics::operation(const std::string& kind, const std::string& outcome) {
   ++operations_[{kind, outcome}];
 }
 
+namespace {
+
+void render_cache(std::ostringstream& out, const CacheStats& c) {
+  header(out, "walletctl_cache_lookups_total", "counter", "Balance cache lookups, by result.");
+  out << "walletctl_cache_lookups_total{result=\"hit\"} " << c.hits << '\n';
+  out << "walletctl_cache_lookups_total{result=\"miss\"} " << c.misses << '\n';
+  header(out, "walletctl_cache_fills_total", "counter", "Copies offered to the cache, by result.");
+  out << "walletctl_cache_fills_total{result=\"stored\"} " << c.fills << '\n';
+  out << "walletctl_cache_fills_total{result=\"refused\"} " << c.fills_refused << '\n';
+  header(out, "walletctl_cache_invalidations_total", "counter", "Wallet versions tombstoned after writes.");
+  out << "walletctl_cache_invalidations_total " << c.invalidations << '\n';
+  header(out, "walletctl_cache_errors_total", "counter", "Redis calls that failed or timed out.");
+  out << "walletctl_cache_errors_total " << c.errors << '\n';
+  header(out, "walletctl_cache_bypassed_total", "counter", "Calls skipped while the breaker was open.");
+  out << "walletctl_cache_bypassed_total " << c.bypassed << '\n';
+  header(out, "walletctl_cache_epochs_total", "counter", "Times this process made the cache forget everything.");
+  out << "walletctl_cache_epochs_total " << c.epochs << '\n';
+  header(out, "walletctl_cache_breaker_state", "gauge", "Redis circuit breaker: 0 closed, 1 open, 2 half-open.");
+  out << "walletctl_cache_breaker_state " << static_cast<int>(c.breaker) << '\n';
+}
+
+}  // namespace
+
 std::string Metrics::render(const pg::PoolStats& pool, const std::optional<QueueStats>& queue,
-                            const std::optional<OutboxStatus>& outbox) const {
+                            const std::optional<OutboxStatus>& outbox, const std::optional<CacheStats>& cache) const {
   std::ostringstream out;
   std::lock_guard lock(mutex_);
   header(out, "walletctl_http_requests_total", "counter", "HTTP requests answered, by route template and status.");
@@ -132,6 +155,7 @@ std::string Metrics::render(const pg::PoolStats& pool, const std::optional<Queue
     header(out, "walletctl_outbox_lag_seconds", "gauge", "Age of the oldest unpublished outbox event.");
     out << "walletctl_outbox_lag_seconds " << outbox->oldest_unpublished_seconds << '\n';
   }
+  if (cache) render_cache(out, *cache);
   return out.str();
 }
 

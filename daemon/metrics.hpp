@@ -1,5 +1,6 @@
 // The daemon's Prometheus metrics: requests by route and status, request latency, requests in
-// flight, operations by kind and outcome, and the database pool.
+// flight, operations by kind and outcome, the database pool, withdrawals, events and the balance
+// cache.
 #pragma once
 
 #include <array>
@@ -12,6 +13,7 @@
 #include <string>
 #include <tuple>
 
+#include "core/balance_cache.hpp"
 #include "core/outbox.hpp"
 #include "core/pg/pool.hpp"
 #include "core/withdrawal_queue.hpp"
@@ -33,10 +35,10 @@ class Metrics {
   void events_published(int count) { events_published_ += static_cast<std::uint64_t>(count); }
   void event_publish_failed() { ++event_publish_failures_; }
 
-  /// The text exposition format (version 0.0.4). `queue` is absent when the database could not
-  /// be asked.
+  /// The text exposition format (version 0.0.4). `queue` and `outbox` are absent when the
+  /// database could not be asked, `cache` when Redis is disabled.
   std::string render(const pg::PoolStats& pool, const std::optional<QueueStats>& queue,
-                     const std::optional<OutboxStatus>& outbox) const;
+                     const std::optional<OutboxStatus>& outbox, const std::optional<CacheStats>& cache) const;
 
  private:
   static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,

@@ -1,9 +1,5 @@
 #include "daemon/outbox_publisher.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <unistd.h>
-
 #include <optional>
 
 #include "core/amqp_client.hpp"
@@ -110,15 +106,9 @@ class Relay {
 
 }  // namespace
 
-OutboxPublisher::OutboxPublisher(const Settings& settings, Metrics* metrics) : settings_(settings), metrics_(metrics) {
-  if (pipe2(wake_pipe_, O_NONBLOCK | O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-}
+OutboxPublisher::OutboxPublisher(const Settings& settings, Metrics* metrics) : settings_(settings), metrics_(metrics) {}
 
-OutboxPublisher::~OutboxPublisher() {
-  stop();
-  close(wake_pipe_[0]);
-  close(wake_pipe_[1]);
-}
+OutboxPublisher::~OutboxPublisher() { stop(); }
 
 void OutboxPublisher::start() {
   thread_ = std::thread([this] { run(); });
@@ -126,15 +116,8 @@ void OutboxPublisher::start() {
 
 void OutboxPublisher::stop() {
   if (stopping_.exchange(true)) return;
-  const char byte = 1;
-  (void)!write(wake_pipe_[1], &byte, 1);
+  wake_.wake();
   if (thread_.joinable()) thread_.join();
-}
-
-// Waits for a NOTIFY on the database socket (when there is one), a stop, or the timeout.
-void OutboxPublisher::wait(int socket, std::chrono::milliseconds timeout) {
-  pollfd fds[2] = {{wake_pipe_[0], POLLIN, 0}, {socket, POLLIN, 0}};
-  poll(fds, socket >= 0 ? 2 : 1, static_cast<int>(timeout.count()));
 }
 
 void OutboxPublisher::run() {
@@ -148,19 +131,19 @@ void OutboxPublisher::run() {
         relay.relay_all(stopping_);
         relay.prune_if_due();
       }
-      wait(socket, kIdleWait);
+      wake_.wait(socket, kIdleWait);
       if (!stopping_) relay.db().drain_notifications();
       backoff = std::chrono::milliseconds(100);
     } catch (const BrokerError& e) {
       // Rows wait in the outbox until the broker is back; the API is not affected.
       if (metrics_) metrics_->event_publish_failed();
       log_event(spdlog::level::warn, "outbox relay: cannot publish yet", {{"error", e.what()}});
-      wait(-1, backoff);
+      wake_.wait(-1, backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
     } catch (const std::exception& e) {
       log_event(spdlog::level::warn, "outbox relay: database unavailable", {{"error", e.what()}});
       relay.drop_database();  // and with it the relay lock: another daemon may take over
-      wait(-1, backoff);
+      wake_.wait(-1, backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
     }
   }

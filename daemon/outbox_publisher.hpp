@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/config.hpp"
+#include "daemon/wake_pipe.hpp"
 
 namespace wallet::daemon {
 
@@ -25,12 +26,11 @@ class OutboxPublisher {
 
  private:
   void run();
-  void wait(int socket, std::chrono::milliseconds timeout);
 
   const Settings& settings_;
   Metrics* metrics_;
   std::atomic<bool> stopping_{false};
-  int wake_pipe_[2] = {-1, -1};
+  WakePipe wake_;  // stop() wakes the relay
   std::thread thread_;
 };
 

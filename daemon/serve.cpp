@@ -7,6 +7,7 @@
 #include "daemon/lifecycle.hpp"
 #include "daemon/outbox_publisher.hpp"
 #include "daemon/server.hpp"
+#include "daemon/wallet_change_listener.hpp"
 #include "daemon/withdrawal_pool.hpp"
 
 namespace wallet::daemon {
@@ -16,11 +17,17 @@ int serve(const Settings& settings) {
   require_current_schema(settings);
   StopSignals signals;  // before any thread starts
 
-  Server server(settings);
+  const auto cache = balance_cache_from_settings(settings);
+  std::optional<WalletChangeListener> listener;
+  if (cache) {
+    listener.emplace(settings, *cache);
+    listener->start();  // before the first read: it makes the cache forget what came before
+  }
+  Server server(settings, cache.get());
   const int port = server.bind();
   std::optional<WithdrawalPool> pool;
   if (settings.withdrawals.enabled) {
-    pool.emplace(settings, gateway_from_settings(settings), &server.metrics());
+    pool.emplace(settings, gateway_from_settings(settings), &server.metrics(), cache.get());
     pool->start();
   }
   std::optional<OutboxPublisher> publisher;
@@ -36,6 +43,7 @@ int serve(const Settings& settings) {
     server.stop();
     if (pool) pool->stop();            // workers finish their calls while the server drains its requests
     if (publisher) publisher->stop();  // after the pool: its last outcomes' events go out too
+    if (listener) listener->stop();
   });
   const std::string host = settings.http.listen.substr(0, settings.http.listen.rfind(':'));
   log_event(spdlog::level::info, "listening",

@@ -47,12 +47,12 @@ std::pair<std::string, int> split_listen(const std::string& listen) {
 
 }  // namespace
 
-Server::Server(const Settings& settings)
+Server::Server(const Settings& settings, BalanceCache* cache)
     : settings_(settings),
       pool_(pg::PoolOptions{settings.database.url, static_cast<int>(settings.database.pool_size),
                             static_cast<int>(settings.database.connect_timeout),
                             std::chrono::milliseconds(settings.database.pool_timeout_ms)}),
-      state_{settings_, pool_, metrics_, stopping_} {
+      state_{settings_, pool_, metrics_, stopping_, cache} {
   add_api_routes(router_, state_);
   configure();
 }

@@ -19,7 +19,8 @@ namespace wallet::daemon {
 
 class Server {
  public:
-  explicit Server(const Settings& settings);
+  /// `cache`: the balance cache reads go through, none to read PostgreSQL only.
+  Server(const Settings& settings, BalanceCache* cache);
   Server(const Server&) = delete;
 
   /// Binds [http] listen and returns the port (the chosen one when the setting says 0).

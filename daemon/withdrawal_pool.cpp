@@ -1,9 +1,5 @@
 #include "daemon/withdrawal_pool.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <unistd.h>
-
 #include "core/errors.hpp"
 #include "core/logging.hpp"
 #include "core/pg/error.hpp"
@@ -45,16 +41,10 @@ GatewayFactory gateway_from_settings(const Settings& settings) {
   };
 }
 
-WithdrawalPool::WithdrawalPool(const Settings& settings, GatewayFactory gateways, Metrics* metrics)
-    : settings_(settings), gateways_(std::move(gateways)), metrics_(metrics) {
-  if (pipe2(wake_pipe_, O_NONBLOCK | O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-}
+WithdrawalPool::WithdrawalPool(const Settings& settings, GatewayFactory gateways, Metrics* metrics, BalanceCache* cache)
+    : settings_(settings), gateways_(std::move(gateways)), metrics_(metrics), cache_(cache) {}
 
-WithdrawalPool::~WithdrawalPool() {
-  stop();
-  close(wake_pipe_[0]);
-  close(wake_pipe_[1]);
-}
+WithdrawalPool::~WithdrawalPool() { stop(); }
 
 pg::Connection WithdrawalPool::connect() const {
   return pg::Connection::open(settings_.database.url, static_cast<int>(settings_.database.connect_timeout));
@@ -70,11 +60,6 @@ void WithdrawalPool::start() {
             {{"workers", n}, {"gateway", settings_.withdrawals.gateway}});
 }
 
-void WithdrawalPool::wake_dispatcher() {
-  const char byte = 1;
-  (void)!write(wake_pipe_[1], &byte, 1);  // a full pipe already means "wake up"
-}
-
 void WithdrawalPool::dispatch_loop() {
   std::optional<pg::Connection> listener;
   static constexpr const char* kListen = "LISTEN walletctl_withdrawals";
@@ -88,8 +73,7 @@ void WithdrawalPool::dispatch_loop() {
     } catch (const std::exception& e) {
       log_event(spdlog::level::warn, "withdrawal dispatcher: database unavailable, retrying", {{"error", e.what()}});
       listener.reset();
-      pollfd fd{wake_pipe_[0], POLLIN, 0};
-      poll(&fd, 1, static_cast<int>(kIdlePollMs));  // back off, but wake at once on stop
+      wake_.wait(-1, std::chrono::milliseconds(kIdlePollMs));  // back off, but wake at once on stop
     }
   }
 }
@@ -121,14 +105,7 @@ void WithdrawalPool::dispatch_once(pg::Connection& conn) {
 void WithdrawalPool::wait_for_work(pg::Connection& listener, std::optional<std::int64_t> next_due_ms) {
   // Due rows that another process holds show as due now; a few milliseconds stop a spin.
   const auto timeout = next_due_ms ? std::clamp<std::int64_t>(*next_due_ms, 5, kIdlePollMs) : kIdlePollMs;
-  pollfd fds[2] = {{listener.socket(), POLLIN, 0}, {wake_pipe_[0], POLLIN, 0}};
-  if (poll(fds, 2, static_cast<int>(timeout)) <= 0) return;
-  if (fds[0].revents != 0) listener.drain_notifications();
-  if (fds[1].revents != 0) {
-    char buf[256];
-    while (read(wake_pipe_[0], buf, sizeof buf) > 0) {
-    }
-  }
+  if (wake_.wait(listener.socket(), std::chrono::milliseconds(timeout))) listener.drain_notifications();
 }
 
 void WithdrawalPool::work_loop(int index) {
@@ -150,7 +127,7 @@ void WithdrawalPool::work_loop(int index) {
     outcomes_.push_back({std::move(claim), std::move(result)});
     ++idle_workers_;
     outcome_ready_.notify_one();
-    wake_dispatcher();
+    wake_.wake();
   }
   --idle_workers_;
   --running_workers_;
@@ -170,7 +147,7 @@ void WithdrawalPool::record_loop() {
     }
     lock.unlock();
     record_batch(conn, batch);
-    wake_dispatcher();  // room freed if the recorder was behind
+    wake_.wake();  // room freed if the recorder was behind
     lock.lock();
   }
 }
@@ -181,7 +158,7 @@ void WithdrawalPool::record_batch(std::optional<pg::Connection>& conn, std::vect
   for (int failures = 0;; ++failures) {
     try {
       if (!conn || conn->is_broken()) conn.emplace(connect());
-      const auto summary = WithdrawalQueue(*conn, settings_).record(batch);
+      const auto summary = WithdrawalQueue(*conn, settings_, cache_).record(batch);
       if (metrics_) metrics_->withdrawals_recorded(summary.completed, summary.failed, summary.retried, summary.lost);
       return;
     } catch (const std::exception& e) {
@@ -198,7 +175,7 @@ void WithdrawalPool::record_batch(std::optional<pg::Connection>& conn, std::vect
 
 void WithdrawalPool::stop() {
   if (stopping_.exchange(true)) return;
-  wake_dispatcher();
+  wake_.wake();
   {
     std::lock_guard lock(mutex_);
     work_ready_.notify_all();

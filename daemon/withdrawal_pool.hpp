@@ -15,6 +15,7 @@
 #include "core/config.hpp"
 #include "core/payout_gateway.hpp"
 #include "core/withdrawal_queue.hpp"
+#include "daemon/wake_pipe.hpp"
 
 namespace wallet::daemon {
 
@@ -27,8 +28,9 @@ GatewayFactory gateway_from_settings(const Settings& settings);
 
 class WithdrawalPool {
  public:
-  /// `metrics` may be null (a pool without an HTTP server to report through).
-  WithdrawalPool(const Settings& settings, GatewayFactory gateways, Metrics* metrics);
+  /// `metrics` may be null (a pool without an HTTP server to report through); so may `cache`
+  /// (Redis disabled), which is told of the wallets refunds credit.
+  WithdrawalPool(const Settings& settings, GatewayFactory gateways, Metrics* metrics, BalanceCache* cache);
   ~WithdrawalPool();
   WithdrawalPool(const WithdrawalPool&) = delete;
 
@@ -44,14 +46,14 @@ class WithdrawalPool {
   void work_loop(int index);
   void record_loop();
   void record_batch(std::optional<pg::Connection>& conn, std::vector<PayoutOutcome>& batch);
-  void wake_dispatcher();
   pg::Connection connect() const;
 
   const Settings& settings_;
   GatewayFactory gateways_;
   Metrics* metrics_;
+  BalanceCache* cache_;
   std::atomic<bool> stopping_{false};
-  int wake_pipe_[2] = {-1, -1};  // workers and stop() wake the dispatcher's poll
+  WakePipe wake_;  // workers and stop() wake the dispatcher
 
   std::mutex mutex_;
   std::condition_variable work_ready_, outcome_ready_;

@@ -12,7 +12,8 @@ int run_worker(const Settings& settings) {
   configure_logging(settings.log);
   require_current_schema(settings);
   StopSignals signals;  // before any thread starts
-  WithdrawalPool pool(settings, gateway_from_settings(settings), nullptr);
+  const auto cache = balance_cache_from_settings(settings);
+  WithdrawalPool pool(settings, gateway_from_settings(settings), nullptr, cache.get());
   pool.start();
   std::cout << "walletctl: worker running with " << settings.withdrawals.workers << " workers" << std::endl;
   const char* sig = signals.wait();

@@ -32,24 +32,44 @@ std::int64_t Result::int64(int row, int col) const {
   return v;
 }
 
-std::string describe_address(const std::string& url) {
+namespace {
+
+struct Conninfo {
+  std::string host = "localhost", port = "5432", db, user;
+};
+
+std::optional<Conninfo> parse_conninfo(const std::string& url) {
   char* err = nullptr;
   PQconninfoOption* opts = PQconninfoParse(url.c_str(), &err);
   if (!opts) {
     if (err) PQfreemem(err);
-    return "(unparsable database url)";
+    return std::nullopt;
   }
-  std::string host = "localhost", port = "5432", db, user;
+  Conninfo out;
   for (auto* o = opts; o->keyword; ++o) {
     if (!o->val) continue;
     const std::string_view k = o->keyword;
-    if (k == "host" || (k == "hostaddr" && host == "localhost")) host = o->val;
-    if (k == "port") port = o->val;
-    if (k == "dbname") db = o->val;
-    if (k == "user") user = o->val;
+    if (k == "host" || (k == "hostaddr" && out.host == "localhost")) out.host = o->val;
+    if (k == "port") out.port = o->val;
+    if (k == "dbname") out.db = o->val;
+    if (k == "user") out.user = o->val;
   }
   PQconninfoFree(opts);
-  return "postgresql://" + (user.empty() ? "" : user + "@") + host + ":" + port + "/" + db;
+  return out;
+}
+
+}  // namespace
+
+std::string describe_address(const std::string& url) {
+  const auto c = parse_conninfo(url);
+  if (!c) return "(unparsable database url)";
+  return "postgresql://" + (c->user.empty() ? "" : c->user + "@") + c->host + ":" + c->port + "/" + c->db;
+}
+
+std::string database_name(const std::string& url) {
+  const auto c = parse_conninfo(url);
+  if (!c) return "";
+  return c->db.empty() ? c->user : c->db;  // libpq's default database is the user's name
 }
 
 bool Connection::idle_and_alive() const {
@@ -59,17 +79,17 @@ bool Connection::idle_and_alive() const {
   return poll(&fd, 1, 0) == 0;
 }
 
-int Connection::drain_notifications() {
+std::vector<std::string> Connection::take_notifications() {
   PGconn* c = conn_.get();
   if (PQconsumeInput(c) == 0 || PQstatus(c) != CONNECTION_OK) {
     throw Error(ErrorKind::kConnection, "", PQerrorMessage(c));
   }
-  int n = 0;
+  std::vector<std::string> payloads;
   while (PGnotify* note = PQnotifies(c)) {
+    payloads.emplace_back(note->extra);
     PQfreemem(note);
-    ++n;
   }
-  return n;
+  return payloads;
 }
 
 Connection Connection::open(const std::string& url, int connect_timeout_seconds) {

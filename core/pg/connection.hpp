@@ -66,9 +66,11 @@ class Connection {
 
   /// The socket, to wait on for notifications (LISTEN) with poll().
   int socket() const { return PQsocket(conn_.get()); }
-  /// Reads what arrived on the socket and discards pending notifications; returns how many
-  /// there were. Throws pg::Error(kConnection) when the connection is gone.
-  int drain_notifications();
+  /// Reads what arrived on the socket and returns the payloads of pending notifications.
+  /// Throws pg::Error(kConnection) when the connection is gone.
+  std::vector<std::string> take_notifications();
+  /// The same, for a caller that only needs to know something arrived.
+  int drain_notifications() { return static_cast<int>(take_notifications().size()); }
 
   /// The address tried, safe to print: postgresql://user@host:port/dbname.
   const std::string& address() const { return address_; }
@@ -91,5 +93,8 @@ class Connection {
 
 /// The printable address of a connection string, without its password.
 std::string describe_address(const std::string& url);
+/// The database a connection string names (libpq's default, the user's name, when it names
+/// none); empty when it cannot be parsed.
+std::string database_name(const std::string& url);
 
 }  // namespace wallet::pg

@@ -14,7 +14,7 @@ namespace {
 
 class RouterTest : public ::testing::Test {
  protected:
-  RouterTest() : pool_(pg::PoolOptions{}), state_{settings_, pool_, metrics_, stopping_} {
+  RouterTest() : pool_(pg::PoolOptions{}), state_{settings_, pool_, metrics_, stopping_, nullptr} {
     add_api_routes(router_, state_);
   }
   Settings settings_;

@@ -1,0 +1,104 @@
+// The balance cache: wallets cache-aside in Redis, never staler than the last acknowledged
+// write. Every committed write leaves a tombstone carrying the wallet's new version; a reader's
+// fill is refused when a newer version is there, when the epoch changed since the reader
+// looked, or after the reader's PostgreSQL read took too long. Any Redis failure makes the next
+// successful call start a new epoch (everything cached before is forgotten), and a circuit
+// breaker stops callers from waiting on a Redis that is down or slow.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/circuit_breaker.hpp"
+#include "core/config.hpp"
+#include "core/model.hpp"
+#include "core/redis/connection.hpp"
+
+namespace wallet {
+
+struct CacheStats {
+  std::uint64_t hits = 0, misses = 0, fills = 0, fills_refused = 0, invalidations = 0, errors = 0, epochs = 0,
+                bypassed = 0;
+  CircuitBreaker::State breaker = CircuitBreaker::State::kClosed;
+};
+
+class BalanceCache {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  /// `key_prefix` names this ledger's keys (Settings::Redis::key_prefix, resolved).
+  BalanceCache(const Settings::Redis& config, std::string key_prefix);
+  ~BalanceCache();
+  BalanceCache(const BalanceCache&) = delete;
+
+  /// The wallet's API JSON: from Redis when it holds a current copy, else from `load` (a read
+  /// of PostgreSQL), which is then offered to Redis for the next reader.
+  std::string wallet_json(const std::string& wallet_id, const std::function<WalletSnapshot()>& load);
+  /// The same for the user's wallet in a currency.
+  std::string user_wallet_json(const std::string& user_id, const std::string& currency,
+                               const std::function<WalletSnapshot()>& load);
+
+  /// After a commit: leaves a tombstone of each new version. Never throws; when Redis cannot
+  /// be told, the next successful call starts a new epoch instead.
+  void invalidate(const std::vector<WalletVersion>& changed) noexcept;
+  /// Forgets everything cached (at the next call that reaches Redis): for when invalidations
+  /// may have been missed, such as a daemon's start or a lost notification stream.
+  void forget_all() noexcept { epoch_stale_ = true; }
+  CacheStats stats() const;
+
+  // The two halves of a read, public so a test can force a write between them.
+  struct Lookup {
+    std::optional<std::string> json;       // a hit
+    std::optional<std::string> epoch;      // set when a fill may follow (Redis answered)
+    std::optional<std::string> wallet_id;  // a user lookup: the wallet it maps to, if known
+  };
+  Lookup lookup_wallet(const std::string& wallet_id);
+  Lookup lookup_user_wallet(const std::string& user_id, const std::string& currency);
+  /// Offers what `load` read, `loaded_at` being when the read began. Returns whether Redis took
+  /// it. `map_user` also points the user's key (user id and currency) at the wallet.
+  bool fill(const std::string& epoch, const WalletSnapshot& snapshot, Clock::time_point loaded_at,
+            bool map_user = false);
+
+ private:
+  class Pool;
+  std::string read_through(const Lookup& found, const std::function<WalletSnapshot()>& load, bool map_user);
+  Lookup lookup(const std::string& key, bool by_user);
+  bool fill(const std::string& epoch, const WalletSnapshot& snapshot, const std::string& json,
+            Clock::time_point loaded_at, bool map_user);
+  /// Runs `call` on a pooled connection unless the breaker is open; false when it did not run
+  /// or failed (then the epoch is stale).
+  template <class Call>
+  bool with_redis(Call&& call) noexcept;
+  struct Script {
+    const char* text;
+    std::string sha1;
+  };
+  redis::Reply run_script(redis::Connection& conn, const Script& script, const std::vector<std::string>& keys,
+                          const std::vector<std::string>& args);
+  void start_new_epoch(redis::Connection& conn);
+  std::string wallet_key(const std::string& id) const { return prefix_ + "w:" + id; }
+  std::string user_key(const std::string& user_id, const std::string& currency) const {
+    return prefix_ + "u:" + currency + ":" + user_id;
+  }
+
+  const Settings::Redis config_;
+  const std::string prefix_, epoch_key_;
+  const Script lookup_script_, fill_script_, invalidate_script_;
+  std::unique_ptr<Pool> pool_;
+  CircuitBreaker breaker_;
+  std::atomic<bool> epoch_stale_{false};
+  std::atomic<std::uint64_t> hits_{0}, misses_{0}, fills_{0}, fills_refused_{0}, invalidations_{0}, errors_{0},
+      epochs_{0}, bypassed_{0};
+};
+
+/// The cache `settings` ask for, or none when Redis is disabled.
+std::unique_ptr<BalanceCache> balance_cache_from_settings(const Settings& settings);
+
+}  // namespace wallet

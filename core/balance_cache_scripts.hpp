@@ -1,0 +1,89 @@
+// The Lua scripts of the balance cache. Each runs atomically inside Redis, which is what makes
+// "a fill never overwrites a newer version" hold against concurrent writers.
+//
+// Layout: `<prefix>epoch` holds the current epoch, a random string; `<prefix>w:<wallet id>` is
+// a hash {e: epoch, v: version, u: valid-until (Redis clock, ms; 0: no hold to release), d: the
+// wallet's API JSON, empty in a tombstone}; `<prefix>u:<currency>:<user id>` is a hash
+// {e: epoch, id: wallet id}. An entry of another epoch counts as absent, so replacing the
+// epoch forgets everything at once.
+#pragma once
+
+namespace wallet::cache_scripts {
+
+// KEYS[1] epoch, KEYS[2] wallet key, or a user key when ARGV[2] (the wallet key prefix) is
+// given. ARGV[1] a new epoch, used when there is none (a fresh or restarted Redis).
+// Returns {epoch, body or nil, wallet id or nil}.
+inline constexpr const char* kLookup = R"lua(
+local epoch = redis.call('GET', KEYS[1])
+if not epoch then
+  redis.call('SET', KEYS[1], ARGV[1])
+  return {ARGV[1]}
+end
+local key = KEYS[2]
+local wallet_id = false
+if ARGV[2] then
+  local m = redis.call('HMGET', KEYS[2], 'e', 'id')
+  if m[1] ~= epoch or not m[2] then return {epoch} end
+  wallet_id = m[2]
+  key = ARGV[2] .. wallet_id
+end
+local w = redis.call('HMGET', key, 'e', 'u', 'd')
+if w[1] == epoch and w[3] and w[3] ~= '' then
+  local valid_until = tonumber(w[2])
+  if valid_until == 0 then return {epoch, w[3], wallet_id} end
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) < valid_until then
+    return {epoch, w[3], wallet_id}
+  end
+end
+return {epoch, false, wallet_id}
+)lua";
+
+// KEYS[1] epoch, KEYS[2] wallet key, KEYS[3] (optional) user key to point at the wallet.
+// ARGV[1] the epoch the reader saw before it read PostgreSQL, ARGV[2] the version it read,
+// ARGV[3] ms until its next hold releases (-1: none), ARGV[4] the body, ARGV[5] TTL (ms),
+// ARGV[6] the wallet id. Refused (0) when the epoch moved on or a newer version (or the
+// tombstone of one) is there; a copy of the same version may be replaced (held funds released).
+inline constexpr const char* kFill = R"lua(
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local current = redis.call('HMGET', KEYS[2], 'e', 'v')
+if current[1] == ARGV[1] and tonumber(current[2]) > tonumber(ARGV[2]) then return 0 end
+local valid_until = 0
+local release_in = tonumber(ARGV[3])
+if release_in >= 0 then
+  local t = redis.call('TIME')
+  valid_until = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + release_in
+end
+redis.call('HSET', KEYS[2], 'e', ARGV[1], 'v', ARGV[2], 'u', valid_until, 'd', ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+if KEYS[3] then
+  redis.call('HSET', KEYS[3], 'e', ARGV[1], 'id', ARGV[6])
+  redis.call('PEXPIRE', KEYS[3], ARGV[5])
+end
+return 1
+)lua";
+
+// KEYS[1] epoch, KEYS[2..n] wallet keys. ARGV[1] a new epoch, used when there is none,
+// ARGV[2] TTL (ms), ARGV[3..n+1] the versions just committed, in KEYS order. Leaves a
+// tombstone of each version, so a fill of anything older is refused afterwards. Returns how
+// many entries it replaced.
+inline constexpr const char* kInvalidate = R"lua(
+local epoch = redis.call('GET', KEYS[1])
+if not epoch then
+  redis.call('SET', KEYS[1], ARGV[1])
+  return 0
+end
+local replaced = 0
+for i = 2, #KEYS do
+  local version = tonumber(ARGV[i + 1])
+  local current = redis.call('HMGET', KEYS[i], 'e', 'v')
+  if current[1] ~= epoch or tonumber(current[2]) < version then
+    redis.call('HSET', KEYS[i], 'e', epoch, 'v', ARGV[i + 1], 'u', 0, 'd', '')
+    redis.call('PEXPIRE', KEYS[i], ARGV[2])
+    replaced = replaced + 1
+  end
+end
+return replaced
+)lua";
+
+}  // namespace wallet::cache_scripts
