@@ -64,6 +64,7 @@ pg::Connection TestDatabase::connect() const { return pg::Connection::open(url_,
 Settings TestDatabase::settings() const {
   Settings s;
   s.database.url = url_;
+  s.redis.addr = required_env("REDIS_ADDR");
   return s;
 }
 

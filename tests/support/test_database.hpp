@@ -23,7 +23,7 @@ class TestDatabase {
   pg::Connection admin() const;
   /// A new connection as the application role.
   pg::Connection connect() const;
-  /// Settings pointing at this database.
+  /// Settings pointing at this database (and the stack's Redis).
   Settings settings() const;
 
  private:

@@ -1,0 +1,127 @@
+// The balance cache against the real Redis and PostgreSQL: the interleaving that breaks naive
+// cache-aside forced step by step, a writer that cannot reach Redis, and Redis unreachable.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/balance_cache.hpp"
+#include "core/ids.hpp"
+#include "daemon/wallet_change_listener.hpp"
+#include "tests/support/ledger_fixture.hpp"
+
+namespace wallet::testing {
+namespace {
+
+class BalanceCacheTest : public LedgerFixture {
+ protected:
+  using Clock = std::chrono::steady_clock;
+
+  // A Redis address where nothing listens: every call is refused at once.
+  Settings::Redis unreachable_redis(std::int64_t breaker_failures = 3) const {
+    auto r = settings_.redis;
+    r.addr = "127.0.0.1:1";
+    r.breaker_failures = breaker_failures;
+    r.breaker_cooldown_ms = 60'000;
+    return r;
+  }
+  std::int64_t balance_through(BalanceCache& cache, const std::string& wallet) {
+    auto json = cache.wallet_json(wallet, [&] { return wallets_.snapshot(wallet); });
+    return nlohmann::json::parse(json).at("balance").get<std::int64_t>();
+  }
+  std::optional<std::int64_t> cached_balance(const std::string& wallet) {
+    const auto found = cache_.lookup_wallet(wallet);
+    if (!found.json) return std::nullopt;
+    return nlohmann::json::parse(*found.json).at("balance").get<std::int64_t>();
+  }
+
+  const std::string prefix_ = "walletctl-test:" + new_uuid() + ":";  // this test's keys only
+  BalanceCache cache_{settings_.redis, prefix_};
+};
+
+TEST_F(BalanceCacheTest, ASlowFillRacingAWriteIsRefused) {
+  const auto w = new_wallet("alice", 100);
+  // A reader misses and reads PostgreSQL...
+  const auto miss = cache_.lookup_wallet(w);
+  ASSERT_FALSE(miss.json);
+  ASSERT_TRUE(miss.epoch);
+  const auto started = Clock::now();
+  const auto before_write = wallets_.snapshot(w);
+  ASSERT_EQ(before_write.wallet.balance, 100);
+  // ...a write commits and is acknowledged meanwhile...
+  Ledger(conn_, settings_, &cache_).apply_one(charge(w, 50));
+  // ...and the reader's fill arrives late: naive cache-aside would now serve 100 for the TTL.
+  EXPECT_FALSE(cache_.fill(*miss.epoch, before_write, started));
+  EXPECT_EQ(cached_balance(w), std::nullopt);
+  EXPECT_EQ(balance_through(cache_, w), 150);
+  EXPECT_EQ(cached_balance(w), 150);  // the fresh read was stored
+  const auto stats = cache_.stats();
+  EXPECT_EQ(stats.fills_refused, 1U);
+  EXPECT_EQ(stats.fills, 1U);
+}
+
+TEST_F(BalanceCacheTest, AWriteReplacesACachedCopyBeforeItIsAcknowledged) {
+  const auto w = new_wallet("alice", 100);
+  EXPECT_EQ(balance_through(cache_, w), 100);
+  EXPECT_EQ(cached_balance(w), 100);
+  Ledger(conn_, settings_, &cache_).apply_one(charge(w, 7));
+  EXPECT_EQ(cached_balance(w), std::nullopt);  // a tombstone, not the old copy
+  EXPECT_EQ(balance_through(cache_, w), 107);
+}
+
+TEST_F(BalanceCacheTest, AFillFromBeforeAnEpochChangeIsRefused) {
+  const auto w = new_wallet("alice", 100);
+  const auto miss = cache_.lookup_wallet(w);
+  const auto started = Clock::now();
+  const auto snapshot = wallets_.snapshot(w);
+  cache_.forget_all();  // what a Redis failure or a gap in the change stream does
+  EXPECT_EQ(balance_through(cache_, new_wallet("bob", 1)), 1);  // any call starts the new epoch
+  EXPECT_FALSE(cache_.fill(*miss.epoch, snapshot, started));
+  EXPECT_EQ(cache_.stats().epochs, 1U);
+}
+
+TEST_F(BalanceCacheTest, AWriterThatCannotReachRedisIsCoveredByTheChangeListener) {
+  const auto w = new_wallet("alice", 100);
+  daemon::WalletChangeListener listener(settings_, cache_);
+  listener.start();
+  EXPECT_EQ(balance_through(cache_, w), 100);
+  ASSERT_EQ(cached_balance(w), 100);
+
+  BalanceCache unreachable(unreachable_redis(), prefix_);
+  Ledger(conn_, settings_, &unreachable).apply_one(charge(w, 50));  // committed; Redis not told
+  EXPECT_GE(unreachable.stats().errors, 1U);
+
+  // The trigger's notification reaches the listener, which tombstones the old copy.
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (cached_balance(w) == 100 && Clock::now() < deadline) {
+  }
+  EXPECT_NE(cached_balance(w), 100);
+  EXPECT_EQ(balance_through(cache_, w), 150);
+}
+
+TEST_F(BalanceCacheTest, UnreachableRedisMeansPostgresReadsAndAnOpenBreaker) {
+  const auto w = new_wallet("alice", 100);
+  BalanceCache unreachable(unreachable_redis(2), prefix_);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(balance_through(unreachable, w), 100);
+  Ledger(conn_, settings_, &unreachable).apply_one(charge(w, 1));  // not refused for the cache's sake
+  EXPECT_EQ(balance_through(unreachable, w), 101);
+  const auto stats = unreachable.stats();
+  EXPECT_EQ(stats.errors, 2U);    // two failures opened the breaker...
+  EXPECT_EQ(stats.bypassed, 5U);  // ...and nothing waited on Redis after them
+  EXPECT_EQ(stats.breaker, CircuitBreaker::State::kOpen);
+  EXPECT_EQ(stats.hits, 0U);
+}
+
+TEST_F(BalanceCacheTest, UserLookupsShareTheWalletCopy) {
+  const auto w = new_wallet("carol", 40);
+  const auto load = [&] { return wallets_.snapshot_by_user("carol", "USD"); };
+  EXPECT_EQ(nlohmann::json::parse(cache_.user_wallet_json("carol", "USD", load)).at("id"), w);
+  const auto found = cache_.lookup_user_wallet("carol", "USD");
+  ASSERT_TRUE(found.json);
+  EXPECT_EQ(found.wallet_id, w);
+  Ledger(conn_, settings_, &cache_).apply_one(charge(w, 2));
+  EXPECT_FALSE(cache_.lookup_user_wallet("carol", "USD").json);
+  EXPECT_EQ(nlohmann::json::parse(cache_.user_wallet_json("carol", "USD", load)).at("balance"), 42);
+}
+
+}  // namespace
+}  // namespace wallet::testing
