@@ -66,6 +66,14 @@ class HttpFixture : public ::testing::Test {
     return id;
   }
   std::int64_t balance(const std::string& wallet_id) { return get("/wallets/" + wallet_id).body.value("balance", -1); }
+  /// The value of one series of /metrics, e.g. `walletctl_cache_lookups_total{result="hit"}`;
+  /// -1 when absent.
+  double metric(const std::string& series) {
+    const auto text = get("/metrics").text;
+    const auto at = text.find("\n" + series + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(text.substr(at + series.size() + 2));
+  }
   /// The balance as the CLI reads it: for when the server is gone.
   std::int64_t balance_via_cli(const std::string& wallet_id) {
     const auto r =
