@@ -1,5 +1,7 @@
 #include "core/balance_cache.hpp"
 
+#include <charconv>
+
 #include "core/balance_cache_scripts.hpp"
 #include "core/digest.hpp"
 #include "core/ids.hpp"
@@ -8,6 +10,18 @@
 #include "core/pg/connection.hpp"
 
 namespace wallet {
+namespace {
+
+constexpr std::size_t kMaxReadBatch = 128;  // entries per pipelined round trip
+
+std::optional<std::int64_t> to_int64(std::string_view text) {
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
 
 // Idle connections kept for the next caller; a caller that finds none opens its own, so the
 // pool never holds more connections than there were callers at once.
@@ -43,13 +57,16 @@ BalanceCache::BalanceCache(const Settings::Redis& config, std::string key_prefix
     : config_(config),
       prefix_(std::move(key_prefix)),
       epoch_key_(prefix_ + "epoch"),
-      lookup_script_{cache_scripts::kLookup, sha1_hex(cache_scripts::kLookup)},
       fill_script_{cache_scripts::kFill, sha1_hex(cache_scripts::kFill)},
       invalidate_script_{cache_scripts::kInvalidate, sha1_hex(cache_scripts::kInvalidate)},
+      epoch_prefix_(new_uuid() + ":"),
       pool_(std::make_unique<Pool>(config.addr, std::chrono::milliseconds(config.timeout_ms))),
+      reads_([this](std::vector<EntryRead*>& batch) { read_entries(batch); }, kMaxReadBatch),
       breaker_(static_cast<int>(config.breaker_failures), std::chrono::milliseconds(config.breaker_cooldown_ms)) {}
 
 BalanceCache::~BalanceCache() = default;
+
+std::string BalanceCache::epoch_candidate() { return epoch_prefix_ + std::to_string(++epoch_counter_); }
 
 template <class Call>
 bool BalanceCache::with_redis(Call&& call) noexcept {
@@ -93,37 +110,90 @@ redis::Reply BalanceCache::run_script(redis::Connection& conn, const Script& scr
 }
 
 void BalanceCache::start_new_epoch(redis::Connection& conn) {
-  const auto reply = conn.command({"SET", epoch_key_, new_uuid()});
+  const auto reply = conn.command({"SET", epoch_key_, epoch_candidate()});
   if (reply.is_error()) throw redis::Error("Redis refused a new cache epoch: " + std::string(reply.str()));
   ++epochs_;
   log_event(spdlog::level::info, "balance cache: new epoch, earlier copies forgotten", {{"key", epoch_key_}});
 }
 
-BalanceCache::Lookup BalanceCache::lookup(const std::string& key, bool by_user) {
-  Lookup out;
-  with_redis([&](redis::Connection& conn) {
-    std::vector<std::string> args{new_uuid()};
-    if (by_user) args.push_back(prefix_ + "w:");
-    const auto reply = run_script(conn, lookup_script_, {epoch_key_, key}, args);
-    if (reply.size() == 0) throw redis::Error("the cache lookup script answered no epoch");
-    out.epoch = std::string(reply.element(0).str());
-    if (reply.size() > 1 && !reply.element(1).is_nil()) out.json = std::string(reply.element(1).str());
-    if (reply.size() > 2 && !reply.element(2).is_nil()) out.wallet_id = std::string(reply.element(2).str());
+std::string BalanceCache::create_epoch(redis::Connection& conn) {
+  conn.command({"SET", epoch_key_, epoch_candidate(), "NX"});
+  const auto created = conn.command({"GET", epoch_key_});
+  if (created.is_nil() || created.is_error()) throw redis::Error("Redis lost the cache epoch just set");
+  return std::string(created.str());
+}
+
+// Plain reads, pipelined: the epoch, Redis's clock and every queued entry in one round trip,
+// cheaper for Redis than a script. A missing epoch (a fresh or restarted Redis) is created.
+void BalanceCache::read_entries(std::vector<EntryRead*>& batch) noexcept {
+  const bool answered = with_redis([&](redis::Connection& conn) {
+    std::vector<std::vector<std::string_view>> commands{{"GET", epoch_key_}, {"TIME"}};
+    commands.reserve(batch.size() + 2);
+    for (const auto* r : batch) {
+      std::vector<std::string_view> hmget{"HMGET", r->key};
+      hmget.insert(hmget.end(), r->fields.begin(), r->fields.end());
+      commands.push_back(std::move(hmget));
+    }
+    const auto replies = conn.pipeline(commands);
+    for (const auto& reply : replies) {
+      if (reply.is_error()) throw redis::Error("Redis refused a cache read: " + std::string(reply.str()));
+    }
+    if (replies[0].is_nil()) {
+      const auto epoch = create_epoch(conn);
+      for (auto* r : batch) r->epoch = epoch;  // a new epoch holds nothing yet
+      return;
+    }
+    const std::string epoch(replies[0].str());
+    const auto& time = replies[1];
+    if (time.size() != 2) throw redis::Error("Redis answered TIME without seconds and microseconds");
+    const std::int64_t now_ms =
+        to_int64(time.element(0).str()).value_or(0) * 1000 + to_int64(time.element(1).str()).value_or(0) / 1000;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      auto* r = batch[i];
+      const auto& entry = replies[i + 2];
+      r->epoch = epoch;
+      r->redis_now_ms = now_ms;
+      if (entry.size() != r->fields.size() || entry.element(0).str() != epoch) continue;  // absent, or stale
+      for (std::size_t f = 0; f < entry.size(); ++f) r->values.emplace_back(entry.element(f).str());
+    }
   });
-  if (out.json) {
-    ++hits_;
-  } else {
-    ++misses_;
+  if (answered) return;
+  for (auto* r : batch) {
+    r->epoch.reset();
+    r->values.clear();
   }
+}
+
+// A copy counts when it is of the current epoch, holds a body (a tombstone does not), and its
+// next hold release, by Redis's clock, has not come.
+BalanceCache::Lookup BalanceCache::find_wallet(const std::string& wallet_id) {
+  EntryRead read{wallet_key(wallet_id), {"e", "u", "d"}};
+  reads_.perform(read);
+  Lookup out;
+  out.epoch = read.epoch;
+  if (read.values.size() != 3 || read.values[2].empty()) return out;
+  const auto valid_until = to_int64(read.values[1]);
+  if (valid_until && (*valid_until == 0 || read.redis_now_ms < *valid_until)) out.json = std::move(read.values[2]);
   return out;
 }
 
 BalanceCache::Lookup BalanceCache::lookup_wallet(const std::string& wallet_id) {
-  return lookup(wallet_key(wallet_id), false);
+  auto out = find_wallet(wallet_id);
+  ++(out.json ? hits_ : misses_);
+  return out;
 }
 
 BalanceCache::Lookup BalanceCache::lookup_user_wallet(const std::string& user_id, const std::string& currency) {
-  return lookup(user_key(user_id, currency), true);
+  EntryRead mapping{user_key(user_id, currency), {"e", "id"}};
+  reads_.perform(mapping);
+  Lookup out;
+  out.epoch = mapping.epoch;
+  if (mapping.values.size() == 2) {
+    out = find_wallet(mapping.values[1]);
+    out.wallet_id = mapping.values[1];
+  }
+  ++(out.json ? hits_ : misses_);
+  return out;
 }
 
 bool BalanceCache::fill(const std::string& epoch, const WalletSnapshot& snapshot, const std::string& json,
@@ -178,7 +248,7 @@ std::string BalanceCache::user_wallet_json(const std::string& user_id, const std
 void BalanceCache::invalidate(const std::vector<WalletVersion>& changed) noexcept {
   if (changed.empty()) return;
   try {
-    std::vector<std::string> keys{epoch_key_}, args{new_uuid(), std::to_string(config_.ttl_seconds * 1000)};
+    std::vector<std::string> keys{epoch_key_}, args{epoch_candidate(), std::to_string(config_.ttl_seconds * 1000)};
     keys.reserve(changed.size() + 1);
     args.reserve(changed.size() + 2);
     for (const auto& c : changed) {

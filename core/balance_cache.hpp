@@ -19,6 +19,7 @@
 #include "core/circuit_breaker.hpp"
 #include "core/config.hpp"
 #include "core/model.hpp"
+#include "core/read_batcher.hpp"
 #include "core/redis/connection.hpp"
 
 namespace wallet {
@@ -69,7 +70,20 @@ class BalanceCache {
  private:
   class Pool;
   std::string read_through(const Lookup& found, const std::function<WalletSnapshot()>& load, bool map_user);
-  Lookup lookup(const std::string& key, bool by_user);
+  /// One entry to read: its hash fields, the first being its epoch ("e").
+  struct EntryRead {
+    EntryRead(std::string k, std::vector<std::string_view> f) : key(std::move(k)), fields(std::move(f)) {}
+    std::string key;
+    std::vector<std::string_view> fields;
+    std::optional<std::string> epoch;  // the current epoch, once Redis answered
+    std::vector<std::string> values;   // the fields, when the entry is of that epoch
+    std::int64_t redis_now_ms = 0;
+  };
+  void read_entries(std::vector<EntryRead*>& batch) noexcept;
+  Lookup find_wallet(const std::string& wallet_id);
+  std::string create_epoch(redis::Connection& conn);
+  /// A value no other epoch has had: this process's random prefix and a counter.
+  std::string epoch_candidate();
   bool fill(const std::string& epoch, const WalletSnapshot& snapshot, const std::string& json,
             Clock::time_point loaded_at, bool map_user);
   /// Runs `call` on a pooled connection unless the breaker is open; false when it did not run
@@ -90,8 +104,11 @@ class BalanceCache {
 
   const Settings::Redis config_;
   const std::string prefix_, epoch_key_;
-  const Script lookup_script_, fill_script_, invalidate_script_;
+  const Script fill_script_, invalidate_script_;
+  const std::string epoch_prefix_;
+  std::atomic<std::uint64_t> epoch_counter_{0};
   std::unique_ptr<Pool> pool_;
+  ReadBatcher<EntryRead> reads_;  // concurrent lookups share round trips
   CircuitBreaker breaker_;
   std::atomic<bool> epoch_stale_{false};
   std::atomic<std::uint64_t> hits_{0}, misses_{0}, fills_{0}, fills_refused_{0}, invalidations_{0}, errors_{0},

@@ -1,5 +1,6 @@
-// The Lua scripts of the balance cache. Each runs atomically inside Redis, which is what makes
-// "a fill never overwrites a newer version" hold against concurrent writers.
+// The Lua scripts of the balance cache's writes. Each runs atomically inside Redis, which is what
+// makes "a fill never overwrites a newer version" hold against concurrent writers. Reads are
+// plain pipelined commands (BalanceCache::read_entry).
 //
 // Layout: `<prefix>epoch` holds the current epoch, a random string; `<prefix>w:<wallet id>` is
 // a hash {e: epoch, v: version, u: valid-until (Redis clock, ms; 0: no hold to release), d: the
@@ -9,35 +10,6 @@
 #pragma once
 
 namespace wallet::cache_scripts {
-
-// KEYS[1] epoch, KEYS[2] wallet key, or a user key when ARGV[2] (the wallet key prefix) is
-// given. ARGV[1] a new epoch, used when there is none (a fresh or restarted Redis).
-// Returns {epoch, body or nil, wallet id or nil}.
-inline constexpr const char* kLookup = R"lua(
-local epoch = redis.call('GET', KEYS[1])
-if not epoch then
-  redis.call('SET', KEYS[1], ARGV[1])
-  return {ARGV[1]}
-end
-local key = KEYS[2]
-local wallet_id = false
-if ARGV[2] then
-  local m = redis.call('HMGET', KEYS[2], 'e', 'id')
-  if m[1] ~= epoch or not m[2] then return {epoch} end
-  wallet_id = m[2]
-  key = ARGV[2] .. wallet_id
-end
-local w = redis.call('HMGET', key, 'e', 'u', 'd')
-if w[1] == epoch and w[3] and w[3] ~= '' then
-  local valid_until = tonumber(w[2])
-  if valid_until == 0 then return {epoch, w[3], wallet_id} end
-  local t = redis.call('TIME')
-  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) < valid_until then
-    return {epoch, w[3], wallet_id}
-  end
-end
-return {epoch, false, wallet_id}
-)lua";
 
 // KEYS[1] epoch, KEYS[2] wallet key, KEYS[3] (optional) user key to point at the wallet.
 // ARGV[1] the epoch the reader saw before it read PostgreSQL, ARGV[2] the version it read,

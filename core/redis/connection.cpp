@@ -40,20 +40,34 @@ Connection Connection::open(const std::string& addr, std::chrono::milliseconds t
   return conn;
 }
 
-Reply Connection::command(const std::vector<std::string_view>& words) {
+Reply Connection::command(const std::vector<std::string_view>& words) { return std::move(pipeline({words}).front()); }
+
+std::vector<Reply> Connection::pipeline(const std::vector<std::vector<std::string_view>>& commands) {
   std::vector<const char*> argv;
   std::vector<std::size_t> lengths;
-  argv.reserve(words.size());
-  lengths.reserve(words.size());
-  for (const auto w : words) {
-    argv.push_back(w.data());
-    lengths.push_back(w.size());
+  for (const auto& words : commands) {
+    argv.clear();
+    lengths.clear();
+    for (const auto w : words) {
+      argv.push_back(w.data());
+      lengths.push_back(w.size());
+    }
+    if (redisAppendCommandArgv(ctx_.get(), static_cast<int>(argv.size()), argv.data(), lengths.data()) != REDIS_OK) {
+      throw Error("Redis at " + addr_ + ": " + (ctx_->err ? ctx_->errstr : "cannot queue a command"));
+    }
   }
-  auto* raw = static_cast<redisReply*>(
-      redisCommandArgv(ctx_.get(), static_cast<int>(argv.size()), argv.data(), lengths.data()));
-  if (!raw) throw Error("Redis at " + addr_ + ": " + (ctx_->err ? ctx_->errstr : "no reply"));
-  std::shared_ptr<redisReply> owner(raw, [](redisReply* r) { freeReplyObject(r); });
-  return Reply(owner, raw);
+  std::vector<Reply> replies;
+  replies.reserve(commands.size());
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    void* raw = nullptr;
+    if (redisGetReply(ctx_.get(), &raw) != REDIS_OK || !raw) {
+      throw Error("Redis at " + addr_ + ": " + (ctx_->err ? ctx_->errstr : "no reply"));
+    }
+    auto* reply = static_cast<redisReply*>(raw);
+    std::shared_ptr<redisReply> owner(reply, [](redisReply* r) { freeReplyObject(r); });
+    replies.push_back(Reply(owner, reply));
+  }
+  return replies;
 }
 
 bool Connection::is_broken() const { return ctx_->err != 0; }

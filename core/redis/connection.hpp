@@ -47,6 +47,8 @@ class Connection {
   /// Runs one command given as its words. Throws Error when the connection fails or times out
   /// (the connection is broken afterwards); an error reply is returned, not thrown.
   Reply command(const std::vector<std::string_view>& words);
+  /// Sends several commands at once and reads their replies in order: one round trip.
+  std::vector<Reply> pipeline(const std::vector<std::vector<std::string_view>>& commands);
   bool is_broken() const;
 
  private:

@@ -1,0 +1,52 @@
+# scripts/bench replay: settlement replay of 100,000 and 1,000,000 rows vs pgbench's TPC-B-like
+# transaction on the same PostgreSQL. Sourced by scripts/bench after bench/common.sh.
+PGBENCH_SECONDS="${BENCH_PGBENCH_SECONDS:-15}"
+ROWS_SMALL="${BENCH_ROWS_SMALL:-100000}"
+ROWS_LARGE="${BENCH_ROWS_LARGE:-1000000}"
+WALLETS="${BENCH_WALLETS:-10000}"
+positive_integers "$PGBENCH_SECONDS" "$ROWS_SMALL" "$ROWS_LARGE" "$WALLETS"
+
+# Baseline: PostgreSQL's own TPC-B-like transaction ("move money between accounts").
+admin "DROP DATABASE IF EXISTS bench_pgbench WITH (FORCE)"
+admin "CREATE DATABASE bench_pgbench OWNER wallet"
+PGB="$PG_BIN/pgbench"
+"$PGB" -q -i -s 10 "$(db_url bench_pgbench)" >/dev/null 2>&1
+tps=()
+for _ in 1 2 3; do
+  tps+=("$("$PGB" -M prepared -c 8 -j 2 -T "$PGBENCH_SECONDS" -b tpcb-like -n "$(db_url bench_pgbench)" 2>/dev/null \
+    | awk '/^tps/ {print $3; exit}')")
+done
+PGBENCH_TPS=$(printf "%s\n" "${tps[@]}" | median | awk "{printf \"%d\", \$1}")
+admin "DROP DATABASE bench_pgbench WITH (FORCE)"
+
+# One replay of a fresh file into a fresh database; prints "rows_per_second peak_rss_kib".
+replay_once() {
+  local rows=$1 db=bench_replay
+  admin "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+  admin "CREATE DATABASE $db OWNER wallet"
+  DATABASE_URL="$(db_url $db)" "$BIN" migrate >/dev/null
+  DATABASE_URL="$(db_url $db)" "$BIN" gen-settlement --rows "$rows" --wallets "$WALLETS" --out "$WORK/file.csv"
+  DATABASE_URL="$(db_url $db)" /usr/bin/time -f "%M" -o "$WORK/rss" \
+    "$BIN" --output json replay "$WORK/file.csv" --quiet > "$WORK/summary.json"
+  DATABASE_URL="$(db_url $db)" "$BIN" audit >/dev/null || { log "audit failed after the replay"; exit 1; }
+  local rate; rate=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(round(s["rows_per_second"]))' "$WORK/summary.json")
+  local bad; bad=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["refused"] + s["invalid"])' "$WORK/summary.json")
+  log "  $rows rows: $rate rows/s, peak RSS $(( $(cat "$WORK/rss") / 1024 )) MiB, $bad refused or invalid rows"
+  admin "DROP DATABASE $db WITH (FORCE)"
+  echo "$rate $(cat "$WORK/rss")"
+}
+
+log "replay benchmark: $WALLETS wallets; pgbench TPC-B-like baseline: median $PGBENCH_TPS TPS"
+small=()
+for _ in $(seq 1 "$RUNS"); do small+=("$(replay_once "$ROWS_SMALL")"); done
+large="$(replay_once "$ROWS_LARGE")"
+SMALL_RATE=$(printf '%s\n' "${small[@]}" | awk '{print $1}' | median)
+SMALL_RSS=$(printf '%s\n' "${small[@]}" | awk '{print $2}' | median)
+read -r LARGE_RATE LARGE_RSS <<< "$large"
+
+printf '\n%-28s %12s %14s %14s\n' "scenario" "rows/s" "peak RSS MiB" "÷ pgbench TPS"
+printf '%-28s %12s %14s %14s\n' "pgbench tpcb-like -c8 -j2" "$PGBENCH_TPS" "-" "1.00"
+printf '%-28s %12s %14.1f %14.2f\n' "replay $ROWS_SMALL rows (median)" "$SMALL_RATE" "$(div "$SMALL_RSS" 1024)" "$(div "$SMALL_RATE" "$PGBENCH_TPS")"
+printf '%-28s %12s %14.1f %14.2f\n' "replay $ROWS_LARGE rows" "$LARGE_RATE" "$(div "$LARGE_RSS" 1024)" "$(div "$LARGE_RATE" "$PGBENCH_TPS")"
+printf '\npeak memory, %s rows vs %s rows: %.2fx\n' "$ROWS_LARGE" "$ROWS_SMALL" "$(div "$LARGE_RSS" "$SMALL_RSS")"
+printf 'goals: >= 20000 rows/s, peak memory < 64 MiB\n'
