@@ -86,7 +86,7 @@ bool BalanceCache::with_redis(Call&& call) noexcept {
     epoch_stale_ = true;
     ++errors_;
     breaker_.failure();
-    log_event(spdlog::level::warn, "balance cache: Redis call failed, reading PostgreSQL",
+    log_event(spdlog::level::warn, "balance cache: Redis call failed; reads go to PostgreSQL until it answers",
               {{"error", e.what()}, {"breaker", static_cast<int>(breaker_.state())}});
     return false;
   }

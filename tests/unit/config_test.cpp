@@ -5,6 +5,7 @@
 
 #include "core/config.hpp"
 #include "core/errors.hpp"
+#include "core/pg/connection.hpp"
 
 namespace wallet {
 namespace {
@@ -134,8 +135,11 @@ TEST_F(ConfigTest, ShippedWalletTomlLoadsAndHoldsTheDefaults) {
 
 TEST_F(ConfigTest, HttpAndPoolSettingsAreBounded) {
   ConfigInputs in;
-  in.flags = {{"http.listen", "127.0.0.1:0"}, {"http.threads", "8"}, {"database.pool_size", "4"},
-              {"log.format", "json"}, {"http.max_body_bytes", "1024"}};
+  in.flags = {{"http.listen", "127.0.0.1:0"},
+              {"http.threads", "8"},
+              {"database.pool_size", "4"},
+              {"log.format", "json"},
+              {"http.max_body_bytes", "1024"}};
   const auto s = load_settings(in).settings;
   EXPECT_EQ(s.http.listen, "127.0.0.1:0");
   EXPECT_EQ(s.http.threads, 8);
@@ -143,11 +147,18 @@ TEST_F(ConfigTest, HttpAndPoolSettingsAreBounded) {
   EXPECT_EQ(s.log.format, "json");
   EXPECT_EQ(s.http.max_body_bytes, 1024);
 
-  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
-           {"http.listen", "8080"}, {"http.listen", ":8080"}, {"http.listen", "host:70000"},
-           {"http.listen", "host:"}, {"http.threads", "0"}, {"http.threads", "100000"},
-           {"http.read_timeout", "0"}, {"http.max_body_bytes", "10"}, {"http.shutdown_timeout", "-1"},
-           {"database.pool_size", "0"}, {"database.pool_timeout_ms", "x"}, {"log.format", "xml"}}) {
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{{"http.listen", "8080"},
+                                                                                   {"http.listen", ":8080"},
+                                                                                   {"http.listen", "host:70000"},
+                                                                                   {"http.listen", "host:"},
+                                                                                   {"http.threads", "0"},
+                                                                                   {"http.threads", "100000"},
+                                                                                   {"http.read_timeout", "0"},
+                                                                                   {"http.max_body_bytes", "10"},
+                                                                                   {"http.shutdown_timeout", "-1"},
+                                                                                   {"database.pool_size", "0"},
+                                                                                   {"database.pool_timeout_ms", "x"},
+                                                                                   {"log.format", "xml"}}) {
     ConfigInputs bad;
     bad.flags = {{key, value}};
     EXPECT_NE(error_of(bad).find(key), std::string::npos) << key << "=" << value;
@@ -157,22 +168,51 @@ TEST_F(ConfigTest, HttpAndPoolSettingsAreBounded) {
   EXPECT_EQ(load_settings(env).settings.http.listen, "0.0.0.0:9000");
 }
 
+TEST_F(ConfigTest, CacheSettingsAreBoundedAndThePrefixFollowsTheDatabase) {
+  ConfigInputs in;
+  in.environment = {{"REDIS_ADDR", "10.0.0.5:6380"}, {"WALLET_REDIS_TIMEOUT_MS", "20"}};
+  in.flags = {{"redis.key_prefix", "ledger-a:"}};
+  const auto s = load_settings(in).settings;
+  EXPECT_EQ(s.redis.addr, "10.0.0.5:6380");
+  EXPECT_EQ(s.redis.timeout_ms, 20);
+  EXPECT_EQ(s.redis.key_prefix, "ledger-a:");
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, std::string>>{{"redis.timeout_ms", "0"},
+                                                        {"redis.timeout_ms", "60000"},
+                                                        {"redis.ttl_seconds", "5"},
+                                                        {"redis.breaker_failures", "0"},
+                                                        {"redis.breaker_cooldown_ms", "1"},
+                                                        {"redis.key_prefix", "has space"},
+                                                        {"redis.key_prefix", std::string(65, 'k')},
+                                                        {"redis.addr", "redis"}}) {
+    ConfigInputs bad;
+    bad.flags = {{key, value}};
+    EXPECT_NE(error_of(bad).find(key), std::string::npos) << key << "=" << value;
+  }
+  EXPECT_EQ(pg::database_name("postgresql://wallet@127.0.0.1:5432/ledger_a"), "ledger_a");
+  EXPECT_EQ(pg::database_name("host=db user=wallet"), "wallet");  // libpq's default database
+}
+
 TEST_F(ConfigTest, WithdrawalSettingsAreCheckedTogether) {
   ConfigInputs ok;
-  ok.flags = {{"withdrawals.gateway", "http"}, {"withdrawals.bank_url", "https://bank.example:8443/payouts"},
+  ok.flags = {{"withdrawals.gateway", "http"},
+              {"withdrawals.bank_url", "https://bank.example:8443/payouts"},
               {"withdrawals.workers", "10"}};
   EXPECT_EQ(load_settings(ok).settings.withdrawals.workers, 10);
   ConfigInputs short_lease;
-  short_lease.flags = {{"withdrawals.gateway", "http"}, {"withdrawals.bank_timeout_ms", "5000"},
-                       {"withdrawals.lease_seconds", "5"}};
+  short_lease.flags = {
+      {"withdrawals.gateway", "http"}, {"withdrawals.bank_timeout_ms", "5000"}, {"withdrawals.lease_seconds", "5"}};
   EXPECT_NE(error_of(short_lease).find("withdrawals.lease_seconds"), std::string::npos);
   ConfigInputs backoff;
   backoff.flags = {{"withdrawals.backoff_initial_ms", "5000"}, {"withdrawals.backoff_max_ms", "100"}};
   EXPECT_NE(error_of(backoff).find("withdrawals.backoff_max_ms"), std::string::npos);
-  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
-           {"withdrawals.gateway", "carrier-pigeon"}, {"withdrawals.bank_url", "ftp://bank"},
-           {"withdrawals.bank_url", "http:///payouts"}, {"withdrawals.workers", "0"},
-           {"withdrawals.simulated_failure_percent", "101"}, {"withdrawals.max_attempts", "0"}}) {
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, std::string>>{{"withdrawals.gateway", "carrier-pigeon"},
+                                                        {"withdrawals.bank_url", "ftp://bank"},
+                                                        {"withdrawals.bank_url", "http:///payouts"},
+                                                        {"withdrawals.workers", "0"},
+                                                        {"withdrawals.simulated_failure_percent", "101"},
+                                                        {"withdrawals.max_attempts", "0"}}) {
     ConfigInputs bad;
     bad.flags = {{key, value}};
     EXPECT_NE(error_of(bad).find(key), std::string::npos) << key << "=" << value;
