@@ -42,6 +42,18 @@ const std::vector<Invariant>& invariants() {
        "COALESCE((SELECT horizon FROM outbox_pruning), '-infinity'))"},
       {"books_balance", "the balances of each currency, system accounts included, sum to zero",
        "SELECT currency::text FROM wallets GROUP BY currency HAVING sum(balance) <> 0"},
+      // The SQL twin of entry_hash() (core/entry_chain.cpp). Offenders: entry ids, and the
+      // wallets whose chain head is not their last entry's hash (an entry removed or added).
+      {"entry_hash_chain",
+       "each ledger entry's hash covers its content and its wallet's previous entry, and each "
+       "wallet's chain head is its last entry's hash",
+       "SELECT c.id::text FROM (SELECT id, entry_hash, encode(sha256(convert_to(COALESCE(lag(entry_hash) "
+       "OVER (PARTITION BY wallet_id ORDER BY id), repeat('0', 64)) || '|' || transaction_id || '|' || "
+       "wallet_id || '|' || amount || '|' || balance_after, 'UTF8')), 'hex') AS expected "
+       "FROM ledger_entries) c WHERE c.entry_hash IS DISTINCT FROM c.expected "
+       "UNION ALL SELECT w.id::text FROM wallets w LEFT JOIN LATERAL (SELECT entry_hash FROM ledger_entries "
+       "WHERE wallet_id = w.id ORDER BY id DESC LIMIT 1) last ON true "
+       "WHERE w.chain_head IS DISTINCT FROM COALESCE(last.entry_hash, repeat('0', 64))"},
   };
   return kInvariants;
 }
@@ -52,7 +64,7 @@ const std::vector<std::string>& counting_queries() {
     std::vector<std::string> q;
     for (const auto& inv : invariants()) {
       q.push_back(std::string("SELECT count(*), COALESCE(string_agg(x.id, ' ') FILTER (WHERE x.n <= 5), '') "
-                              "FROM (SELECT o.id, row_number() OVER (ORDER BY o.id) AS n FROM (") +
+                              "FROM (SELECT o.id, row_number() OVER (ORDER BY length(o.id), o.id) AS n FROM (") +
                   inv.offenders + ") AS o(id)) x");
     }
     return q;

@@ -187,8 +187,7 @@ class BatchRun {
     // Pipelined, the holds query still runs after the locking one has finished.
     auto results = conn_.pipeline({{rows::kLockAccountsInIdOrder, {ids}}, {kUnreleasedHolds, {ids}}});
     const auto& locked = results[0];
-    std::map<std::string, AccountState> accounts;
-    for (int r = 0; r < locked.rows(); ++r) accounts[locked.str(r, 0)] = {Money(locked.int64(r, 1)), Money(0)};
+    auto accounts = rows::locked_accounts(locked);
     for (int r = 0; r < results[1].rows(); ++r) accounts[results[1].str(r, 0)].held = Money(results[1].int64(r, 1));
     const std::string now_text = pg_timestamp_to_rfc3339(locked.text(0, 2));
     return Posting(std::move(accounts), std::move(system), parse_rfc3339(now_text), now_text);

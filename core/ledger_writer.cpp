@@ -8,8 +8,9 @@ namespace {
 
 // Returns the new versions of user wallets: the writer hands them to the balance cache.
 constexpr const char* kUpdateBalances =
-    "WITH updated AS (UPDATE wallets SET balance = v.balance, version = wallets.version + 1, updated_at = now() "
-    "FROM unnest($1::uuid[], $2::bigint[]) AS v(id, balance) WHERE wallets.id = v.id "
+    "WITH updated AS (UPDATE wallets SET balance = v.balance, chain_head = v.chain_head, "
+    "version = wallets.version + 1, updated_at = now() "
+    "FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS v(id, balance, chain_head) WHERE wallets.id = v.id "
     "RETURNING wallets.id, wallets.version, wallets.kind) "
     "SELECT id, version FROM updated WHERE kind = 'user'";
 constexpr const char* kInsertTransactions =
@@ -18,8 +19,8 @@ constexpr const char* kInsertTransactions =
     "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::uuid[], $6::uuid[], "
     "$7::text[], $8::text[], $9::timestamptz[])";
 constexpr const char* kInsertEntries =
-    "INSERT INTO ledger_entries (transaction_id, wallet_id, amount, balance_after) "
-    "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::bigint[])";
+    "INSERT INTO ledger_entries (transaction_id, wallet_id, amount, balance_after, entry_hash) "
+    "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::bigint[], $5::text[])";
 constexpr const char* kInsertHolds =
     "INSERT INTO holds (transaction_id, wallet_id, amount, release_at) "
     "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::timestamptz[])";
@@ -52,13 +53,14 @@ std::string column(const std::vector<Row>& rows, Field field) {
 std::vector<pg::Statement> write_statements(const PostingWrites& w) {
   std::vector<pg::Statement> statements;
   if (!w.balances.empty()) {
-    std::vector<std::string> ids;
+    std::vector<std::string> ids, heads;
     std::vector<std::int64_t> balances;
     for (const auto& [id, balance] : w.balances) {
       ids.push_back(id);
       balances.push_back(balance.minor());
+      heads.push_back(w.chain_heads.at(id));
     }
-    statements.push_back({kUpdateBalances, {pg::text_array(ids), pg::int_array(balances)}});
+    statements.push_back({kUpdateBalances, {pg::text_array(ids), pg::int_array(balances), pg::text_array(heads)}});
   }
   if (!w.transactions.empty()) {
     const auto& t = w.transactions;
@@ -70,7 +72,8 @@ std::vector<pg::Statement> write_statements(const PostingWrites& w) {
     const auto& e = w.entries;
     statements.push_back({kInsertEntries,
                           {column(e, &LedgerEntryRow::transaction_id), column(e, &LedgerEntryRow::wallet_id),
-                           column(e, &LedgerEntryRow::amount), column(e, &LedgerEntryRow::balance_after)}});
+                           column(e, &LedgerEntryRow::amount), column(e, &LedgerEntryRow::balance_after),
+                           column(e, &LedgerEntryRow::hash)}});
   }
   if (!w.holds.empty()) {
     const auto& h = w.holds;

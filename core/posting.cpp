@@ -1,5 +1,6 @@
 #include "core/posting.hpp"
 
+#include "core/entry_chain.hpp"
 #include "core/json_codec.hpp"
 
 namespace wallet {
@@ -30,11 +31,18 @@ std::optional<DomainError> Posting::move(const std::string& transaction_id, cons
   }
   from.balance = *from_after;
   to.balance = *to_after;
-  writes_.balances[leg.from] = from.balance;
-  writes_.balances[leg.to] = to.balance;
-  writes_.entries.push_back({transaction_id, leg.from, -amount.minor(), from.balance.minor()});
-  writes_.entries.push_back({transaction_id, leg.to, amount.minor(), to.balance.minor()});
+  add_entry(transaction_id, leg.from, from, -amount.minor());
+  add_entry(transaction_id, leg.to, to, amount.minor());
   return std::nullopt;
+}
+
+void Posting::add_entry(const std::string& transaction_id, const std::string& wallet_id, AccountState& account,
+                        std::int64_t amount) {
+  const auto after = account.balance.minor();
+  account.chain_head = entry_hash(account.chain_head, transaction_id, wallet_id, amount, after);
+  writes_.entries.push_back({transaction_id, wallet_id, amount, after, account.chain_head});
+  writes_.balances[wallet_id] = account.balance;
+  writes_.chain_heads[wallet_id] = account.chain_head;
 }
 
 OperationResult Posting::post(const ResolvedOperation& r) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/entry_chain.hpp"
 #include "core/events.hpp"
 #include "core/model.hpp"
 #include "core/operations.hpp"
@@ -18,12 +19,14 @@ namespace wallet {
 /// A locked row as read at the start of posting.
 struct AccountState {
   Money balance;
-  Money held;  // unreleased holds (user wallets only)
+  Money held;                              // unreleased holds (user wallets only)
+  std::string chain_head = kChainGenesis;  // hash of its last ledger entry
 };
 
 struct LedgerEntryRow {
   std::string transaction_id, wallet_id;
   std::int64_t amount, balance_after;
+  std::string hash;  // over its content and the wallet's previous entry
 };
 
 struct HoldRow {
@@ -41,7 +44,8 @@ struct ResolvedOperation {
 
 /// Everything a batch writes, in the shape of the multi-row statements that write it.
 struct PostingWrites {
-  std::map<std::string, Money> balances;  // final balance of every account touched
+  std::map<std::string, Money> balances;           // final balance of every account touched
+  std::map<std::string, std::string> chain_heads;  // and the hash of its last entry
   std::vector<Transaction> transactions;
   std::vector<LedgerEntryRow> entries;
   std::vector<HoldRow> holds;
@@ -73,6 +77,8 @@ class Posting {
   };
   std::optional<DomainError> check_funds(const std::string& wallet_id, Money amount) const;
   std::optional<DomainError> move(const std::string& transaction_id, const Leg& leg, Money amount);
+  void add_entry(const std::string& transaction_id, const std::string& wallet_id, AccountState& account,
+                 std::int64_t amount);
 
   std::map<std::string, AccountState> accounts_;
   std::map<std::string, SystemAccounts> system_;

@@ -2,8 +2,11 @@
 // together so a query and its decoder cannot drift apart.
 #pragma once
 
+#include <map>
+
 #include "core/model.hpp"
 #include "core/pg/connection.hpp"
+#include "core/posting.hpp"
 
 namespace wallet::rows {
 
@@ -30,13 +33,16 @@ inline constexpr const char* kWithdrawalColumns =
     "d.transaction_id, d.created_at, d.updated_at";
 
 /// Locks accounts ($1: uuid[]) in id order, the one global lock order of the ledger, so two
-/// writers touching the same accounts never deadlock. Returns id, balance and the transaction
-/// time.
+/// writers touching the same accounts never deadlock. Returns id, balance, the transaction
+/// time and the chain head; locked_accounts() reads it.
 inline constexpr const char* kLockAccountsInIdOrder =
-    "SELECT w.id, w.balance, now() FROM wallets w WHERE w.id = ANY($1::uuid[]) ORDER BY w.id FOR UPDATE";
+    "SELECT w.id, w.balance, now(), w.chain_head FROM wallets w WHERE w.id = ANY($1::uuid[]) ORDER BY w.id "
+    "FOR UPDATE";
 
 Wallet wallet(const pg::Result& res, int row, int first_col = 0);
 WalletSnapshot wallet_snapshot(const pg::Result& res, int row);
+/// The accounts kLockAccountsInIdOrder locked, by id (holds not read: zero).
+std::map<std::string, AccountState> locked_accounts(const pg::Result& res);
 Transaction transaction(const pg::Result& res, int row, int first_col = 0);
 Withdrawal withdrawal(const pg::Result& res, int row, int first_col = 0);
 

@@ -78,8 +78,7 @@ Posting settle(pg::Connection& conn, const std::vector<std::pair<const PayoutOut
   }
   const auto locked =
       conn.exec(rows::kLockAccountsInIdOrder, {pg::text_array(std::vector<std::string>(ids.begin(), ids.end()))});
-  std::map<std::string, AccountState> accounts;
-  for (int r = 0; r < locked.rows(); ++r) accounts[locked.str(r, 0)] = {Money(locked.int64(r, 1)), Money(0)};
+  auto accounts = rows::locked_accounts(locked);
   const std::string now_text = pg_timestamp_to_rfc3339(locked.text(0, 2));
   Posting posting(std::move(accounts), std::move(system), parse_rfc3339(now_text), now_text);
   for (const auto& [o, paid] : done) {

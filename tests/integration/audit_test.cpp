@@ -37,6 +37,42 @@ TEST_F(AuditTest, AnEditedEntryAmountBreaksTheTransactionAndTheBalance) {
   EXPECT_TRUE(names.count("balances_match_entries"));
 }
 
+// A careful tamperer turns alice's transfer of 300 to bob into 250 and fixes every sum the
+// other checks add up: only the hash chain sees it, and it names the first entry changed.
+TEST_F(AuditTest, AnEntryRewrittenWithConsistentSumsIsCaughtByTheHashChain) {
+  const auto first_changed = conn_.exec(
+      "SELECT min(e.id)::text FROM ledger_entries e JOIN transactions t ON t.id = e.transaction_id "
+      "WHERE t.kind = 'transfer'");
+  tamper(
+      "UPDATE transactions SET amount = 250 WHERE kind = 'transfer'; "
+      "UPDATE ledger_entries SET amount = -250, balance_after = balance_after + 50 WHERE wallet_id = '" +
+      a_ +
+      "' AND amount = -300; "
+      "UPDATE ledger_entries SET amount = CASE WHEN amount = 300 THEN 250 ELSE amount END, "
+      "balance_after = balance_after - 50 WHERE wallet_id = '" +
+      b_ +
+      "'; "
+      "UPDATE wallets SET balance = balance + 50 WHERE id = '" +
+      a_ +
+      "'; "
+      "UPDATE wallets SET balance = balance - 50 WHERE id = '" +
+      b_ + "'");
+  EXPECT_EQ(failed(), std::set<std::string>{"entry_hash_chain"});
+  for (const auto& c : run_audit(conn_).checks) {
+    if (c.name != "entry_hash_chain") continue;
+    EXPECT_EQ(c.violations, 3);  // alice's debit, bob's credit, bob's later entry
+    ASSERT_FALSE(c.examples.empty());
+    EXPECT_EQ(c.examples.front(), first_changed.str(0, 0));
+  }
+}
+
+TEST_F(AuditTest, ARemovedLastEntryLeavesTheChainHeadDangling) {
+  tamper(
+      "DELETE FROM outbox; DELETE FROM withdrawals; DELETE FROM ledger_entries WHERE id = (SELECT max(id) FROM "
+      "ledger_entries)");
+  EXPECT_TRUE(failed().count("entry_hash_chain"));
+}
+
 TEST_F(AuditTest, AnEditedBalanceIsCaught) {
   tamper("UPDATE wallets SET balance = balance + 5 WHERE id = '" + b_ + "'");
   EXPECT_TRUE(failed().count("balances_match_entries"));

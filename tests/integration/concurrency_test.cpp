@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/audit.hpp"
+#include "core/entry_chain.hpp"
 #include "core/ids.hpp"
 #include "tests/support/ledger_fixture.hpp"
 
@@ -163,24 +164,26 @@ TEST_F(HoldRaceTest, ADebitThatWaitedForALockSeesTheHoldsCommittedMeanwhile) {
   ASSERT_TRUE(someone_waits_for_a_lock());
   const auto tx = new_uuid();
   const auto funding = conn_.exec("SELECT id::text FROM wallets WHERE kind = 'funding'").str(0, 0);
+  // What the application would write, hash chain included (both accounts have no entries yet).
+  const auto funding_hash = entry_hash(kChainGenesis, tx, funding, -500, -500);
+  const auto alice_hash = entry_hash(kChainGenesis, tx, a, 500, 500);
   holder.exec_script(
       "INSERT INTO transactions (id, kind, amount, currency, source_wallet_id, destination_wallet_id, release_at) "
       "VALUES ('" +
       tx + "', 'charge', 500, 'USD', '" + funding + "', '" + a +
       "', now() + interval '1 day');"
-      "INSERT INTO ledger_entries (transaction_id, wallet_id, amount, balance_after) VALUES "
-      "('" +
-      tx + "', '" + funding + "', -500, -500), ('" + tx + "', '" + a +
-      "', 500, 500);"
-      "INSERT INTO holds (transaction_id, wallet_id, amount, release_at) VALUES "
-      "('" +
+      "INSERT INTO ledger_entries (transaction_id, wallet_id, amount, balance_after, entry_hash) VALUES ('" +
+      tx + "', '" + funding + "', -500, -500, '" + funding_hash + "'), ('" + tx + "', '" + a + "', 500, 500, '" +
+      alice_hash +
+      "');"
+      "INSERT INTO holds (transaction_id, wallet_id, amount, release_at) VALUES ('" +
       tx + "', '" + a +
       "', 500, now() + interval '1 day');"
-      "UPDATE wallets SET balance = balance + 500 WHERE id = '" +
-      a +
+      "UPDATE wallets SET balance = balance + 500, chain_head = '" +
+      alice_hash + "' WHERE id = '" + a +
       "';"
-      "UPDATE wallets SET balance = balance - 500 WHERE id = '" +
-      funding +
+      "UPDATE wallets SET balance = balance - 500, chain_head = '" +
+      funding_hash + "' WHERE id = '" + funding +
       "';"
       "COMMIT;");
   debtor.join();

@@ -3,6 +3,10 @@
 
 #include <thread>
 
+#include <algorithm>
+
+#include "core/audit.hpp"
+#include "core/entry_chain.hpp"
 #include "core/errors.hpp"
 #include "core/migrations.hpp"
 #include "tests/support/test_database.hpp"
@@ -65,6 +69,53 @@ TEST(Migrations, AFailingFileLeavesNothingBehind) {
   EXPECT_THROW(Migrator(conn, files).up(), pg::Error);
   EXPECT_FALSE(conn.exec("SELECT to_regclass('t1') IS NOT NULL").boolean(0, 0));
   EXPECT_FALSE(Migrator(conn, files).status().at(0).applied);
+}
+
+}  // namespace
+}  // namespace wallet::testing
+
+namespace wallet::testing {
+namespace {
+
+// Entries written before the hash chain existed join it when 0004 runs, and the application
+// continues the chain from there.
+TEST(Migrations, TheHashChainMigrationChainsEarlierEntries) {
+  TestDatabase db(false);
+  auto conn = db.connect();
+  const auto& all = embedded_migrations();
+  const auto chain =
+      std::find_if(all.begin(), all.end(), [](const auto& m) { return m.file_name.starts_with("0004"); });
+  ASSERT_NE(chain, all.end());
+  Migrator(conn, std::vector<EmbeddedMigration>(all.begin(), chain)).up();
+  conn.exec_script(
+      "INSERT INTO wallets (id, kind, currency) VALUES ('00000000-0000-0000-0000-00000000000f', 'funding', 'USD'); "
+      "INSERT INTO wallets (id, kind, user_id, currency, balance) VALUES "
+      "('00000000-0000-0000-0000-0000000000a1', 'user', 'alice', 'USD', 70); "
+      "UPDATE wallets SET balance = -70 WHERE kind = 'funding'; "
+      "INSERT INTO transactions (id, kind, amount, currency, source_wallet_id, destination_wallet_id) VALUES "
+      "('00000000-0000-0000-0000-000000000001', 'charge', 30, 'USD', '00000000-0000-0000-0000-00000000000f', "
+      "'00000000-0000-0000-0000-0000000000a1'), "
+      "('00000000-0000-0000-0000-000000000002', 'charge', 40, 'USD', '00000000-0000-0000-0000-00000000000f', "
+      "'00000000-0000-0000-0000-0000000000a1'); "
+      "INSERT INTO ledger_entries (transaction_id, wallet_id, amount, balance_after) VALUES "
+      "('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-00000000000f', -30, -30), "
+      "('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-0000000000a1', 30, 30), "
+      "('00000000-0000-0000-0000-000000000002', '00000000-0000-0000-0000-00000000000f', -40, -70), "
+      "('00000000-0000-0000-0000-000000000002', '00000000-0000-0000-0000-0000000000a1', 40, 70)");
+  Migrator(conn, all).up();
+  static constexpr const char* kHeads = "SELECT count(*) FROM wallets WHERE chain_head = repeat('0', 64)";
+  EXPECT_EQ(conn.exec(kHeads).int64(0, 0), 0);
+  // The chain the SQL backfill computed is the one the application computes.
+  static constexpr const char* kFirst =
+      "SELECT entry_hash FROM ledger_entries WHERE wallet_id = '00000000-0000-0000-0000-0000000000a1' ORDER BY id "
+      "LIMIT 1";
+  EXPECT_EQ(conn.exec(kFirst).str(0, 0), entry_hash(kChainGenesis, "00000000-0000-0000-0000-000000000001",
+                                                    "00000000-0000-0000-0000-0000000000a1", 30, 30));
+  for (const auto& check : run_audit(conn).checks) {
+    if (check.name == "entry_hash_chain") {
+      EXPECT_TRUE(check.passed());
+    }
+  }
 }
 
 }  // namespace
