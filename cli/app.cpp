@@ -70,6 +70,7 @@ int run(int argc, char** argv) {
   add_replay_command(app, ctx, action);
   add_gen_settlement_command(app, ctx, action);
   add_admin_commands(app, ctx, action);
+  add_apikey_commands(app, ctx, action);
   add_serve_command(app, ctx, action);
   add_withdrawal_commands(app, ctx, action);
   add_event_commands(app, ctx, action);

@@ -18,6 +18,8 @@ void add_withdrawal_commands(CLI::App& app, Context& ctx, Action& action);
 void add_event_commands(CLI::App& app, Context& ctx, Action& action);
 /// serve: the HTTP API
 void add_serve_command(CLI::App& app, Context& ctx, Action& action);
+/// apikey create|list|revoke
+void add_apikey_commands(CLI::App& app, Context& ctx, Action& action);
 /// migrate, audit, config show
 void add_admin_commands(CLI::App& app, Context& ctx, Action& action);
 

@@ -170,4 +170,46 @@ void print_settings(Context& ctx, const LoadedSettings& loaded) {
   print_rows(rows);
 }
 
+namespace {
+
+nlohmann::json api_key_json(const ApiKey& k) {
+  return {{"id", k.id},
+          {"name", k.name},
+          {"scope", api_scope_name(k.scope)},
+          {"user_id", k.user_id ? nlohmann::json(*k.user_id) : nlohmann::json(nullptr)},
+          {"created_at", k.created_at},
+          {"revoked_at", k.revoked_at ? nlohmann::json(*k.revoked_at) : nlohmann::json(nullptr)}};
+}
+
+}  // namespace
+
+void print_new_api_key(Context& ctx, const NewApiKey& made) {
+  std::cerr << "walletctl: store the secret now; it is not shown again (only its hash is kept)\n";
+  if (ctx.json()) {
+    auto j = api_key_json(made.key);
+    j["secret"] = made.secret;
+    return print_json(j);
+  }
+  print_rows({{"api key", made.key.id},
+              {"name", made.key.name},
+              {"scope", api_scope_name(made.key.scope)},
+              {"user", or_dash(made.key.user_id)},
+              {"secret", made.secret}});
+}
+
+void print_api_keys(Context& ctx, const std::vector<ApiKey>& keys) {
+  if (ctx.json()) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& k : keys) items.push_back(api_key_json(k));
+    return print_json({{"items", items}});
+  }
+  if (keys.empty()) std::cout << "(no API keys)\n";
+  for (const auto& k : keys) {
+    std::cout << k.id << "  " << api_scope_name(k.scope) << "  " << k.name << "  user " << or_dash(k.user_id)
+              << "  created " << k.created_at;
+    if (k.revoked_at) std::cout << "  revoked " << *k.revoked_at;
+    std::cout << '\n';
+  }
+}
+
 }  // namespace wallet::cli

@@ -4,11 +4,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
+#include "core/api_keys.hpp"
 #include "core/audit.hpp"
 #include "core/history.hpp"
 #include "core/migrations.hpp"
-#include "core/outbox.hpp"
 #include "core/model.hpp"
+#include "core/outbox.hpp"
 
 namespace wallet::cli {
 
@@ -22,5 +23,8 @@ void print_history(Context& ctx, const HistoryPage& page);
 void print_audit(Context& ctx, const AuditReport& report);
 void print_migrations(Context& ctx, const std::vector<MigrationStatus>& status);
 void print_settings(Context& ctx, const LoadedSettings& loaded);
+/// The secret is printed this once; stderr says so.
+void print_new_api_key(Context& ctx, const NewApiKey& made);
+void print_api_keys(Context& ctx, const std::vector<ApiKey>& keys);
 
 }  // namespace wallet::cli

@@ -41,6 +41,10 @@ constexpr std::array kErrors = {
     ErrorInfo{kWalletExists, "wallet_exists", C::kConflict, 409, "Wallet already exists"},
     ErrorInfo{kBalanceOverflow, "balance_overflow", C::kRefused, 422, "Balance would exceed the representable range"},
     ErrorInfo{kMigrationChanged, "migration_changed", C::kConflict, 409, "An applied migration was changed"},
+    ErrorInfo{kApiKeyNotFound, "api_key_not_found", C::kNotFound, 404, "API key not found"},
+    ErrorInfo{kUnauthorized, "unauthorized", C::kRefused, 401, "Missing or invalid credentials"},
+    ErrorInfo{kForbidden, "forbidden", C::kRefused, 403, "Not allowed for this API key"},
+    ErrorInfo{kRateLimited, "rate_limited", C::kRefused, 429, "Too many requests"},
     ErrorInfo{kUnavailable, "unavailable", C::kUnavailable, 503, "Service unavailable"},
     ErrorInfo{kInternal, "internal", C::kInternal, 500, "Internal error"},
 };

@@ -40,6 +40,10 @@ enum class ErrorCode {
   kWalletExists,
   kBalanceOverflow,
   kMigrationChanged,
+  kApiKeyNotFound,
+  kUnauthorized,  // no credentials, or ones that are not a live API key
+  kForbidden,     // a live key whose scope does not allow the request
+  kRateLimited,
   kUnavailable,
   kInternal,
 };

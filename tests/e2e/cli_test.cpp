@@ -209,7 +209,7 @@ TEST_F(CliTest, MigrateAndAudit) {
   ok_json({"charge", a, "10"});
   const auto audit = ok_json({"audit"});
   EXPECT_TRUE(audit["passed"]);
-  EXPECT_EQ(audit["checks"].size(), 6u);
+  EXPECT_EQ(audit["checks"].size(), 7u);
 
   auto admin = db_.admin();
   admin.exec_script(
@@ -219,6 +219,25 @@ TEST_F(CliTest, MigrateAndAudit) {
   EXPECT_EQ(broken.exit_code, 1);
   EXPECT_NE(broken.err.find("transactions_balanced"), std::string::npos) << broken.err;
   EXPECT_NE(broken.out.find("FAIL"), std::string::npos);
+  EXPECT_NE(broken.out.find("entry_hash_chain"), std::string::npos);
+}
+
+TEST_F(CliTest, ApiKeysAreMadeListedAndRevokedAndTheSecretIsShownOnce) {
+  const auto made =
+      cli({"--output", "json", "apikey", "create", "--name", "alice's app", "--scope", "write", "--user", "alice"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_NE(made.err.find("not shown again"), std::string::npos);
+  const auto key = json::parse(made.out);
+  const std::string secret = key["secret"];
+  EXPECT_EQ(key["scope"], "write");
+  EXPECT_EQ(key["user_id"], "alice");
+  const auto listed = cli({"--output", "json", "apikey", "list"});
+  EXPECT_EQ(listed.out.find(secret.substr(36)), std::string::npos);  // never the secret again
+  EXPECT_EQ(json::parse(listed.out)["items"].size(), 1u);
+  EXPECT_TRUE(ok_json({"apikey", "revoke", key["id"]})["items"][0]["revoked_at"].is_string());
+  EXPECT_EQ(cli({"apikey", "create", "--name", "x", "--scope", "root"}).exit_code, 2);
+  EXPECT_EQ(cli({"apikey", "create", "--scope", "read"}).exit_code, 2);
+  EXPECT_EQ(cli({"apikey", "revoke", "01a20297-6a6a-7f1a-a2ed-0fcbcab4c86b"}).exit_code, 1);  // not found
 }
 
 }  // namespace
