@@ -66,6 +66,14 @@ struct Settings {
     std::string webhook_url;  // empty: notifications go to the log
     std::int64_t prefetch = 50;
   } notify;
+  struct Auth {
+    bool enabled = true;                 // API keys required (all but /healthz and /readyz)
+    bool public_metrics = false;         // /metrics without a key
+    bool public_openapi = true;          // /openapi.json without a key
+    std::int64_t key_cache_ms = 1000;    // how long a checked key is trusted: revocation delay
+    std::int64_t rate_per_second = 100;  // requests per second per API key (token bucket)
+    std::int64_t rate_burst = 200;       // and the bucket's size
+  } auth;
   struct Log {
     std::string level = "info";
     std::string format = "text";  // text or json (JSON lines)

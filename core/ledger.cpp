@@ -141,6 +141,7 @@ class BatchRun {
     std::vector<std::pair<std::string, std::string>> missing;
     for (const auto& s : slots_) {
       if (s.settled || op(s).wallet.wallet_id || op(s).kind != OperationKind::kCharge) continue;
+      if (!acting_user_may_name(op(s))) continue;  // refused below, without creating anything
       std::pair<std::string, std::string> key{*op(s).wallet.user_id,
                                               op(s).currency.value_or(ledger_.default_currency_)};
       if (!directory.by_user.count(key)) missing.push_back(std::move(key));

@@ -34,6 +34,10 @@ struct Operation {
   std::optional<Timestamp> release_at;  // charge only: held until then
   std::optional<std::string> idempotency_key;
   std::optional<std::string> reference;
+  /// Set for a caller bound to one user (a user-bound API key): the wallet charged, withdrawn
+  /// from or transferred from must be that user's, else the operation is refused as if the
+  /// wallet did not exist (so ids cannot be probed). The destination of a transfer may be any.
+  std::optional<std::string> acting_user;
 
   /// A digest of everything that makes two requests "the same request" for idempotency.
   std::string request_hash() const;

@@ -33,6 +33,11 @@ pg::Params user_params(const std::vector<std::pair<std::string, std::string>>& u
 void WalletDirectory::add(const std::string& id, const std::string& user, const std::string& currency) {
   by_user[{user, currency}] = id;
   currency_of[id] = currency;
+  owner_of[id] = user;
+}
+
+bool acting_user_may_name(const Operation& op) {
+  return !op.acting_user || !op.wallet.user_id || *op.wallet.user_id == *op.acting_user;
 }
 
 WalletDirectory look_up_wallets(pg::Connection& conn, const std::vector<std::string>& ids,
@@ -59,6 +64,10 @@ void create_wallets(pg::Connection& conn, WalletDirectory& d,
 std::optional<DomainError> resolve_operation(ResolvedOperation& r, const WalletDirectory& d,
                                              const std::string& default_currency) {
   const Operation& op = *r.op;
+  if (!acting_user_may_name(op)) {
+    const std::string currency = op.currency.value_or(default_currency);
+    return DomainError(ErrorCode::kWalletNotFound, "user '" + *op.wallet.user_id + "' has no " + currency + " wallet");
+  }
   if (op.wallet.wallet_id) {
     r.wallet_id = *op.wallet.wallet_id;
   } else {
@@ -71,7 +80,10 @@ std::optional<DomainError> resolve_operation(ResolvedOperation& r, const WalletD
     r.wallet_id = it->second;
   }
   auto wallet = d.currency_of.find(r.wallet_id);
-  if (wallet == d.currency_of.end()) return DomainError(ErrorCode::kWalletNotFound, "no wallet " + r.wallet_id);
+  const bool foreign = op.acting_user && d.owner_of.count(r.wallet_id) && d.owner_of.at(r.wallet_id) != *op.acting_user;
+  if (wallet == d.currency_of.end() || foreign) {
+    return DomainError(ErrorCode::kWalletNotFound, "no wallet " + r.wallet_id);
+  }
   r.currency = wallet->second;
   if (op.currency && *op.currency != r.currency) {
     return DomainError(ErrorCode::kCurrencyMismatch,

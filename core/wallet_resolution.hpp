@@ -21,6 +21,7 @@ namespace wallet {
 struct WalletDirectory {
   std::map<std::pair<std::string, std::string>, std::string> by_user;  // (user, currency) -> id
   std::map<std::string, std::string> currency_of;                      // id -> currency
+  std::map<std::string, std::string> owner_of;                         // id -> user
 
   void add(const std::string& id, const std::string& user, const std::string& currency);
 };
@@ -33,6 +34,10 @@ WalletDirectory look_up_wallets(pg::Connection& conn, const std::vector<std::str
 /// adds them, or those another transaction created at the same moment, to the directory.
 void create_wallets(pg::Connection& conn, WalletDirectory& directory,
                     std::vector<std::pair<std::string, std::string>> missing);
+
+/// Whether the operation's caller may use the wallet it names by user (see
+/// Operation::acting_user); checked before a charge by user creates that user's wallet.
+bool acting_user_may_name(const Operation& op);
 
 /// Fills the wallet ids and currency of r from the directory, or returns why it cannot be done.
 std::optional<DomainError> resolve_operation(ResolvedOperation& r, const WalletDirectory& directory,

@@ -31,21 +31,32 @@ std::string user_of(const Exchange& ex) {
   return parse_user_id(*user);
 }
 
-// Served cache-aside: PostgreSQL (and a pooled connection) only on a miss.
-void get_wallet(Exchange& ex, ApiState& st) {
-  ex.allow_query({});
-  const auto id = parse_uuid(ex.params[0]);
+// The wallet's JSON, cache-aside: PostgreSQL (and a pooled connection) only on a miss. Another
+// user's wallet is not found for a caller bound to a user.
+std::string wallet_json(Exchange& ex, ApiState& st, const std::string& id) {
   const auto load = [&] {
     auto conn = st.pool.acquire();
     return WalletStore(*conn, 1).snapshot(id);
   };
-  ex.send_json_text(200, st.cache ? st.cache->wallet_json(id, load) : to_json(load().wallet).dump());
+  auto json = st.cache ? st.cache->wallet_json(id, load) : to_json(load().wallet).dump();
+  if (ex.caller_user()) {
+    ex.require_owner(nlohmann::json::parse(json).at("user_id").get<std::string>(), ErrorCode::kWalletNotFound,
+                     "no wallet " + id);
+  }
+  return json;
+}
+
+void get_wallet(Exchange& ex, ApiState& st) {
+  ex.allow_query({});
+  const auto id = parse_uuid(ex.params[0]);
+  ex.send_json_text(200, wallet_json(ex, st, id));
 }
 
 void wallet_transactions(Exchange& ex, ApiState& st) {
   ex.allow_query({"limit", "cursor"});
   const auto id = parse_uuid(ex.params[0]);
   const int limit = page_limit(ex);
+  if (ex.caller_user()) wallet_json(ex, st, id);  // not found unless the caller's
   auto conn = st.pool.acquire();
   ex.send_json(200, page_json(wallet_history(*conn, id, limit, ex.query("cursor"))));
 }
@@ -58,6 +69,7 @@ void balance(Exchange& ex, ApiState& st) {
   }
   const auto user = user_of(ex);
   const auto currency = parse_currency(ex.query("currency").value_or(st.settings.ledger.default_currency));
+  ex.require_owner(user, ErrorCode::kWalletNotFound, "user '" + user + "' has no " + currency + " wallet");
   const auto load = [&] {
     auto conn = st.pool.acquire();
     return WalletStore(*conn, 1).snapshot_by_user(user, currency);
@@ -80,6 +92,7 @@ void user_transactions(Exchange& ex, ApiState& st) {
   }
   const auto user = user_of(ex);
   const int limit = page_limit(ex);
+  ex.require_owner(user, ErrorCode::kWalletNotFound, "user '" + user + "' has no wallet");
   auto conn = st.pool.acquire();
   ex.send_json(200, page_json(user_history(*conn, user, limit, ex.query("cursor"))));
 }
@@ -88,7 +101,12 @@ void get_withdrawal_route(Exchange& ex, ApiState& st) {
   ex.allow_query({});
   const auto id = parse_uuid(ex.params[0], "withdrawal id", ErrorCode::kInvalidWithdrawalId);
   auto conn = st.pool.acquire();
-  ex.send_json(200, to_json(get_withdrawal(*conn, id)));
+  const auto withdrawal = get_withdrawal(*conn, id);
+  if (ex.caller_user()) {
+    ex.require_owner(WalletStore(*conn, 1).get(withdrawal.wallet_id).user_id, ErrorCode::kWithdrawalNotFound,
+                     "no withdrawal with id " + id);
+  }
+  ex.send_json(200, to_json(withdrawal));
 }
 
 }  // namespace

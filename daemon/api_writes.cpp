@@ -15,6 +15,10 @@ void create_wallet(Exchange& ex, ApiState& st) {
   ex.require_json_body();  // first: the library reads a form body as query parameters
   ex.allow_query({});
   const auto request = decode_create_wallet(ex.req.body, st.settings);
+  if (ex.caller_user() && *ex.caller_user() != request.user_id) {
+    throw DomainError(ErrorCode::kForbidden,
+                      "this API key may create wallets for user '" + *ex.caller_user() + "' only");
+  }
   auto conn = st.pool.acquire();
   const auto wallet =
       WalletStore(*conn, static_cast<int>(st.settings.database.max_retries)).create(request.user_id, request.currency);
@@ -29,12 +33,13 @@ void move_money(Exchange& ex, ApiState& st, Decoder decode) {
   ex.allow_query({});
   std::optional<std::string> header_key;
   if (auto h = ex.header("Idempotency-Key")) header_key = parse_idempotency_header(*h);
-  const auto op = decode(ex.req.body, header_key, st.settings);
+  auto op = decode(ex.req.body, header_key, st.settings);
+  op.acting_user = ex.caller_user();
   const std::string kind = operation_kind_name(op.kind);
   auto conn = st.pool.acquire();
   OperationResult result;
   try {
-    result = Ledger(*conn, st.settings, st.cache).apply_one(op);
+    result = Ledger(*conn, st.settings, st.cache).apply_one(op, ex.key_scope());
   } catch (const DomainError& e) {
     st.metrics.operation(kind, std::string(e.name()));
     throw;

@@ -22,6 +22,15 @@ std::string trim(std::string s) {
 
 void Exchange::send_json(int status, const nlohmann::json& body) { send_json_text(status, body.dump()); }
 
+const std::optional<std::string>& Exchange::caller_user() const {
+  static const std::optional<std::string> kNobody;
+  return caller ? caller->user_id : kNobody;
+}
+
+void Exchange::require_owner(const std::string& owner, ErrorCode not_found, const std::string& detail) const {
+  if (caller_user() && *caller_user() != owner) throw DomainError(not_found, detail);
+}
+
 void Exchange::send_json_text(int status, std::string body) {
   res.status = status;
   res.set_content(std::move(body), "application/json");

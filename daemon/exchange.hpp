@@ -10,6 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/api_keys.hpp"
+#include "core/errors.hpp"
+
 namespace wallet::daemon {
 
 struct Exchange {
@@ -19,6 +22,15 @@ struct Exchange {
   std::string route;                // the route template, or "unmatched"
   std::vector<std::string> params;  // path parameters, in template order
   std::string error_code;           // the problem code sent, for the log line
+  std::optional<ApiKey> caller;     // the API key that made the request (none: auth off, public route)
+
+  /// The idempotency key space of the caller: its API key's.
+  std::string key_scope() const { return caller ? caller->id : ""; }
+  /// The user the caller is bound to, if its key is.
+  const std::optional<std::string>& caller_user() const;
+  /// Refuses a resource of another user than the one the caller is bound to with the same
+  /// not-found error a missing one gets, so ids cannot be probed.
+  void require_owner(const std::string& owner, ErrorCode not_found, const std::string& detail) const;
 
   /// Sends a JSON body with a status.
   void send_json(int status, const nlohmann::json& body);

@@ -52,7 +52,8 @@ Server::Server(const Settings& settings, BalanceCache* cache)
       pool_(pg::PoolOptions{settings.database.url, static_cast<int>(settings.database.pool_size),
                             static_cast<int>(settings.database.connect_timeout),
                             std::chrono::milliseconds(settings.database.pool_timeout_ms)}),
-      state_{settings_, pool_, metrics_, stopping_, cache} {
+      state_{settings_, pool_, metrics_, stopping_, cache},
+      auth_(settings_, pool_) {
   add_api_routes(router_, state_);
   configure();
 }
@@ -111,7 +112,7 @@ void Server::handle(const httplib::Request& req, httplib::Response& res) {
   const auto start = Clock::now();
   ++in_flight_;
   metrics_.request_started();
-  Exchange ex{req, res, request_id_for(req), "unmatched", {}, ""};
+  Exchange ex{req, res, request_id_for(req), "unmatched", {}, "", std::nullopt};
   res.set_header("X-Request-Id", ex.request_id);
   const auto fail = [&](const DomainError& e) {
     ex.error_code = std::string(e.name());
@@ -156,6 +157,7 @@ void Server::dispatch(Exchange& ex) {
   }
   ex.route = m.route->path;
   ex.params = std::move(m.params);
+  ex.caller = auth_.admit(ex);
   m.route->handler(ex);
 }
 
@@ -165,7 +167,7 @@ httplib::Server::HandlerResponse Server::on_library_error(const httplib::Request
   if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // a handler's own answer
   const auto start = Clock::now();
   metrics_.request_started();
-  Exchange ex{req, res, request_id_for(req), "unmatched", {}, ""};
+  Exchange ex{req, res, request_id_for(req), "unmatched", {}, "", std::nullopt};
   ErrorCode code = error_for_status(res.status);
   std::string detail = "the server could not accept this request";
   if (!known_method(req.method)) {

@@ -11,6 +11,7 @@
 #include "core/config.hpp"
 #include "core/pg/pool.hpp"
 #include "daemon/api.hpp"
+#include "daemon/auth.hpp"
 #include "daemon/exchange.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/router.hpp"
@@ -47,6 +48,7 @@ class Server {
   std::atomic<bool> stopping_{false};
   std::atomic<std::int64_t> in_flight_{0};
   ApiState state_;
+  Authenticator auth_;
   Router router_;
   httplib::Server http_;
   int listen_fd_ = -1;  // the listening socket, once bound

@@ -1,5 +1,8 @@
 #include "tests/support/server_process.hpp"
 
+#include "core/api_keys.hpp"
+#include "core/pg/connection.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -45,6 +48,17 @@ int read_port(int fd, std::chrono::seconds limit, std::string& rest) {
   return -1;
 }
 
+// An admin API key on the database, when its schema has the table (a test may serve an
+// unmigrated database on purpose).
+std::string admin_secret(const std::string& database_url) {
+  try {
+    auto conn = pg::Connection::open(database_url, 5);
+    return ApiKeyStore(conn).create("test", ApiScope::kAdmin, std::nullopt).secret;
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
 }  // namespace
 
 ServerProcess::ServerProcess(const std::string& database_url, const std::vector<std::string>& settings,
@@ -55,7 +69,11 @@ ServerProcess::ServerProcess(const std::string& database_url, const std::vector<
   log_path_ = log_template;
   int out[2];
   if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-  std::vector<std::string> argv = {WALLETCTL_PATH, "--set", "http.listen=127.0.0.1:0"};
+  // Tests talk as an admin key without a rate limit unless their settings say otherwise.
+  api_secret_ = admin_secret(database_url);
+  std::vector<std::string> argv = {
+      WALLETCTL_PATH,           "--set", "http.listen=127.0.0.1:0", "--set", "auth.rate_per_second=1000000", "--set",
+      "auth.rate_burst=1000000"};
   for (const auto& s : settings) argv.insert(argv.end(), {"--set", s});
   std::istringstream words(command);
   for (std::string w; words >> w;) argv.push_back(w);
@@ -113,6 +131,7 @@ std::unique_ptr<httplib::Client> ServerProcess::client() const {
   c->set_connection_timeout(5);
   c->set_read_timeout(30);
   c->set_write_timeout(30);
+  if (!api_secret_.empty()) c->set_bearer_token_auth(api_secret_);
   return c;
 }
 

@@ -26,7 +26,9 @@ class ServerProcess {
 
   int port() const { return port_; }
   int pid() const { return pid_; }
-  /// A keep-alive client of this server with generous timeouts.
+  /// The secret of the admin API key made for this server's clients.
+  const std::string& api_secret() const { return api_secret_; }
+  /// A keep-alive client of this server with generous timeouts, sending the admin key.
   std::unique_ptr<httplib::Client> client() const;
   void send_signal(int sig) const;
   /// Waits for the process to exit, at most `limit`; returns its exit code, or -1 when it is
@@ -43,6 +45,7 @@ class ServerProcess {
   int stdout_fd_ = -1;
   std::string log_path_;
   std::string stdout_buffer_;  // read but not yet returned
+  std::string api_secret_;
 };
 
 }  // namespace wallet::testing

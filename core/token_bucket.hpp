@@ -1,0 +1,33 @@
+// A token bucket: `rate` tokens a second up to `burst`; a request takes one or is told how
+// long until one is there. Not thread-safe: its owner locks.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+
+namespace wallet {
+
+class TokenBucket {
+ public:
+  using Clock = std::chrono::steady_clock;
+  TokenBucket(double rate, double burst, Clock::time_point now)
+      : rate_(rate), burst_(burst), tokens_(burst), last_(now) {}
+
+  /// Takes a token; when none is there, returns false and sets `wait` to when one will be.
+  bool take(Clock::time_point now, std::chrono::duration<double>& wait) {
+    tokens_ = std::min(burst_, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
+    last_ = now;
+    if (tokens_ >= 1) {
+      tokens_ -= 1;
+      return true;
+    }
+    wait = std::chrono::duration<double>((1 - tokens_) / rate_);
+    return false;
+  }
+
+ private:
+  double rate_, burst_, tokens_;
+  Clock::time_point last_;
+};
+
+}  // namespace wallet

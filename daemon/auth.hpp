@@ -1,0 +1,47 @@
+// Who is calling and what they may do. A request names its API key in `Authorization: Bearer
+// <secret>`; keys are checked against the api_keys table through a short-lived in-process
+// cache (`auth.key_cache_ms`, so a revocation takes effect within it), routes need a scope (GET:
+// read, POST: write), and each key has a token bucket (`auth.rate_per_second`, `rate_burst`).
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "core/api_keys.hpp"
+#include "core/config.hpp"
+#include "core/pg/pool.hpp"
+#include "core/token_bucket.hpp"
+#include "daemon/exchange.hpp"
+
+namespace wallet::daemon {
+
+class Authenticator {
+ public:
+  Authenticator(const Settings& settings, pg::ConnectionPool& pool) : settings_(settings.auth), pool_(pool) {}
+
+  /// Admits a request to a matched route: returns its caller, none for a public route or when
+  /// auth is disabled. Throws DomainError kUnauthorized (with WWW-Authenticate set), kForbidden
+  /// or kRateLimited (with Retry-After set).
+  std::optional<ApiKey> admit(Exchange& ex);
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Checked {
+    std::optional<ApiKey> key;  // none: the secret is not a live key
+    Clock::time_point until;
+  };
+  bool is_public(const Exchange& ex) const;
+  std::optional<ApiKey> look_up(const std::string& secret);
+  void take_token(Exchange& ex, const ApiKey& key);
+
+  const Settings::Auth settings_;
+  pg::ConnectionPool& pool_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Checked> checked_;      // by SHA-256 of the secret
+  std::unordered_map<std::string, TokenBucket> buckets_;  // by key id
+};
+
+}  // namespace wallet::daemon
