@@ -1,0 +1,190 @@
+// Who may do what through the API: every route against no key, a malformed key, a revoked
+// key, each scope and a key bound to another user; nothing changes where access is refused.
+// Also idempotency keys per API key, and the per-key rate limit.
+#include <thread>
+
+#include "core/api_keys.hpp"
+#include "tests/support/http_fixture.hpp"
+
+namespace wallet::testing {
+namespace {
+
+using json = nlohmann::json;
+
+class HttpAuthTest : public HttpFixture {
+ protected:
+  std::string key(const char* name, ApiScope scope, std::optional<std::string> user = {}) {
+    auto conn = db_.connect();
+    return ApiKeyStore(conn).create(name, scope, std::move(user)).secret;
+  }
+  HttpReply call(const std::string& method, const std::string& path, const json& body,
+                 const std::optional<std::string>& secret) {
+    httplib::Request req;
+    req.method = method;
+    req.path = path;
+    if (method == "POST") {
+      req.body = body.dump();
+      req.set_header("Content-Type", "application/json");
+    }
+    if (secret) req.set_header("Authorization", *secret);
+    auto fresh = std::make_unique<httplib::Client>("127.0.0.1", server_.port());  // no default key
+    return to_reply(fresh->send(req));
+  }
+  std::string ledger_state() {
+    auto conn = db_.connect();
+    static constexpr const char* kState =
+        "SELECT (SELECT count(*) FROM transactions) || '/' || (SELECT count(*) FROM wallets) || '/' || "
+        "(SELECT count(*) FROM withdrawals) || '/' || (SELECT string_agg(balance::text, ',' ORDER BY id) "
+        "FROM wallets)";
+    return conn.exec(kState).str(0, 0);
+  }
+};
+
+TEST_F(HttpAuthTest, EveryRouteAnswersEachKindOfCallerAsSpecified) {
+  const auto alice = funded_wallet("alice", 1000);
+  const auto bob = funded_wallet("bob", 1000);
+  const auto withdrawal = post("/withdraw", {{"wallet_id", alice}, {"amount", 1}}).body.value("id", "");
+  const auto read = "Bearer " + key("reader", ApiScope::kRead);
+  const auto write = "Bearer " + key("writer", ApiScope::kWrite);
+  const auto admin = "Bearer " + key("admin", ApiScope::kAdmin);
+  const auto bobs = "Bearer " + key("bob's app", ApiScope::kWrite, std::string("bob"));
+  std::string revoked;
+  {
+    auto conn = db_.connect();
+    ApiKeyStore store(conn);
+    const auto made = store.create("gone", ApiScope::kAdmin, std::nullopt);
+    store.revoke(made.key.id);
+    revoked = "Bearer " + made.secret;
+  }
+  struct Route {
+    std::string method, path;
+    json body;
+    int ok;  // the status a caller allowed in gets
+  };
+  int n = 0;
+  const auto new_user = [&] { return json{{"user_id", "carol-" + std::to_string(++n)}}; };
+  const std::vector<Route> routes = {
+      {"GET", "/wallets/" + alice, {}, 200},
+      {"GET", "/wallets/" + alice + "/transactions", {}, 200},
+      {"GET", "/balance/alice", {}, 200},
+      {"GET", "/transactions/alice", {}, 200},
+      {"GET", "/withdrawals/" + withdrawal, {}, 200},
+      {"POST", "/wallets", {}, 201},
+      {"POST", "/charge", {{"wallet_id", alice}, {"amount", 1}}, 201},
+      {"POST", "/withdraw", {{"wallet_id", alice}, {"amount", 1}}, 202},
+      {"POST", "/transfers", {{"sender_id", alice}, {"receiver_id", bob}, {"amount", 1}}, 201},
+      {"GET", "/health", {}, 200},
+      {"GET", "/metrics", {}, 200},
+  };
+  // What each caller gets on each route: 0 means the route's own success status.
+  struct Caller {
+    std::string name;
+    std::optional<std::string> secret;
+    std::function<int(const Route&)> expect;
+  };
+  const auto unauthorized = [](const Route&) { return 401; };
+  const std::vector<Caller> callers = {
+      {"no key", std::nullopt, unauthorized},
+      {"not a bearer", std::string("Basic YWxpY2U6cHc="), unauthorized},
+      {"made-up key", std::string("Bearer wk_") + std::string(32, 'a') + "_" + std::string(64, 'b'), unauthorized},
+      {"revoked", revoked, unauthorized},
+      {"read", read, [](const Route& r) { return r.method == "GET" ? 0 : 403; }},
+      {"write", write, [](const Route&) { return 0; }},
+      {"admin", admin, [](const Route&) { return 0; }},
+      {"bound to bob", bobs,
+       [](const Route& r) {
+         if (r.path == "/health" || r.path == "/metrics") return 0;
+         return r.path == "/wallets" ? 403 : 404;  // alice's things do not exist for bob's key
+       }},
+  };
+  for (const auto& caller : callers) {
+    for (const auto& route : routes) {
+      const auto body = route.path == "/wallets" ? new_user() : route.body;
+      const int expected = caller.expect(route) == 0 ? route.ok : caller.expect(route);
+      const auto before = ledger_state();
+      const auto reply = call(route.method, route.path, body, caller.secret);
+      const auto what = caller.name + ": " + route.method + " " + route.path;
+      EXPECT_EQ(reply.status, expected) << what << "\n" << reply.text.substr(0, 300);
+      if (expected >= 400) {
+        EXPECT_EQ(ledger_state(), before) << what << " changed the ledger";
+        EXPECT_EQ(reply.header("Content-Type"), "application/problem+json") << what;
+      }
+      if (expected == 401) {
+        EXPECT_NE(reply.header("WWW-Authenticate").find("Bearer"), std::string::npos) << what;
+      }
+    }
+  }
+  // Open to everyone whatever the key.
+  for (const auto* path : {"/healthz", "/readyz", "/openapi.json"}) {
+    EXPECT_EQ(call("GET", path, {}, std::nullopt).status, 200) << path;
+  }
+}
+
+TEST_F(HttpAuthTest, AUserBoundKeyUsesItsOwnWalletsAndPaysAnyone) {
+  const auto alice = funded_wallet("alice", 100);
+  const auto bob = funded_wallet("bob", 100);
+  const auto bobs = "Bearer " + key("bob's app", ApiScope::kWrite, std::string("bob"));
+  EXPECT_EQ(call("GET", "/wallets/" + bob, {}, bobs).status, 200);
+  EXPECT_EQ(call("GET", "/balance/bob", {}, bobs).body.value("total", -1), 100);
+  EXPECT_EQ(call("POST", "/transfers", {{"sender_id", bob}, {"receiver_id", alice}, {"amount", 30}}, bobs).status, 201);
+  EXPECT_EQ(call("POST", "/charge", {{"user_id", "alice"}, {"amount", 5}}, bobs).status, 404);
+  EXPECT_EQ(call("POST", "/charge", {{"user_id", "dave"}, {"amount", 5}}, bobs).status, 404);  // not created
+  EXPECT_EQ(call("POST", "/wallets", {{"user_id", "bob"}, {"currency", "EUR"}}, bobs).status, 201);
+  EXPECT_EQ(balance(alice), 130);
+  EXPECT_EQ(balance(bob), 70);
+  EXPECT_EQ(get("/balance/dave").status, 404);
+}
+
+TEST_F(HttpAuthTest, IdempotencyKeysOfTwoApiKeysDoNotCollide) {
+  const auto w = funded_wallet("alice", 100);
+  const auto one = "Bearer " + key("one", ApiScope::kWrite), two = "Bearer " + key("two", ApiScope::kWrite);
+  const auto charge = [&](const std::string& secret, int amount) {
+    httplib::Headers headers{{"Authorization", secret}, {"Idempotency-Key", "order-1"}};
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", server_.port());
+    return to_reply(c->Post("/charge", headers, json{{"wallet_id", w}, {"amount", amount}}.dump(), "application/json"));
+  };
+  const auto first = charge(one, 10);
+  const auto second = charge(two, 20);  // same key string, another client: its own request
+  ASSERT_EQ(first.status, 201);
+  ASSERT_EQ(second.status, 201) << second.text;
+  EXPECT_NE(first.body["id"], second.body["id"]);
+  EXPECT_EQ(second.header("Idempotent-Replayed"), "");
+  const auto again = charge(one, 10);
+  EXPECT_EQ(again.body["id"], first.body["id"]);  // one's replay is one's own result
+  EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(charge(two, 99).status, 409);  // two's key, reused by two for another request
+  EXPECT_EQ(balance(w), 130);
+}
+
+class HttpRateLimitTest : public HttpFixture {
+ protected:
+  HttpRateLimitTest() : HttpFixture({"auth.rate_per_second=2", "auth.rate_burst=5"}) {}
+};
+
+TEST_F(HttpRateLimitTest, ABurstBeyondTheBucketGets429WithRetryAfterThenPassesAgain) {
+  int ok = 0;
+  HttpReply limited;
+  for (int i = 0; i < 20 && limited.status == 0; ++i) {
+    auto r = get("/healthz");  // open: never limited
+    ASSERT_EQ(r.status, 200);
+    r = get("/health");
+    if (r.status == 429) {
+      limited = r;
+    } else {
+      ASSERT_EQ(r.status, 200) << r.text;
+      ++ok;
+    }
+  }
+  EXPECT_GE(ok, 5);  // the burst
+  EXPECT_LE(ok, 7);  // plus what refilled meanwhile
+  ASSERT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.body.value("code", ""), "rate_limited");
+  const int retry_after = std::stoi(limited.header("Retry-After"));
+  EXPECT_GE(retry_after, 1);
+  // Waiting for the bucket to refill is what is under test here.
+  std::this_thread::sleep_for(std::chrono::seconds(retry_after));
+  EXPECT_EQ(get("/health").status, 200);
+}
+
+}  // namespace
+}  // namespace wallet::testing
