@@ -30,19 +30,23 @@ start_and_wait() {
   done
   STARTED_PORT=$(sed -n 's|.*listening on http://[^ ]*:\([0-9]*\).*|\1|p' "$WORK/$name.out" | head -n 1)
 }
-# walletctl serve as a fleet would run it for reads: request logging at warn, no publisher or
-# workers (they do not touch this path).
+# walletctl serve as a fleet would run it for reads: API keys checked (one key, its rate limit
+# lifted), request logging at warn, no publisher or workers (they do not touch this path).
 start_serve() {
   local name=$1; shift
   start_and_wait "$name" env DATABASE_URL="$URL" "$BIN" --set http.listen=127.0.0.1:0 --set log.level=warn \
-    --set withdrawals.enabled=false --set rabbitmq.enabled=false "$@" serve
+    --set withdrawals.enabled=false --set rabbitmq.enabled=false --set auth.rate_per_second=1000000 \
+    --set auth.rate_burst=1000000 "$@" serve
 }
 
 # Prints "requests_per_second p99_ms" for one wrk run against a port.
 wrk_once() {
   local port=$1 seconds=$2
-  BENCH_IDS="$WORK/ids" wrk -t 2 -c "$READ_CONNECTIONS" -d "${seconds}s" --latency -s "$WORK/reads.lua" \
+  BENCH_IDS="$WORK/ids" BENCH_SECRET="$SECRET" wrk -t 2 -c "$READ_CONNECTIONS" -d "${seconds}s" --latency -s "$WORK/reads.lua" \
     "http://127.0.0.1:$port" > "$WORK/wrk.out"
+  if grep -q 'Non-2xx' "$WORK/wrk.out"; then
+    log "wrk saw errors on port $port:"; cat "$WORK/wrk.out" >&2; exit 1
+  fi
   awk '/^Requests\/sec:/ {rps = $2}
        $1 == "99%" {v = $2; unit = v; sub(/[0-9.]+/, "", unit); sub(/[a-z]+$/, "", v);
                     p99 = (unit == "us") ? v / 1000 : (unit == "s") ? v * 1000 : v}
@@ -56,10 +60,13 @@ fresh_db $DB
 } > "$WORK/wallets.csv"
 DATABASE_URL="$URL" "$BIN" replay "$WORK/wallets.csv" --quiet >/dev/null
 psql -tA "$URL" -c "SELECT id FROM wallets WHERE kind = 'user'" > "$WORK/ids"
+SECRET=$(DATABASE_URL="$URL" "$BIN" --output json apikey create --name bench --scope read 2>/dev/null \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])')
 cat > "$WORK/reads.lua" <<'LUA'
 local ids = {}
 for line in io.lines(os.getenv("BENCH_IDS")) do ids[#ids + 1] = line end
-request = function() return wrk.format("GET", "/wallets/" .. ids[math.random(#ids)]) end
+local headers = {["Authorization"] = "Bearer " .. os.getenv("BENCH_SECRET")}
+request = function() return wrk.format("GET", "/wallets/" .. ids[math.random(#ids)], headers) end
 LUA
 
 start_and_wait ceiling "$CEILING_BIN" 0 64
@@ -93,8 +100,11 @@ for target in ceiling cached uncached; do
   r=$(med "${rps[$target]}")
   printf '%-40s %12.0f %10.2f %11s\n' "$label" "$r" "$(med "${p99[$target]}")" "$(div "$r" "$CEILING_RPS")"
 done
-hits=$(curl -s "http://127.0.0.1:$CACHED_PORT/metrics" | awk -F' ' '/^walletctl_cache_lookups_total\{result="hit"\}/ {print $2}')
-misses=$(curl -s "http://127.0.0.1:$CACHED_PORT/metrics" | awk -F' ' '/^walletctl_cache_lookups_total\{result="miss"\}/ {print $2}')
+metrics=$(curl -s -H "Authorization: Bearer $SECRET" "http://127.0.0.1:$CACHED_PORT/metrics")
+hits=$(awk '/^walletctl_cache_lookups_total\{result="hit"\}/ {print $2}' <<< "$metrics")
+misses=$(awk '/^walletctl_cache_lookups_total\{result="miss"\}/ {print $2}' <<< "$metrics")
+statuses=$(grep -c '^walletctl_http_requests_total{route="/wallets/{id}",method="GET",status="200"}' <<< "$metrics" || true)
+[[ "$statuses" == 1 ]] || { log "the cached server answered no 200s: check the API key"; exit 1; }
 printf '\ncache on ÷ cache off: %sx; cache hit ratio %s\n' "$(div "$(med "${rps[cached]}")" "$(med "${rps[uncached]}")")" \
   "$(div "$hits" "$((hits + misses))")"
 printf 'medians of %s runs; goal: cache on >= 0.60 of the ceiling\n' "$RUNS"
