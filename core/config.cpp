@@ -178,6 +178,8 @@ const std::vector<Field>& fields() {
       int_field("http", "keep_alive_max_requests", &S::http, &S::Http::keep_alive_max_requests, 1, 1'000'000),
       int_field("http", "max_body_bytes", &S::http, &S::Http::max_body_bytes, 64, 64 * 1024 * 1024),
       int_field("http", "shutdown_timeout", &S::http, &S::Http::shutdown_timeout, 1, 3600),
+      string_field("http", "tls_cert", &S::http, &S::Http::tls_cert, check_any, nullptr, false, "a PEM file path"),
+      string_field("http", "tls_key", &S::http, &S::Http::tls_key, check_any, nullptr, false, "a PEM file path"),
       string_field("ledger", "default_currency", &S::ledger, &S::Ledger::default_currency, check_currency, nullptr,
                    false, "an ISO 4217 code"),
       int_field("ledger", "max_amount", &S::ledger, &S::Ledger::max_amount, 1, 4'000'000'000'000'000'000),
@@ -333,6 +335,9 @@ void check_together(const Settings& s) {
   }
   if (w.backoff_max_ms < w.backoff_initial_ms) {
     bad("withdrawals.backoff_max_ms", "must be at least withdrawals.backoff_initial_ms");
+  }
+  if (s.http.tls_cert.empty() != s.http.tls_key.empty()) {
+    bad("http.tls_cert", "and http.tls_key go together: give both to serve HTTPS, or neither");
   }
 }
 

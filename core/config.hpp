@@ -27,6 +27,7 @@ struct Settings {
     std::int64_t keep_alive_max_requests = 1000;
     std::int64_t max_body_bytes = 65536;
     std::int64_t shutdown_timeout = 10;  // seconds to finish in-flight requests on SIGTERM
+    std::string tls_cert, tls_key;       // PEM files: serve HTTPS (both, or neither)
   } http;
   struct Ledger {
     std::string default_currency = "USD";

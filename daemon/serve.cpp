@@ -50,7 +50,8 @@ int serve(const Settings& settings) {
             {{"address", host + ":" + std::to_string(port)},
              {"threads", settings.http.threads},
              {"pool_size", settings.database.pool_size}});
-  std::cout << "walletctl: listening on http://" << host << ":" << port << std::endl;
+  std::cout << "walletctl: listening on " << (server.tls() ? "https" : "http") << "://" << host << ":" << port
+            << std::endl;
   server.run();
   stopper.join();  // run() returns only once stop() was called, by the stopper
   deadline.finished();

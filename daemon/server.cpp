@@ -53,24 +53,36 @@ Server::Server(const Settings& settings, BalanceCache* cache)
                             static_cast<int>(settings.database.connect_timeout),
                             std::chrono::milliseconds(settings.database.pool_timeout_ms)}),
       state_{settings_, pool_, metrics_, stopping_, cache},
-      auth_(settings_, pool_) {
+      auth_(settings_, pool_),
+      http_(make_http_server(settings.http)) {
   add_api_routes(router_, state_);
   configure();
+}
+
+// HTTPS when [http] tls_cert and tls_key are set; the files are read once, at start.
+std::unique_ptr<httplib::Server> Server::make_http_server(const Settings::Http& h) {
+  if (h.tls_cert.empty()) return std::make_unique<httplib::Server>();
+  auto tls = std::make_unique<httplib::SSLServer>(h.tls_cert.c_str(), h.tls_key.c_str());
+  if (!tls->is_valid()) {
+    throw DomainError(ErrorCode::kInvalidConfig, "http.tls_cert / http.tls_key: cannot load a certificate from '" +
+                                                     h.tls_cert + "' with the key in '" + h.tls_key + "'");
+  }
+  return tls;
 }
 
 void Server::configure() {
   const auto& h = settings_.http;
   const auto threads = static_cast<std::size_t>(h.threads);
-  http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  http_.set_read_timeout(static_cast<time_t>(h.read_timeout), 0);
-  http_.set_write_timeout(static_cast<time_t>(h.write_timeout), 0);
-  http_.set_keep_alive_timeout(static_cast<time_t>(h.keep_alive_timeout));
-  http_.set_keep_alive_max_count(static_cast<std::size_t>(h.keep_alive_max_requests));
-  http_.set_payload_max_length(static_cast<std::size_t>(h.max_body_bytes));
-  http_.set_tcp_nodelay(true);
+  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http_->set_read_timeout(static_cast<time_t>(h.read_timeout), 0);
+  http_->set_write_timeout(static_cast<time_t>(h.write_timeout), 0);
+  http_->set_keep_alive_timeout(static_cast<time_t>(h.keep_alive_timeout));
+  http_->set_keep_alive_max_count(static_cast<std::size_t>(h.keep_alive_max_requests));
+  http_->set_payload_max_length(static_cast<std::size_t>(h.max_body_bytes));
+  http_->set_tcp_nodelay(true);
   // SO_REUSEADDR only: the library's default SO_REUSEPORT would let a second server bind the
   // same port silently and split the traffic. The descriptor is kept to deepen the backlog.
-  http_.set_socket_options([this](socket_t sock) {
+  http_->set_socket_options([this](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     listen_fd_ = sock;
@@ -78,19 +90,19 @@ void Server::configure() {
   // Every method reaches the one dispatcher, after the library has read the body, so 404,
   // 405 and every error take the same path.
   const auto handler = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
-  http_.Get(".*", handler);
-  http_.Post(".*", handler);
-  http_.Put(".*", handler);
-  http_.Patch(".*", handler);
-  http_.Delete(".*", handler);
-  http_.Options(".*", handler);
-  http_.set_error_handler(httplib::Server::HandlerWithResponse(
+  http_->Get(".*", handler);
+  http_->Post(".*", handler);
+  http_->Put(".*", handler);
+  http_->Patch(".*", handler);
+  http_->Delete(".*", handler);
+  http_->Options(".*", handler);
+  http_->set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request& req, httplib::Response& res) { return on_library_error(req, res); }));
 }
 
 int Server::bind() {
   const auto [host, port] = split_listen(settings_.http.listen);
-  const int bound = port == 0 ? http_.bind_to_any_port(host) : (http_.bind_to_port(host, port) ? port : -1);
+  const int bound = port == 0 ? http_->bind_to_any_port(host) : (http_->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
     throw DomainError(ErrorCode::kInvalidConfig,
                       "http.listen: cannot listen on " + settings_.http.listen + " (address in use or not local)");
@@ -101,11 +113,11 @@ int Server::bind() {
   return bound;
 }
 
-void Server::run() { http_.listen_after_bind(); }
+void Server::run() { http_->listen_after_bind(); }
 
 void Server::stop() {
   if (stopping_.exchange(true)) return;
-  http_.stop();
+  http_->stop();
 }
 
 void Server::handle(const httplib::Request& req, httplib::Response& res) {

@@ -24,6 +24,7 @@ class Server {
   Server(const Settings& settings, BalanceCache* cache);
   Server(const Server&) = delete;
 
+  bool tls() const { return !settings_.http.tls_cert.empty(); }
   /// Binds [http] listen and returns the port (the chosen one when the setting says 0).
   /// Throws DomainError(kInvalidConfig) when the address cannot be bound.
   int bind();
@@ -36,6 +37,7 @@ class Server {
 
  private:
   using Clock = std::chrono::steady_clock;
+  static std::unique_ptr<httplib::Server> make_http_server(const Settings::Http& http);
   void configure();
   void handle(const httplib::Request& req, httplib::Response& res);
   httplib::Server::HandlerResponse on_library_error(const httplib::Request& req, httplib::Response& res);
@@ -50,8 +52,8 @@ class Server {
   ApiState state_;
   Authenticator auth_;
   Router router_;
-  httplib::Server http_;
-  int listen_fd_ = -1;  // the listening socket, once bound
+  std::unique_ptr<httplib::Server> http_;  // an SSLServer when TLS is configured
+  int listen_fd_ = -1;                     // the listening socket, once bound
 };
 
 }  // namespace wallet::daemon

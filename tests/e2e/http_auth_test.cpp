@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "core/api_keys.hpp"
+#include "tests/support/certificate.hpp"
 #include "tests/support/http_fixture.hpp"
 
 namespace wallet::testing {
@@ -184,6 +185,52 @@ TEST_F(HttpRateLimitTest, ABurstBeyondTheBucketGets429WithRetryAfterThenPassesAg
   // Waiting for the bucket to refill is what is under test here.
   std::this_thread::sleep_for(std::chrono::seconds(retry_after));
   EXPECT_EQ(get("/health").status, 200);
+}
+
+// HTTPS with a certificate the test makes; plain HTTP to the same port gets no answer and the
+// server keeps serving.
+TEST(HttpsTest, ServesTlsWithItsCertificateAndRefusesPlainHttpCleanly) {
+  const auto tls = make_certificate("walletctl-serve-tls");
+  TestDatabase db;
+  ServerProcess server(db.url(),
+                       {"withdrawals.enabled=false", "http.tls_cert=" + tls.cert_file, "http.tls_key=" + tls.key_file});
+  httplib::SSLClient https("127.0.0.1", server.port());
+  https.set_ca_cert_path(tls.cert_file.c_str());
+  https.enable_server_certificate_verification(true);
+  https.set_bearer_token_auth(server.api_secret().c_str());
+  const auto created = https.Post("/wallets", json{{"user_id", "alice"}}.dump(), "application/json");
+  ASSERT_TRUE(created) << httplib::to_string(created.error());
+  EXPECT_EQ(created->status, 201);
+  const auto read = https.Get("/wallets/" + json::parse(created->body).value("id", ""));
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->status, 200);
+
+  httplib::Client plain("127.0.0.1", server.port());
+  plain.set_read_timeout(5);
+  const auto refused = plain.Get("/healthz");
+  EXPECT_TRUE(!refused || refused->status >= 400);  // never a plain-text answer of the API
+  const auto still = https.Get("/healthz");
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->status, 200);
+  // A client that does not trust the certificate does not get through either.
+  httplib::SSLClient untrusting("127.0.0.1", server.port());
+  untrusting.enable_server_certificate_verification(true);
+  untrusting.set_ca_cert_path("/dev/null");
+  EXPECT_FALSE(untrusting.Get("/healthz"));
+}
+
+TEST(HttpsTest, AnUnreadableCertificateStopsTheStartWithAClearError) {
+  TestDatabase db;
+  const auto r =
+      run_process({WALLETCTL_PATH, "--set", "http.listen=127.0.0.1:0", "--set", "http.tls_cert=/nonexistent/cert.pem",
+                   "--set", "http.tls_key=/nonexistent/key.pem", "serve"},
+                  {{"DATABASE_URL", db.url()}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("http.tls_cert"), std::string::npos) << r.err;
+  const auto half =
+      run_process({WALLETCTL_PATH, "--set", "http.tls_cert=/x.pem", "serve"}, {{"DATABASE_URL", db.url()}});
+  EXPECT_EQ(half.exit_code, 2);
+  EXPECT_NE(half.err.find("go together"), std::string::npos) << half.err;
 }
 
 }  // namespace

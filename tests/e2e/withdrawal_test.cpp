@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/ledger.hpp"
+#include "tests/support/certificate.hpp"
 #include "tests/support/fake_bank.hpp"
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/process.hpp"
@@ -242,16 +243,11 @@ TEST_F(WithdrawalTest, SigtermLetsCallsInProgressFinishAndRecordsThem) {
 
 TEST_F(WithdrawalTest, AnHttpsBankIsPaidOverVerifiedTls) {
   // A certificate for 127.0.0.1 made for this test; the server trusts only it.
-  const std::string dir = ::testing::TempDir() + "walletctl-bank-tls-" + std::to_string(::getpid());
-  run_process({"/bin/mkdir", "-p", dir});
-  const auto made = run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
-                                 dir + "/key.pem", "-out", dir + "/cert.pem"});
-  ASSERT_EQ(made.exit_code, 0) << made.err;
-  FakeBank bank([](const BankCall&) { return BankAnswer::kPay; }, dir + "/cert.pem", dir + "/key.pem");
+  const auto tls = make_certificate("walletctl-bank-tls");
+  FakeBank bank([](const BankCall&) { return BankAnswer::kPay; }, tls.cert_file, tls.key_file);
   request_withdrawals(2, 1000, 6, 50);
   auto settings = pool_settings(bank, 3);
-  settings.push_back("withdrawals.bank_ca_file=" + dir + "/cert.pem");
+  settings.push_back("withdrawals.bank_ca_file=" + tls.cert_file);
   {
     ServerProcess server(db_.url(), settings);
     ASSERT_TRUE(all_settled(seconds(30))) << server.log().substr(0, 3000);
@@ -272,7 +268,7 @@ TEST_F(WithdrawalTest, AnHttpsBankIsPaidOverVerifiedTls) {
   EXPECT_EQ(count("SELECT count(*) FROM withdrawals WHERE status = 'pending' AND failure_reason LIKE '%unreachable%'"),
             1);
   EXPECT_EQ(bank.payouts().size(), 6u);
-  run_process({"/bin/rm", "-rf", dir});
+  run_process({"/bin/rm", "-f", tls.cert_file, tls.key_file});
 }
 
 }  // namespace

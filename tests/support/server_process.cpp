@@ -22,7 +22,7 @@ namespace wallet::testing {
 namespace {
 
 constexpr std::string_view kReadyPrefix = "walletctl: ";
-constexpr std::string_view kListening = "listening on http://";
+constexpr std::string_view kListening = "listening on ";  // http:// or https://
 
 // Reads the child's stdout until its ready line; returns the port it names (0 for a process
 // that listens on none), or -1 when it never got ready. What follows the line stays in `rest`.
