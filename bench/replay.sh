@@ -22,9 +22,7 @@ admin "DROP DATABASE bench_pgbench WITH (FORCE)"
 # One replay of a fresh file into a fresh database; prints "rows_per_second peak_rss_kib".
 replay_once() {
   local rows=$1 db=bench_replay
-  admin "DROP DATABASE IF EXISTS $db WITH (FORCE)"
-  admin "CREATE DATABASE $db OWNER wallet"
-  DATABASE_URL="$(db_url $db)" "$BIN" migrate >/dev/null
+  fresh_db $db
   DATABASE_URL="$(db_url $db)" "$BIN" gen-settlement --rows "$rows" --wallets "$WALLETS" --out "$WORK/file.csv"
   DATABASE_URL="$(db_url $db)" /usr/bin/time -f "%M" -o "$WORK/rss" \
     "$BIN" --output json replay "$WORK/file.csv" --quiet > "$WORK/summary.json"

@@ -43,6 +43,11 @@ int run_action(const Action& action) {
       return fail(kExitUnavailable, "unavailable: lost the connection to PostgreSQL");
     }
     spdlog::error("database error {}: {}", e.sqlstate(), e.what());
+    if (e.sqlstate() == "42501") {
+      return fail(kExitRefused,
+                  "forbidden: the database role lacks a privilege (SQLSTATE 42501); migrate needs the owner "
+                  "role: set database.owner_url");
+    }
     return fail(kExitRefused, "internal: the database refused the operation (SQLSTATE " + e.sqlstate() + ")");
   } catch (const std::exception& e) {
     spdlog::error("unexpected error: {}", e.what());

@@ -1,13 +1,32 @@
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "core/audit.hpp"
+#include "core/errors.hpp"
 #include "core/migrations.hpp"
+#include "core/privileges.hpp"
 
 namespace wallet::cli {
 namespace {
+
+// Run as the owner (database.owner_url), migrate also grants the application role, the one
+// database.url logs in as, what it needs and nothing more.
+std::optional<std::string> grant_if_owner(Context& ctx) {
+  const auto& db = ctx.settings().database;
+  if (db.owner_url.empty()) return std::nullopt;
+  require_same_database(db.owner_url, db.url);
+  const auto role = conninfo_value(db.url, "user");
+  if (role.empty()) {
+    throw DomainError(ErrorCode::kInvalidConfig, "database.url names no user: migrate cannot tell which role to grant");
+  }
+  static constexpr const char* kCurrentUser = "SELECT current_user";
+  if (ctx.owner_db().exec(kCurrentUser).str(0, 0) == role) return std::nullopt;
+  grant_application_role(ctx.owner_db(), role);
+  return role;
+}
 
 void add_migrate(CLI::App& app, Context& ctx, Action& action) {
   auto cmd = app.add_subcommand("migrate", "Apply pending database migrations (up) or list them (status)");
@@ -15,17 +34,19 @@ void add_migrate(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("mode", *mode, "up (default) or status")->check(CLI::IsMember({"up", "status"}));
   cmd->callback([&ctx, &action, mode] {
     action = [&ctx, mode] {
-      Migrator migrator(ctx.db(), embedded_migrations());
+      Migrator migrator(ctx.owner_db(), embedded_migrations());
       if (*mode == "status") {
         print_migrations(ctx, migrator.status());
         return 0;
       }
       const auto applied = migrator.up();
+      const auto granted = grant_if_owner(ctx);
       if (ctx.json()) {
-        print_json({{"applied", applied}});
+        print_json({{"applied", applied}, {"granted_to", granted ? nlohmann::json(*granted) : nlohmann::json()}});
       } else {
         for (const auto& name : applied) std::cout << "applied  " << name << '\n';
         if (applied.empty()) std::cout << "database is up to date\n";
+        if (granted) std::cout << "granted  the application role " << *granted << " its privileges\n";
       }
       return 0;
     };

@@ -29,6 +29,15 @@ pg::Connection& Context::db() {
   return *db_;
 }
 
+pg::Connection& Context::owner_db() {
+  const auto& s = settings();
+  if (s.database.owner_url.empty()) return db();
+  if (!owner_db_) {
+    owner_db_.emplace(pg::Connection::open(s.database.owner_url, static_cast<int>(s.database.connect_timeout)));
+  }
+  return *owner_db_;
+}
+
 BalanceCache* Context::cache() {
   if (!cache_) cache_ = balance_cache_from_settings(settings());
   return cache_->get();

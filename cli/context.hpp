@@ -27,6 +27,8 @@ class Context {
   const LoadedSettings& loaded_settings();
   const Settings& settings() { return loaded_settings().settings; }
   pg::Connection& db();
+  /// The connection migrations run on: database.owner_url when set, else db().
+  pg::Connection& owner_db();
   /// The balance cache writes must tell, none when Redis is disabled.
   BalanceCache* cache();
   bool json() const { return options_.output == "json"; }
@@ -34,7 +36,7 @@ class Context {
  private:
   const GlobalOptions& options_;
   std::optional<LoadedSettings> settings_;
-  std::optional<pg::Connection> db_;
+  std::optional<pg::Connection> db_, owner_db_;
   std::optional<std::unique_ptr<BalanceCache>> cache_;
 };
 

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <filesystem>
 #include <functional>
+#include <regex>
 
 #include "core/currency.hpp"
 #include "core/errors.hpp"
@@ -81,6 +82,10 @@ void check_http_url(const std::string& v) {
 }
 
 void check_any(const std::string&) {}
+
+void check_optional_database_url(const std::string& v) {
+  if (!v.empty()) check_database_url(v);
+}
 
 void check_key_prefix(const std::string& v) {
   const bool printable = std::all_of(v.begin(), v.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; });
@@ -166,6 +171,8 @@ const std::vector<Field>& fields() {
   static const std::vector<Field> kFields = {
       string_field("database", "url", &S::database, &S::Database::url, check_database_url, "DATABASE_URL", true,
                    "a PostgreSQL URL"),
+      string_field("database", "owner_url", &S::database, &S::Database::owner_url, check_optional_database_url,
+                   "DATABASE_OWNER_URL", true, "a PostgreSQL URL, or empty"),
       int_field("database", "connect_timeout", &S::database, &S::Database::connect_timeout, 1, 300),
       int_field("database", "max_retries", &S::database, &S::Database::max_retries, 1, 100),
       int_field("database", "pool_size", &S::database, &S::Database::pool_size, 1, 1000),
@@ -344,13 +351,19 @@ void check_together(const Settings& s) {
 }  // namespace
 
 std::string mask_url_password(const std::string& url) {
-  const auto scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  const auto at = url.find('@', scheme + 3);
-  if (at == std::string::npos) return url;
-  const auto colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "****" + url.substr(at);
+  std::string out = url;
+  const auto scheme = out.find("://");
+  if (scheme != std::string::npos) {
+    const auto at = out.find('@', scheme + 3);
+    const auto colon = out.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) {
+      out = out.substr(0, colon + 1) + "****" + out.substr(at);
+    }
+  }
+  // key=value strings and URL parameters can carry it too: password=x or ?password=x.
+  static const std::regex kPasswordParam(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]+))",
+                                         std::regex::icase);
+  return std::regex_replace(out, kPasswordParam, "$1****");
 }
 
 std::map<std::string, std::string> process_environment() {

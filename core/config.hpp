@@ -13,6 +13,7 @@ namespace wallet {
 struct Settings {
   struct Database {
     std::string url = "postgresql://wallet@127.0.0.1:5432/walletctl";
+    std::string owner_url;                // the owner role, for `migrate`; empty: url
     std::int64_t connect_timeout = 5;     // seconds
     std::int64_t max_retries = 5;         // attempts for a transaction that hit a deadlock
     std::int64_t pool_size = 16;          // connections `serve` shares among its request threads

@@ -1,5 +1,7 @@
 #include "core/idempotency.hpp"
 
+#include <set>
+
 #include "core/pg/array.hpp"
 
 namespace wallet {
@@ -7,40 +9,54 @@ namespace {
 
 constexpr const char* kClaimKeys =
     "INSERT INTO idempotency_keys (scope, key, request_hash, transaction_id, withdrawal_id) "
-    "SELECT $1, k.key, k.hash, k.tx, k.wd FROM unnest($2::text[], $3::text[], $4::uuid[], $5::uuid[]) "
-    "AS k(key, hash, tx, wd) ORDER BY k.key "
-    "ON CONFLICT (scope, key) DO NOTHING RETURNING key";
+    "SELECT k.scope, k.key, k.hash, k.tx, k.wd FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], "
+    "$5::uuid[]) AS k(scope, key, hash, tx, wd) ORDER BY k.scope, k.key "
+    "ON CONFLICT (scope, key) DO NOTHING RETURNING scope, key";
 constexpr const char* kSelectKeys =
-    "SELECT key, request_hash, transaction_id, withdrawal_id FROM idempotency_keys "
-    "WHERE scope = $1 AND key = ANY($2::text[])";
-constexpr const char* kReleaseKeys = "DELETE FROM idempotency_keys WHERE scope = $1 AND key = ANY($2::text[])";
+    "SELECT i.scope, i.key, i.request_hash, i.transaction_id, i.withdrawal_id FROM idempotency_keys i "
+    "JOIN unnest($1::text[], $2::text[]) AS k(scope, key) ON i.scope = k.scope AND i.key = k.key";
+constexpr const char* kReleaseKeys =
+    "DELETE FROM idempotency_keys i USING unnest($1::text[], $2::text[]) AS k(scope, key) "
+    "WHERE i.scope = k.scope AND i.key = k.key";
+
+// The scopes and the keys as two parallel arrays.
+std::pair<std::string, std::string> key_arrays(const std::vector<ScopedKey>& keys) {
+  std::vector<std::string> scopes, names;
+  for (const auto& [scope, key] : keys) {
+    scopes.push_back(scope);
+    names.push_back(key);
+  }
+  return {pg::text_array(scopes), pg::text_array(names)};
+}
 
 }  // namespace
 
-std::map<std::string, RecordedKey> claim_idempotency_keys(pg::Connection& conn, const std::string& scope,
-                                                          const std::vector<KeyClaim>& claims, bool record) {
-  std::map<std::string, RecordedKey> recorded;
+std::map<ScopedKey, RecordedKey> claim_idempotency_keys(pg::Connection& conn, const std::vector<KeyClaim>& claims,
+                                                        bool record) {
+  std::map<ScopedKey, RecordedKey> recorded;
   if (claims.empty()) return recorded;
-  std::vector<std::string> keys, hashes;
+  std::vector<ScopedKey> taken;
+  std::vector<std::string> hashes;
   std::vector<std::optional<std::string>> txs, wds;
   for (const auto& c : claims) {
-    keys.push_back(c.key);
+    taken.push_back(c.key);
     hashes.push_back(c.request_hash);
     txs.emplace_back(c.transaction_id);
     wds.push_back(c.withdrawal_id);
   }
-  std::vector<std::string> taken = keys;
   if (record) {
-    auto claimed = conn.exec(
-        kClaimKeys, {scope, pg::text_array(keys), pg::text_array(hashes), pg::text_array(txs), pg::text_array(wds)});
-    std::map<std::string, bool> mine;
-    for (int r = 0; r < claimed.rows(); ++r) mine[claimed.str(r, 0)] = true;
-    std::erase_if(taken, [&](const std::string& k) { return mine.count(k) > 0; });
+    const auto [scopes, keys] = key_arrays(taken);
+    auto claimed =
+        conn.exec(kClaimKeys, {scopes, keys, pg::text_array(hashes), pg::text_array(txs), pg::text_array(wds)});
+    std::set<ScopedKey> mine;
+    for (int r = 0; r < claimed.rows(); ++r) mine.emplace(claimed.str(r, 0), claimed.str(r, 1));
+    std::erase_if(taken, [&](const ScopedKey& k) { return mine.count(k) > 0; });
     if (taken.empty()) return recorded;
   }
-  auto existing = conn.exec(kSelectKeys, {scope, pg::text_array(taken)});
+  const auto [scopes, keys] = key_arrays(taken);
+  auto existing = conn.exec(kSelectKeys, {scopes, keys});
   for (int r = 0; r < existing.rows(); ++r) {
-    recorded[existing.str(r, 0)] = {existing.str(r, 1), existing.opt(r, 2), existing.opt(r, 3)};
+    recorded[{existing.str(r, 0), existing.str(r, 1)}] = {existing.str(r, 2), existing.opt(r, 3), existing.opt(r, 4)};
   }
   if (record && recorded.size() != taken.size()) {
     // A key we collided with was released by a refused request meanwhile: run the batch again.
@@ -49,8 +65,9 @@ std::map<std::string, RecordedKey> claim_idempotency_keys(pg::Connection& conn, 
   return recorded;
 }
 
-pg::Statement release_idempotency_keys(const std::string& scope, const std::vector<std::string>& keys) {
-  return {kReleaseKeys, {scope, pg::text_array(keys)}};
+pg::Statement release_idempotency_keys(const std::vector<ScopedKey>& keys) {
+  const auto [scopes, names] = key_arrays(keys);
+  return {kReleaseKeys, {scopes, names}};
 }
 
 }  // namespace wallet

@@ -1,5 +1,5 @@
-// Idempotency keys of a batch: claimed in the same database transaction as their effect, in key
-// order so that two batches never wait on each other's keys in a cycle.
+// Idempotency keys of a batch: claimed in the same database transaction as their effect, in
+// (scope, key) order so that two batches never wait on each other's keys in a cycle.
 #pragma once
 
 #include <map>
@@ -11,9 +11,13 @@
 
 namespace wallet {
 
+/// An idempotency key in its client's key space.
+using ScopedKey = std::pair<std::string, std::string>;  // scope, key
+
 /// A key this batch wants, with the ids of what its operation will create.
 struct KeyClaim {
-  std::string key, request_hash, transaction_id;
+  ScopedKey key;
+  std::string request_hash, transaction_id;
   std::optional<std::string> withdrawal_id;
 };
 
@@ -26,10 +30,10 @@ struct RecordedKey {
 /// Inside a transaction: records every claim whose key is free and returns the keys that were
 /// recorded already. A claim that collides with a request still in flight waits for it, so two
 /// requests with one key never both take effect. With `record` false it only looks the keys up.
-std::map<std::string, RecordedKey> claim_idempotency_keys(pg::Connection& conn, const std::string& scope,
-                                                          const std::vector<KeyClaim>& claims, bool record);
+std::map<ScopedKey, RecordedKey> claim_idempotency_keys(pg::Connection& conn, const std::vector<KeyClaim>& claims,
+                                                        bool record);
 
 /// Frees keys whose operation was refused: a refused request does not consume its key.
-pg::Statement release_idempotency_keys(const std::string& scope, const std::vector<std::string>& keys);
+pg::Statement release_idempotency_keys(const std::vector<ScopedKey>& keys);
 
 }  // namespace wallet

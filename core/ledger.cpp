@@ -43,11 +43,9 @@ struct AfterCommit {
 // failed attempt survives into the next.
 class BatchRun {
  public:
-  BatchRun(Ledger& ledger, const std::vector<Operation>& ops, const std::string& scope, BatchMode mode,
-           AfterCommit& after_commit)
+  BatchRun(Ledger& ledger, const std::vector<Operation>& ops, BatchMode mode, AfterCommit& after_commit)
       : ledger_(ledger),
         conn_(ledger.conn_),
-        scope_(scope),
         mode_(mode),
         slots_(ops.size()),
         fresh_system_(after_commit.fresh_system),
@@ -87,7 +85,7 @@ class BatchRun {
   // Chooses the ids each operation will create (its key row points at them), then claims the
   // keys; a key recorded earlier turns its operation into a replay or a conflict.
   void check_keys() {
-    std::map<std::string, int> first_with_key;
+    std::map<ScopedKey, int> first_with_key;
     std::vector<KeyClaim> claims;
     for (std::size_t i = 0; i < slots_.size(); ++i) {
       auto& s = slots_[i];
@@ -95,16 +93,17 @@ class BatchRun {
       if (op(s).kind == OperationKind::kWithdrawal) s.resolved.withdrawal_id = new_uuid();
       if (!op(s).idempotency_key) continue;
       s.hash = op(s).request_hash();
-      auto [it, inserted] = first_with_key.emplace(*op(s).idempotency_key, static_cast<int>(i));
+      const ScopedKey key{op(s).key_scope, *op(s).idempotency_key};
+      auto [it, inserted] = first_with_key.emplace(key, static_cast<int>(i));
       if (!inserted) {
         s.duplicate_of = it->second;
         s.settled = true;
         continue;
       }
-      claims.push_back({*op(s).idempotency_key, s.hash, s.resolved.transaction_id,
+      claims.push_back({key, s.hash, s.resolved.transaction_id,
                         s.resolved.withdrawal_id.empty() ? std::nullopt : std::optional(s.resolved.withdrawal_id)});
     }
-    const auto recorded = claim_idempotency_keys(conn_, scope_, claims, !validating());
+    const auto recorded = claim_idempotency_keys(conn_, claims, !validating());
     for (const auto& [key, index] : first_with_key) {
       auto& s = slots_[static_cast<std::size_t>(index)];
       auto it = recorded.find(key);
@@ -228,11 +227,11 @@ class BatchRun {
     if (validating()) return;
     auto statements = posting ? write_statements(posting->writes()) : std::vector<pg::Statement>{};
     // A request refused (or not attempted) without effect does not consume its key.
-    std::vector<std::string> released;
+    std::vector<ScopedKey> released;
     for (const auto& s : slots_) {
-      if (s.claimed_key && !s.result.ok()) released.push_back(*op(s).idempotency_key);
+      if (s.claimed_key && !s.result.ok()) released.emplace_back(op(s).key_scope, *op(s).idempotency_key);
     }
-    if (!released.empty()) statements.push_back(release_idempotency_keys(scope_, released));
+    if (!released.empty()) statements.push_back(release_idempotency_keys(released));
     if (statements.empty()) return;
     const auto results = conn_.pipeline(statements);
     if (posting) changed_ = changed_wallets(posting->writes(), results);
@@ -274,7 +273,6 @@ class BatchRun {
 
   Ledger& ledger_;
   pg::Connection& conn_;
-  const std::string& scope_;
   BatchMode mode_;
   std::vector<Slot> slots_;
   std::map<std::string, SystemAccounts>& fresh_system_;
@@ -287,13 +285,12 @@ Ledger::Ledger(pg::Connection& conn, const Settings& settings, BalanceCache* cac
       default_currency_(settings.ledger.default_currency),
       max_retries_(static_cast<int>(settings.database.max_retries)) {}
 
-std::vector<OperationResult> Ledger::apply(const std::vector<Operation>& ops, const std::string& key_scope,
-                                           BatchMode mode) {
+std::vector<OperationResult> Ledger::apply(const std::vector<Operation>& ops, BatchMode mode) {
   if (ops.empty()) return {};
   AfterCommit after;
   auto results = pg::in_transaction(conn_, max_retries_, [&] {
     after = AfterCommit{};
-    return BatchRun(*this, ops, key_scope, mode, after).run();
+    return BatchRun(*this, ops, mode, after).run();
   });
   system_accounts_.merge(after.fresh_system);
   // Before the caller acknowledges anything: the next read anywhere sees these versions.
@@ -301,8 +298,8 @@ std::vector<OperationResult> Ledger::apply(const std::vector<Operation>& ops, co
   return results;
 }
 
-OperationResult Ledger::apply_one(const Operation& op, const std::string& key_scope) {
-  auto results = apply({op}, key_scope);
+OperationResult Ledger::apply_one(const Operation& op) {
+  auto results = apply({op});
   if (results.front().error) throw *results.front().error;
   return std::move(results.front());
 }

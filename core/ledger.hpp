@@ -27,13 +27,13 @@ class Ledger {
   Ledger(pg::Connection& conn, const Settings& settings, BalanceCache* cache = nullptr);
 
   /// Applies ops in order in one database transaction (retried on deadlock), each with its own
-  /// result. Idempotency keys live in `key_scope` (one client's key space).
-  /// Throws DomainError(kUnavailable) when the database is unreachable.
-  std::vector<OperationResult> apply(const std::vector<Operation>& ops, const std::string& key_scope = "",
-                                     BatchMode mode = BatchMode::kIndependent);
+  /// result. Each operation's idempotency key lives in its own key_scope, so one batch may hold
+  /// the requests of many clients. Throws DomainError(kUnavailable) when the database is
+  /// unreachable.
+  std::vector<OperationResult> apply(const std::vector<Operation>& ops, BatchMode mode = BatchMode::kIndependent);
 
   /// A batch of one; throws the operation's DomainError when it is refused.
-  OperationResult apply_one(const Operation& op, const std::string& key_scope = "");
+  OperationResult apply_one(const Operation& op);
 
  private:
   friend class BatchRun;

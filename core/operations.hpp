@@ -33,6 +33,9 @@ struct Operation {
   std::optional<std::string> currency;
   std::optional<Timestamp> release_at;  // charge only: held until then
   std::optional<std::string> idempotency_key;
+  /// Whose key space the idempotency key lives in (one per API key; empty for the CLI and
+  /// replay), so two clients' keys never collide.
+  std::string key_scope;
   std::optional<std::string> reference;
   /// Set for a caller bound to one user (a user-bound API key): the wallet charged, withdrawn
   /// from or transferred from must be that user's, else the operation is refused as if the

@@ -97,7 +97,7 @@ class Replay {
 
   void apply(const Chunk& chunk) {
     summary_.rows += chunk.rows.size();
-    const auto results = ledger_.apply(chunk.ops, "", mode());
+    const auto results = ledger_.apply(chunk.ops, mode());
     std::size_t next = 0;
     for (const auto& row : chunk.rows) {
       std::optional<RowOutcome> outcome = row.invalid;

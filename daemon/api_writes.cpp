@@ -35,11 +35,12 @@ void move_money(Exchange& ex, ApiState& st, Decoder decode) {
   if (auto h = ex.header("Idempotency-Key")) header_key = parse_idempotency_header(*h);
   auto op = decode(ex.req.body, header_key, st.settings);
   op.acting_user = ex.caller_user();
+  op.key_scope = ex.key_scope();
   const std::string kind = operation_kind_name(op.kind);
   auto conn = st.pool.acquire();
   OperationResult result;
   try {
-    result = Ledger(*conn, st.settings, st.cache).apply_one(op, ex.key_scope());
+    result = Ledger(*conn, st.settings, st.cache).apply_one(op);
   } catch (const DomainError& e) {
     st.metrics.operation(kind, std::string(e.name()));
     throw;

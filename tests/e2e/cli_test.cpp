@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/privileges.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -16,6 +17,7 @@ class CliTest : public ::testing::Test {
   ProcessResult cli(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
     args.insert(args.begin(), WALLETCTL_PATH);
     env.emplace("DATABASE_URL", db_.url());
+    env.emplace("DATABASE_OWNER_URL", db_.owner_url());
     return run_process(args, env);
   }
   json ok_json(std::vector<std::string> args) {
@@ -204,7 +206,9 @@ TEST_F(CliTest, MigrateAndAudit) {
   const auto status = ok_json({"migrate", "status"});
   ASSERT_TRUE(status.is_array());
   EXPECT_TRUE(status[0]["applied"]);
-  EXPECT_EQ(ok_json({"migrate"})["applied"].size(), 0u);
+  const auto again = ok_json({"migrate"});
+  EXPECT_EQ(again["applied"].size(), 0u);
+  EXPECT_EQ(again["granted_to"], conninfo_value(db_.url(), "user"));
   const auto a = create("alice");
   ok_json({"charge", a, "10"});
   const auto audit = ok_json({"audit"});
@@ -238,6 +242,32 @@ TEST_F(CliTest, ApiKeysAreMadeListedAndRevokedAndTheSecretIsShownOnce) {
   EXPECT_EQ(cli({"apikey", "create", "--name", "x", "--scope", "root"}).exit_code, 2);
   EXPECT_EQ(cli({"apikey", "create", "--scope", "read"}).exit_code, 2);
   EXPECT_EQ(cli({"apikey", "revoke", "01a20297-6a6a-7f1a-a2ed-0fcbcab4c86b"}).exit_code, 1);  // not found
+}
+
+// Migrations run as the owner role; the application role alone cannot apply them, and an owner
+// URL that reaches another database is refused before anything is applied.
+TEST_F(CliTest, MigrateRunsAsTheOwnerAndGrantsTheApplicationRole) {
+  TestDatabase fresh(false);
+  const auto as_app = run_process({WALLETCTL_PATH, "migrate"}, {{"DATABASE_URL", fresh.url()}, {"DATABASE_OWNER_URL", ""}});
+  EXPECT_EQ(as_app.exit_code, 1);
+  EXPECT_NE(as_app.err.find("owner_url"), std::string::npos) << as_app.err;
+
+  const auto crossed = run_process({WALLETCTL_PATH, "migrate"},
+                                   {{"DATABASE_URL", fresh.url()}, {"DATABASE_OWNER_URL", db_.owner_url()}});
+  EXPECT_EQ(crossed.exit_code, 2);
+  EXPECT_NE(crossed.err.find("different dbnames"), std::string::npos) << crossed.err;
+
+  const std::map<std::string, std::string> env = {{"DATABASE_URL", fresh.url()},
+                                                  {"DATABASE_OWNER_URL", fresh.owner_url()}};
+  const auto applied = run_process({WALLETCTL_PATH, "migrate"}, env);
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  EXPECT_NE(applied.out.find("granted  the application role " + conninfo_value(fresh.url(), "user")),
+            std::string::npos)
+      << applied.out;
+  const auto created = run_process({WALLETCTL_PATH, "create", "--user", "alice"}, env);
+  EXPECT_EQ(created.exit_code, 0) << created.err;
+  auto owner = fresh.owner();
+  EXPECT_EQ(owner.exec("SELECT count(*) FROM wallets WHERE user_id = 'alice'").int64(0, 0), 1);
 }
 
 }  // namespace

@@ -19,8 +19,8 @@ struct BadRequest {
   httplib::Headers headers = {};
 };
 
-// Sends raw bytes and returns the status code of the response's first line (0 if none).
-int raw_status(int port, const std::string& bytes) {
+// A TCP connection to the server on loopback, reads timing out after 10 s; -1 on failure.
+int connect_loopback(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -30,8 +30,15 @@ int raw_status(int port, const std::string& bytes) {
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     close(fd);
-    return 0;
+    return -1;
   }
+  return fd;
+}
+
+// Sends raw bytes and returns the status code of the response's first line (0 if none).
+int raw_status(int port, const std::string& bytes) {
+  const int fd = connect_loopback(port);
+  if (fd < 0) return 0;
   (void)!write(fd, bytes.data(), bytes.size());
   shutdown(fd, SHUT_WR);
   std::string reply;
@@ -204,6 +211,28 @@ TEST_F(HttpBadInputTest, MalformedRequestsGetA4xxAndChangeNothing) {
   EXPECT_EQ(get("/healthz").status, 200);
   EXPECT_EQ(ledger_state(), before);
   EXPECT_EQ(get("/metrics").text.find("status=\"5"), std::string::npos);
+}
+
+class SlowClientTest : public HttpFixture {
+ protected:
+  SlowClientTest() : HttpFixture({"http.read_timeout=1"}) {}
+};
+
+// A client that sends half a request and stalls (slowloris) is cut off after http.read_timeout,
+// and serving others goes on meanwhile.
+TEST_F(SlowClientTest, AStalledRequestIsCutOffAfterTheReadTimeout) {
+  const int fd = connect_loopback(server_.port());
+  ASSERT_GE(fd, 0);
+  const std::string half = "POST /charge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+  ASSERT_EQ(write(fd, half.data(), half.size()), static_cast<ssize_t>(half.size()));
+  EXPECT_EQ(get("/healthz").status, 200);
+  // The server ends the connection (EOF) well before our own 10 s receive timeout would.
+  char buf[512];
+  ssize_t n = 0;
+  while ((n = read(fd, buf, sizeof buf)) > 0) {
+  }
+  EXPECT_EQ(n, 0) << "the server kept the stalled connection open";
+  close(fd);
 }
 
 }  // namespace

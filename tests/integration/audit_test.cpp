@@ -30,11 +30,18 @@ class AuditTest : public LedgerFixture {
   std::string a_, b_;
 };
 
-TEST_F(AuditTest, AnEditedEntryAmountBreaksTheTransactionAndTheBalance) {
-  tamper("UPDATE ledger_entries SET amount = amount + 1 WHERE id = (SELECT max(id) FROM ledger_entries)");
+// The owner of the tables, the one role besides a superuser able to get past the append-only
+// trigger, disables it and edits an amount: audit sees the sums and the chain break.
+TEST_F(AuditTest, AnAmountEditedByTheOwnerWithTriggersDisabledIsCaught) {
+  auto owner = db_.owner();
+  owner.exec_script(
+      "BEGIN; ALTER TABLE ledger_entries DISABLE TRIGGER USER; "
+      "UPDATE ledger_entries SET amount = amount + 1 WHERE id = (SELECT max(id) FROM ledger_entries); "
+      "ALTER TABLE ledger_entries ENABLE TRIGGER USER; COMMIT;");
   const auto names = failed();
   EXPECT_TRUE(names.count("transactions_balanced"));
   EXPECT_TRUE(names.count("balances_match_entries"));
+  EXPECT_TRUE(names.count("entry_hash_chain"));
 }
 
 // A careful tamperer turns alice's transfer of 300 to bob into 250 and fixes every sum the

@@ -1,4 +1,5 @@
 // The PostgreSQL layer: pipelines, error classification, and a connection that stays usable.
+// Scratch tables of their own need the owner role: the application role may not create tables.
 #include <gtest/gtest.h>
 
 #include "core/errors.hpp"
@@ -16,7 +17,7 @@ constexpr const char* kLabels = "SELECT string_agg(label, '|' ORDER BY id) FROM 
 
 TEST(Connection, APipelineReturnsEveryResultInOrder) {
   TestDatabase db;
-  auto conn = db.connect();
+  auto conn = db.owner();
   conn.exec(kCreate);
   const auto results = conn.pipeline(
       {{kInsert, {pg::int_array({1, 2}), pg::text_array(std::vector<std::string>{"a,\"quoted\"", "back\\slash {x}"})}},
@@ -29,7 +30,7 @@ TEST(Connection, APipelineReturnsEveryResultInOrder) {
 
 TEST(Connection, AFailedStatementInAPipelineIsClassifiedAndTheConnectionStaysUsable) {
   TestDatabase db;
-  auto conn = db.connect();
+  auto conn = db.owner();
   conn.exec(kCreate);
   try {
     conn.pipeline({{kInsert, {pg::int_array({1}), pg::text_array(std::vector<std::string>{"x"})}},
@@ -47,7 +48,7 @@ TEST(Connection, AFailedStatementInAPipelineIsClassifiedAndTheConnectionStaysUsa
 
 TEST(Connection, AnErrorInsideATransactionRollsItAllBack) {
   TestDatabase db;
-  auto conn = db.connect();
+  auto conn = db.owner();
   conn.exec(kCreate);
   EXPECT_THROW(
       pg::in_transaction(conn, 3,

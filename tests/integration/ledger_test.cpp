@@ -98,6 +98,34 @@ TEST_F(LedgerTest, SameKeySameRequestReplaysDifferentRequestConflicts) {
   EXPECT_EQ(count("SELECT count(*) FROM withdrawals"), 1);
 }
 
+// One batch may carry several clients' requests (the daemon's group commit): a key is one
+// client's, so the same key from two scopes is two requests, and a refused one frees only its own.
+TEST_F(LedgerTest, KeysOfDifferentScopesInOneBatchAreDifferentKeys) {
+  const auto a = new_wallet("alice", 100);
+  const auto b = new_wallet("bob");
+  auto scoped = [](Operation op, const char* scope) {
+    op.key_scope = scope;
+    return op;
+  };
+  const auto results = ledger_.apply({scoped(transfer(a, b, 10, "k"), "client-1"),
+                                      scoped(transfer(a, b, 20, "k"), "client-2"),
+                                      scoped(transfer(a, b, 10, "k"), "client-1"),
+                                      scoped(transfer(a, b, 500, "k"), "client-3")});
+  ASSERT_TRUE(results[0].ok());
+  ASSERT_TRUE(results[1].ok());
+  EXPECT_FALSE(results[1].replayed);
+  EXPECT_NE(results[1].transaction->id, results[0].transaction->id);
+  EXPECT_TRUE(results[2].replayed);
+  EXPECT_EQ(results[2].transaction->id, results[0].transaction->id);
+  EXPECT_EQ(results[3].error->code(), ErrorCode::kInsufficientFunds);
+  EXPECT_EQ(balance(b), 30);
+  EXPECT_EQ(count("SELECT count(*) FROM idempotency_keys WHERE key = 'k'"), 2);
+  // Each scope replays its own request in a later batch.
+  EXPECT_EQ(ledger_.apply_one(scoped(transfer(a, b, 20, "k"), "client-2")).transaction->id,
+            results[1].transaction->id);
+  EXPECT_FALSE(ledger_.apply_one(scoped(transfer(a, b, 5, "k"), "client-3")).replayed);
+}
+
 TEST_F(LedgerTest, ARefusedRequestDoesNotConsumeItsKey) {
   const auto a = new_wallet("alice");
   const auto b = new_wallet("bob");
@@ -191,9 +219,10 @@ namespace {
 
 // A serialization failure inside a transaction is retried by the core, not shown to the user.
 TEST(Transactions, SerializationFailuresAreRetried) {
+  // The scratch table needs the owner role: the application role may not create tables.
   TestDatabase db;
-  auto conn = db.connect();
-  auto other = db.connect();
+  auto conn = db.owner();
+  auto other = db.owner();
   conn.exec_script("CREATE TABLE counter (n int); INSERT INTO counter VALUES (0);");
   int attempts = 0;
   pg::in_transaction(conn, 3, [&] {
@@ -257,7 +286,7 @@ TEST_F(BatchModeTest, StopAtFirstErrorLeavesLaterOperationsUnattemptedAndTheirKe
   const auto b = new_wallet("bob");
   const auto results =
       ledger_.apply({transfer(a, b, 10), transfer(a, b, 1000, "k-big"), transfer(a, b, 20, "k-later"), charge(b, 5)},
-                    "", BatchMode::kStopAtFirstError);
+                    BatchMode::kStopAtFirstError);
   EXPECT_TRUE(results[0].ok());
   EXPECT_EQ(results[1].error->code(), ErrorCode::kInsufficientFunds);
   EXPECT_FALSE(results[2].attempted);
@@ -276,7 +305,7 @@ TEST_F(BatchModeTest, ValidateOnlyChecksWalletsAndKeysAndChangesNothing) {
   const auto before = count("SELECT count(*) FROM ledger_entries") + count("SELECT count(*) FROM wallets");
   const auto results = ledger_.apply({transfer(a, b, 5), charge(a, 1, "done"), charge(a, 2, "done"),
                                       charge("0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b", 1), newcomer, transfer(a, a, 1)},
-                                     "", BatchMode::kValidateOnly);
+                                     BatchMode::kValidateOnly);
   EXPECT_TRUE(results[0].ok());
   EXPECT_FALSE(results[0].transaction.has_value());
   EXPECT_TRUE(results[1].replayed);

@@ -16,7 +16,7 @@ namespace {
 
 TEST(Migrations, SecondRunIsANoOp) {
   TestDatabase db(false);
-  auto conn = db.connect();
+  auto conn = db.owner();
   EXPECT_EQ(Migrator(conn, embedded_migrations()).up().size(), embedded_migrations().size());
   EXPECT_TRUE(Migrator(conn, embedded_migrations()).up().empty());
   for (const auto& m : Migrator(conn, embedded_migrations()).status()) EXPECT_TRUE(m.applied) << m.name;
@@ -30,7 +30,7 @@ TEST(Migrations, TwoAtOnceApplyEachFileOnce) {
   for (int i = 0; i < 2; ++i) {
     threads.emplace_back([&, i] {
       try {
-        auto conn = db.connect();
+        auto conn = db.owner();
         applied[static_cast<std::size_t>(i)] = Migrator(conn, embedded_migrations()).up().size();
       } catch (const std::exception& e) {
         errors[static_cast<std::size_t>(i)] = e.what();
@@ -40,14 +40,14 @@ TEST(Migrations, TwoAtOnceApplyEachFileOnce) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(errors[0] + errors[1], "");
   EXPECT_EQ(applied[0] + applied[1], embedded_migrations().size());
-  auto conn = db.connect();
+  auto conn = db.owner();
   EXPECT_EQ(conn.exec("SELECT count(*) FROM schema_migrations").int64(0, 0),
             static_cast<std::int64_t>(embedded_migrations().size()));
 }
 
 TEST(Migrations, AChangedAppliedFileIsRefused) {
   TestDatabase db(false);
-  auto conn = db.connect();
+  auto conn = db.owner();
   std::vector<EmbeddedMigration> files = {{"0001_first.sql", "CREATE TABLE t1 (x int);"}};
   Migrator(conn, files).up();
   files[0].sql = "CREATE TABLE t1 (x bigint);";
@@ -64,7 +64,7 @@ TEST(Migrations, AChangedAppliedFileIsRefused) {
 
 TEST(Migrations, AFailingFileLeavesNothingBehind) {
   TestDatabase db(false);
-  auto conn = db.connect();
+  auto conn = db.owner();
   std::vector<EmbeddedMigration> files = {{"0001_broken.sql", "CREATE TABLE t1 (x int); SELECT no_such_function();"}};
   EXPECT_THROW(Migrator(conn, files).up(), pg::Error);
   EXPECT_FALSE(conn.exec("SELECT to_regclass('t1') IS NOT NULL").boolean(0, 0));
@@ -81,7 +81,7 @@ namespace {
 // continues the chain from there.
 TEST(Migrations, TheHashChainMigrationChainsEarlierEntries) {
   TestDatabase db(false);
-  auto conn = db.connect();
+  auto conn = db.owner();
   const auto& all = embedded_migrations();
   const auto chain =
       std::find_if(all.begin(), all.end(), [](const auto& m) { return m.file_name.starts_with("0004"); });

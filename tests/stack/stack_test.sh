@@ -7,6 +7,10 @@ eval "$("$root/scripts/stack" env)"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 [[ "$(psql "$DATABASE_URL" -Atc 'SELECT current_user')" == wallet ]] || fail "DATABASE_URL is not the application role"
+[[ "$(psql "$DATABASE_OWNER_URL" -Atc 'SELECT current_user, pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()')" == "wallet_owner|wallet_owner" ]] \
+  || fail "DATABASE_OWNER_URL is not the owner role of the database"
+[[ "$(psql "$DATABASE_URL" -Atc "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user")" == f ]] \
+  || fail "the application role may create databases"
 [[ "$(psql "$DATABASE_ADMIN_URL" -Atc 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user')" == t ]] \
   || fail "DATABASE_ADMIN_URL is not a superuser"
 redis() { redis-cli -h "${REDIS_ADDR%:*}" -p "${REDIS_ADDR##*:}" "$@"; }

@@ -7,6 +7,7 @@
 
 #include "core/ids.hpp"
 #include "core/migrations.hpp"
+#include "core/privileges.hpp"
 
 namespace wallet::testing {
 
@@ -32,20 +33,23 @@ std::string with_database(const std::string& url, const std::string& db) {
 TestDatabase::TestDatabase(bool migrate) {
   std::string suffix = new_uuid().substr(24);
   name_ = "wt_" + suffix;
-  const std::string app_url = required_env("DATABASE_URL");
+  const std::string app_root = required_env("DATABASE_URL");
+  const std::string owner_root = required_env("DATABASE_OWNER_URL");
   const std::string admin_root = required_env("DATABASE_ADMIN_URL");
   {
     static constexpr const char* kCurrentUser = "SELECT current_user";
-    const std::string owner = pg::Connection::open(app_url, 10).exec(kCurrentUser).str(0, 0);
+    const std::string owner = pg::Connection::open(owner_root, 10).exec(kCurrentUser).str(0, 0);
     auto admin = pg::Connection::open(admin_root, 10);
     // CREATE DATABASE takes no parameters; the name is ours (hex digits), never user input.
     admin.exec_script("CREATE DATABASE " + name_ + " OWNER \"" + owner + "\"");
   }
-  url_ = with_database(app_url, name_);
+  url_ = with_database(app_root, name_);
+  owner_url_ = with_database(owner_root, name_);
   admin_url_ = with_database(admin_root, name_);
   if (migrate) {
-    auto conn = connect();
+    auto conn = owner();
     Migrator(conn, embedded_migrations()).up();
+    grant_application_role(conn, conninfo_value(url_, "user"));
   }
 }
 
@@ -59,11 +63,13 @@ TestDatabase::~TestDatabase() {
 }
 
 pg::Connection TestDatabase::admin() const { return pg::Connection::open(admin_url_, 10); }
+pg::Connection TestDatabase::owner() const { return pg::Connection::open(owner_url_, 10); }
 pg::Connection TestDatabase::connect() const { return pg::Connection::open(url_, 10); }
 
 Settings TestDatabase::settings() const {
   Settings s;
   s.database.url = url_;
+  s.database.owner_url = owner_url_;
   s.redis.addr = required_env("REDIS_ADDR");
   return s;
 }

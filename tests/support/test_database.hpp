@@ -11,7 +11,8 @@ namespace wallet::testing {
 
 class TestDatabase {
  public:
-  /// Creates a database owned by the application role, migrated unless told otherwise.
+  /// Creates a database owned by the owner role, migrated unless told otherwise; migrating also
+  /// grants the application role its privileges, as `walletctl migrate` does.
   explicit TestDatabase(bool migrate = true);
   ~TestDatabase();
   TestDatabase(const TestDatabase&) = delete;
@@ -19,15 +20,19 @@ class TestDatabase {
 
   /// The application role's URL for this database.
   const std::string& url() const { return url_; }
+  /// The owner role's URL for this database (what `walletctl migrate` runs as).
+  const std::string& owner_url() const { return owner_url_; }
   /// A superuser connection to this database, for tampering on purpose.
   pg::Connection admin() const;
+  /// A new connection as the owner role: it may alter the schema and disable triggers.
+  pg::Connection owner() const;
   /// A new connection as the application role.
   pg::Connection connect() const;
   /// Settings pointing at this database (and the stack's Redis).
   Settings settings() const;
 
  private:
-  std::string name_, url_, admin_url_;
+  std::string name_, url_, owner_url_, admin_url_;
 };
 
 /// The value of an environment variable that scripts/stack exports; fails the test when unset.

@@ -31,7 +31,7 @@ class PostingTest : public ::testing::Test {
 
 TEST_F(PostingTest, ChargeCreditsTheWalletFromFunding) {
   auto p = make(0, 0);
-  Operation op{OperationKind::kCharge, {kA, {}}, {}, Money(500), {}, {}, {}, {}, {}};
+  Operation op{OperationKind::kCharge, {kA, {}}, {}, Money(500), {}, {}, {}, {}, {}, {}};
   const auto r = p.post(resolve(op));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.transaction->source_wallet_id, kSys.funding);
@@ -45,14 +45,14 @@ TEST_F(PostingTest, ChargeCreditsTheWalletFromFunding) {
 
 TEST_F(PostingTest, TransfersSpendOnlyAvailableFundsAndRefusalsChangeNothing) {
   auto p = make(100, 0, 60);
-  Operation too_much{OperationKind::kTransfer, {kA, {}}, kB, Money(41), {}, {}, {}, {}, {}};
+  Operation too_much{OperationKind::kTransfer, {kA, {}}, kB, Money(41), {}, {}, {}, {}, {}, {}};
   const auto refused = p.post(resolve(too_much, kB));
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error->code(), ErrorCode::kInsufficientFunds);
   EXPECT_TRUE(p.writes().entries.empty());
   EXPECT_TRUE(p.writes().balances.empty());
 
-  Operation fits{OperationKind::kTransfer, {kA, {}}, kB, Money(40), {}, {}, {}, {}, {}};
+  Operation fits{OperationKind::kTransfer, {kA, {}}, kB, Money(40), {}, {}, {}, {}, {}, {}};
   ASSERT_TRUE(p.post(resolve(fits, kB)).ok());
   EXPECT_EQ(p.writes().balances.at(kA).minor(), 60);
   EXPECT_EQ(p.writes().balances.at(kB).minor(), 40);
@@ -61,7 +61,7 @@ TEST_F(PostingTest, TransfersSpendOnlyAvailableFundsAndRefusalsChangeNothing) {
 
 TEST_F(PostingTest, WithdrawalMovesFundsToClearingAndRecordsAPendingRow) {
   auto p = make(100, 0);
-  Operation op{OperationKind::kWithdrawal, {kA, {}}, {}, Money(30), {}, {}, {}, {}, {}};
+  Operation op{OperationKind::kWithdrawal, {kA, {}}, {}, Money(30), {}, {}, {}, {}, {}, {}};
   const auto r = p.post(resolve(op));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.withdrawal->status, "pending");
@@ -72,22 +72,22 @@ TEST_F(PostingTest, WithdrawalMovesFundsToClearingAndRecordsAPendingRow) {
 TEST_F(PostingTest, HeldChargeCountsInBalanceButNotAvailableForLaterOperations) {
   auto p = make(0, 0);
   Operation held{
-      OperationKind::kCharge, {kA, {}}, {}, Money(100), {}, parse_rfc3339("2026-02-01T00:00:00Z"), {}, {}, {}};
+      OperationKind::kCharge, {kA, {}}, {}, Money(100), {}, parse_rfc3339("2026-02-01T00:00:00Z"), {}, {}, {}, {}};
   ASSERT_TRUE(p.post(resolve(held)).ok());
   ASSERT_EQ(p.writes().holds.size(), 1u);
-  Operation spend{OperationKind::kWithdrawal, {kA, {}}, {}, Money(1), {}, {}, {}, {}, {}};
+  Operation spend{OperationKind::kWithdrawal, {kA, {}}, {}, Money(1), {}, {}, {}, {}, {}, {}};
   EXPECT_EQ(p.post(resolve(spend)).error->code(), ErrorCode::kInsufficientFunds);
 }
 
 TEST_F(PostingTest, ReleaseTimeInThePastIsRefused) {
   auto p = make(0, 0);
-  Operation op{OperationKind::kCharge, {kA, {}}, {}, Money(100), {}, parse_rfc3339("2025-12-31T00:00:00Z"), {}, {}, {}};
+  Operation op{OperationKind::kCharge, {kA, {}}, {}, Money(100), {}, parse_rfc3339("2025-12-31T00:00:00Z"), {}, {}, {}, {}};
   EXPECT_EQ(p.post(resolve(op)).error->code(), ErrorCode::kInvalidReleaseAt);
 }
 
 TEST_F(PostingTest, BalanceOverflowIsRefused) {
   auto p = make(std::numeric_limits<std::int64_t>::max() - 5, 0);
-  Operation op{OperationKind::kCharge, {kA, {}}, {}, Money(10), {}, {}, {}, {}, {}};
+  Operation op{OperationKind::kCharge, {kA, {}}, {}, Money(10), {}, {}, {}, {}, {}, {}};
   EXPECT_EQ(p.post(resolve(op)).error->code(), ErrorCode::kBalanceOverflow);
   EXPECT_TRUE(p.writes().balances.empty());
 }
