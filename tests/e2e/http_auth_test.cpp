@@ -14,6 +14,8 @@ using json = nlohmann::json;
 
 class HttpAuthTest : public HttpFixture {
  protected:
+  // At debug level the server logs the most; a secret must still never appear.
+  HttpAuthTest() : HttpFixture({"log.level=debug", "log.format=json"}) {}
   std::string key(const char* name, ApiScope scope, std::optional<std::string> user = {}) {
     auto conn = db_.connect();
     return ApiKeyStore(conn).create(name, scope, std::move(user)).secret;
@@ -118,6 +120,13 @@ TEST_F(HttpAuthTest, EveryRouteAnswersEachKindOfCallerAsSpecified) {
   // Open to everyone whatever the key.
   for (const auto* path : {"/healthz", "/readyz", "/openapi.json"}) {
     EXPECT_EQ(call("GET", path, {}, std::nullopt).status, 200) << path;
+  }
+  // No secret reached the log, whatever became of the request that carried it.
+  const auto log = server_.log();
+  EXPECT_NE(log.find("\"status\":401"), std::string::npos) << "the server does not log refused requests";
+  for (const auto& caller : callers) {
+    if (!caller.secret) continue;
+    EXPECT_EQ(log.find(caller.secret->substr(caller.secret->find(' ') + 1)), std::string::npos) << caller.name;
   }
 }
 
