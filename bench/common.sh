@@ -13,7 +13,13 @@ positive_integers "$RUNS"
 eval "$("$WALLET_ROOT/scripts/stack" up)"
 BIN="$BUILD_DIR/walletctl"
 WORK="$(mktemp -d /tmp/walletctl-bench-XXXXXX)"
-trap 'rm -rf "$WORK"' EXIT
+PIDS=()  # servers a scenario started: stopped (by pid) on exit
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 admin() { PGOPTIONS="-c client_min_messages=warning" psql -q -v ON_ERROR_STOP=1 "$DATABASE_ADMIN_URL" -c "$1" >/dev/null; }
 db_url() { printf '%s/%s' "${DATABASE_URL%/*}" "$1"; }
 owner_db_url() { printf '%s/%s' "${DATABASE_OWNER_URL%/*}" "$1"; }
@@ -24,4 +30,42 @@ fresh_db() {
   admin "DROP DATABASE IF EXISTS $1 WITH (FORCE)"
   admin "CREATE DATABASE $1 OWNER wallet_owner"
   DATABASE_URL="$(db_url "$1")" DATABASE_OWNER_URL="$(owner_db_url "$1")" "$BIN" migrate >/dev/null
+}
+
+# Baseline: PostgreSQL's own TPC-B-like transaction ("move money between accounts"), pgbench
+# -M prepared -c 8 -j 2 at scale 10; sets PGBENCH_TPS to the median of three runs of
+# BENCH_PGBENCH_SECONDS (15) each.
+pgbench_baseline() {
+  local seconds="${BENCH_PGBENCH_SECONDS:-15}" pgb="$PG_BIN/pgbench" tps=()
+  positive_integers "$seconds"
+  admin "DROP DATABASE IF EXISTS bench_pgbench WITH (FORCE)"
+  admin "CREATE DATABASE bench_pgbench OWNER wallet"
+  "$pgb" -q -i -s 10 "$(db_url bench_pgbench)" >/dev/null 2>&1
+  for _ in 1 2 3; do
+    tps+=("$("$pgb" -M prepared -c 8 -j 2 -T "$seconds" -b tpcb-like -n "$(db_url bench_pgbench)" 2>/dev/null \
+      | awk '/^tps/ {print $3; exit}')")
+  done
+  PGBENCH_TPS=$(printf "%s\n" "${tps[@]}" | median | awk "{printf \"%d\", \$1}")
+  admin "DROP DATABASE bench_pgbench WITH (FORCE)"
+}
+
+# Starts a server in the background and waits for the address it prints; sets STARTED_PORT
+# and STARTED_PID.
+start_and_wait() {
+  local name=$1; shift
+  "$@" > "$WORK/$name.out" 2> "$WORK/$name.err" &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  local deadline=$((SECONDS + 30))
+  until grep -q 'listening on http://' "$WORK/$name.out"; do
+    ((SECONDS < deadline)) || { log "$name did not start"; cat "$WORK/$name.err" >&2; exit 1; }
+    sleep 0.05  # polling the file the server prints its address to
+  done
+  STARTED_PORT=$(sed -n 's|.*listening on http://[^ ]*:\([0-9]*\).*|\1|p' "$WORK/$name.out" | head -n 1)
+}
+
+# A secret of a new API key of the given scope on database URL $1.
+api_secret() {
+  DATABASE_URL="$1" "$BIN" --output json apikey create --name bench --scope "$2" 2>/dev/null \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])'
 }

@@ -10,26 +10,6 @@ positive_integers "$READ_SECONDS" "$READ_CONNECTIONS" "$READ_WALLETS"
 CEILING_BIN="$BUILD_DIR/bench/walletctl-bench-ceiling"
 DB=bench_reads
 URL="$(db_url $DB)"
-PIDS=()
-stop_servers() {
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap stop_servers EXIT
-
-# Starts a server in the background and waits for the address it prints; sets STARTED_PORT.
-start_and_wait() {
-  local name=$1; shift
-  "$@" > "$WORK/$name.out" 2> "$WORK/$name.err" &
-  PIDS+=($!)
-  local deadline=$((SECONDS + 30))
-  until grep -q 'listening on http://' "$WORK/$name.out"; do
-    ((SECONDS < deadline)) || { log "$name did not start"; cat "$WORK/$name.err" >&2; exit 1; }
-    sleep 0.05  # polling the file the server prints its address to
-  done
-  STARTED_PORT=$(sed -n 's|.*listening on http://[^ ]*:\([0-9]*\).*|\1|p' "$WORK/$name.out" | head -n 1)
-}
 # walletctl serve as a fleet would run it for reads: API keys checked (one key, its rate limit
 # lifted), request logging at warn, no publisher or workers (they do not touch this path).
 start_serve() {
@@ -60,8 +40,7 @@ fresh_db $DB
 } > "$WORK/wallets.csv"
 DATABASE_URL="$URL" "$BIN" replay "$WORK/wallets.csv" --quiet >/dev/null
 psql -tA "$URL" -c "SELECT id FROM wallets WHERE kind = 'user'" > "$WORK/ids"
-SECRET=$(DATABASE_URL="$URL" "$BIN" --output json apikey create --name bench --scope read 2>/dev/null \
-  | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret"])')
+SECRET=$(api_secret "$URL" read)
 cat > "$WORK/reads.lua" <<'LUA'
 local ids = {}
 for line in io.lines(os.getenv("BENCH_IDS")) do ids[#ids + 1] = line end

@@ -1,23 +1,11 @@
 # scripts/bench replay: settlement replay of 100,000 and 1,000,000 rows vs pgbench's TPC-B-like
 # transaction on the same PostgreSQL. Sourced by scripts/bench after bench/common.sh.
-PGBENCH_SECONDS="${BENCH_PGBENCH_SECONDS:-15}"
 ROWS_SMALL="${BENCH_ROWS_SMALL:-100000}"
 ROWS_LARGE="${BENCH_ROWS_LARGE:-1000000}"
 WALLETS="${BENCH_WALLETS:-10000}"
-positive_integers "$PGBENCH_SECONDS" "$ROWS_SMALL" "$ROWS_LARGE" "$WALLETS"
+positive_integers "$ROWS_SMALL" "$ROWS_LARGE" "$WALLETS"
 
-# Baseline: PostgreSQL's own TPC-B-like transaction ("move money between accounts").
-admin "DROP DATABASE IF EXISTS bench_pgbench WITH (FORCE)"
-admin "CREATE DATABASE bench_pgbench OWNER wallet"
-PGB="$PG_BIN/pgbench"
-"$PGB" -q -i -s 10 "$(db_url bench_pgbench)" >/dev/null 2>&1
-tps=()
-for _ in 1 2 3; do
-  tps+=("$("$PGB" -M prepared -c 8 -j 2 -T "$PGBENCH_SECONDS" -b tpcb-like -n "$(db_url bench_pgbench)" 2>/dev/null \
-    | awk '/^tps/ {print $3; exit}')")
-done
-PGBENCH_TPS=$(printf "%s\n" "${tps[@]}" | median | awk "{printf \"%d\", \$1}")
-admin "DROP DATABASE bench_pgbench WITH (FORCE)"
+pgbench_baseline
 
 # One replay of a fresh file into a fresh database; prints "rows_per_second peak_rss_kib".
 replay_once() {

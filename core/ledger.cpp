@@ -288,10 +288,13 @@ Ledger::Ledger(pg::Connection& conn, const Settings& settings, BalanceCache* cac
 std::vector<OperationResult> Ledger::apply(const std::vector<Operation>& ops, BatchMode mode) {
   if (ops.empty()) return {};
   AfterCommit after;
+  int attempts = 0;
   auto results = pg::in_transaction(conn_, max_retries_, [&] {
+    ++attempts;
     after = AfterCommit{};
     return BatchRun(*this, ops, mode, after).run();
   });
+  retries_ += attempts - 1;
   system_accounts_.merge(after.fresh_system);
   // Before the caller acknowledges anything: the next read anywhere sees these versions.
   if (cache_) cache_->invalidate(after.changed);

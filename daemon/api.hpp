@@ -7,6 +7,7 @@
 #include "core/balance_cache.hpp"
 #include "core/config.hpp"
 #include "core/pg/pool.hpp"
+#include "daemon/group_commit.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/router.hpp"
 
@@ -18,6 +19,7 @@ struct ApiState {
   Metrics& metrics;
   const std::atomic<bool>& stopping;  // set once shutdown began: /readyz answers 503
   BalanceCache* cache;                // none when Redis is disabled
+  GroupCommitter& writes;             // where money-moving operations are applied
 };
 
 /// POST /wallets, /charge, /withdraw, /transfers.

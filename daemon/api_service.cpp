@@ -83,7 +83,7 @@ void add_service_routes(Router& router, ApiState& st) {
     }
     ex.res.status = 200;
     const auto cache = st.cache ? std::optional<CacheStats>(st.cache->stats()) : std::nullopt;
-    ex.res.set_content(st.metrics.render(st.pool.stats(), queue, outbox, cache),
+    ex.res.set_content(st.metrics.render(st.pool.stats(), st.writes.stats(), queue, outbox, cache),
                        "text/plain; version=0.0.4; charset=utf-8");
   });
   router.add("GET", "/openapi.json", [](Exchange& ex) {

@@ -1,6 +1,5 @@
 // Handlers of the routes that change the ledger.
 #include "core/json_codec.hpp"
-#include "core/ledger.hpp"
 #include "core/wallet_store.hpp"
 #include "daemon/api.hpp"
 #include "daemon/exchange.hpp"
@@ -26,8 +25,9 @@ void create_wallet(Exchange& ex, ApiState& st) {
   ex.send_json(201, to_json(wallet));
 }
 
-// Charges, withdrawals and transfers: one operation through the core's write path. A replay
-// of an idempotency key answers what the first request got, marked as a replay.
+// Charges, withdrawals and transfers: one operation, applied with those of concurrent requests
+// by the group committer. A replay of an idempotency key answers what the first request got,
+// marked as a replay.
 void move_money(Exchange& ex, ApiState& st, Decoder decode) {
   ex.require_json_body();  // first: the library reads a form body as query parameters
   ex.allow_query({});
@@ -37,10 +37,10 @@ void move_money(Exchange& ex, ApiState& st, Decoder decode) {
   op.acting_user = ex.caller_user();
   op.key_scope = ex.key_scope();
   const std::string kind = operation_kind_name(op.kind);
-  auto conn = st.pool.acquire();
   OperationResult result;
   try {
-    result = Ledger(*conn, st.settings, st.cache).apply_one(op);
+    result = st.writes.apply(std::move(op));
+    if (result.error) throw *result.error;
   } catch (const DomainError& e) {
     st.metrics.operation(kind, std::string(e.name()));
     throw;

@@ -96,8 +96,9 @@ void render_cache(std::ostringstream& out, const CacheStats& c) {
 
 }  // namespace
 
-std::string Metrics::render(const pg::PoolStats& pool, const std::optional<QueueStats>& queue,
-                            const std::optional<OutboxStatus>& outbox, const std::optional<CacheStats>& cache) const {
+std::string Metrics::render(const pg::PoolStats& pool, const GroupCommitStats& writes,
+                            const std::optional<QueueStats>& queue, const std::optional<OutboxStatus>& outbox,
+                            const std::optional<CacheStats>& cache) const {
   std::ostringstream out;
   std::lock_guard lock(mutex_);
   header(out, "walletctl_http_requests_total", "counter", "HTTP requests answered, by route template and status.");
@@ -130,6 +131,15 @@ std::string Metrics::render(const pg::PoolStats& pool, const std::optional<Queue
   out << "walletctl_db_pool_timeouts_total " << pool.timeouts << '\n';
   header(out, "walletctl_db_pool_replaced_total", "counter", "Broken connections dropped and replaced.");
   out << "walletctl_db_pool_replaced_total " << pool.replaced << '\n';
+  header(out, "walletctl_group_commit_batches_total", "counter",
+         "Database transactions the group committer ran for money-moving requests.");
+  out << "walletctl_group_commit_batches_total " << writes.batches << '\n';
+  header(out, "walletctl_group_commit_operations_total", "counter",
+         "Operations those transactions carried (divided by batches: the mean batch size).");
+  out << "walletctl_group_commit_operations_total " << writes.operations << '\n';
+  header(out, "walletctl_group_commit_retries_total", "counter",
+         "Batches run again after a deadlock or serialization failure.");
+  out << "walletctl_group_commit_retries_total " << writes.retries << '\n';
   header(out, "walletctl_withdrawals_total", "counter", "Withdrawal outcomes recorded by this process's pool.");
   for (const auto& [outcome, n] : withdrawal_outcomes_) {
     out << "walletctl_withdrawals_total{outcome=\"" << outcome << "\"} " << n << '\n';

@@ -17,6 +17,7 @@
 #include "core/outbox.hpp"
 #include "core/pg/pool.hpp"
 #include "core/withdrawal_queue.hpp"
+#include "daemon/group_commit.hpp"
 
 namespace wallet::daemon {
 
@@ -37,7 +38,7 @@ class Metrics {
 
   /// The text exposition format (version 0.0.4). `queue` and `outbox` are absent when the
   /// database could not be asked, `cache` when Redis is disabled.
-  std::string render(const pg::PoolStats& pool, const std::optional<QueueStats>& queue,
+  std::string render(const pg::PoolStats& pool, const GroupCommitStats& writes, const std::optional<QueueStats>& queue,
                      const std::optional<OutboxStatus>& outbox, const std::optional<CacheStats>& cache) const;
 
  private:

@@ -52,7 +52,8 @@ Server::Server(const Settings& settings, BalanceCache* cache)
       pool_(pg::PoolOptions{settings.database.url, static_cast<int>(settings.database.pool_size),
                             static_cast<int>(settings.database.connect_timeout),
                             std::chrono::milliseconds(settings.database.pool_timeout_ms)}),
-      state_{settings_, pool_, metrics_, stopping_, cache},
+      writes_(settings, cache),
+      state_{settings_, pool_, metrics_, stopping_, cache, writes_},
       auth_(settings_, pool_),
       http_(make_http_server(settings.http)) {
   add_api_routes(router_, state_);

@@ -34,6 +34,7 @@ class Server {
   void stop();
   std::int64_t in_flight() const { return in_flight_; }
   Metrics& metrics() { return metrics_; }
+  GroupCommitStats group_commit_stats() const { return writes_.stats(); }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -47,6 +48,7 @@ class Server {
   const Settings& settings_;
   pg::ConnectionPool pool_;
   Metrics metrics_;
+  GroupCommitter writes_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::int64_t> in_flight_{0};
   ApiState state_;

@@ -135,20 +135,7 @@ TEST_F(ConcurrencyTest, ChargesByUserRacingToCreateTheWalletMakeOneWallet) {
 namespace wallet::testing {
 namespace {
 
-class HoldRaceTest : public LedgerFixture {
- protected:
-  // Waits (bounded) until some backend of this database waits for a row lock.
-  bool someone_waits_for_a_lock() {
-    for (int i = 0; i < 500; ++i) {
-      if (count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock'") > 0) {
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  }
-};
+using HoldRaceTest = LedgerFixture;
 
 // A debit that waited for a wallet's lock must see the holds the lock holder committed, or it
 // could spend funds that are not released yet.

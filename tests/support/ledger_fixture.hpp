@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "core/ledger.hpp"
 #include "core/wallet_store.hpp"
 #include "tests/support/test_database.hpp"
@@ -40,6 +43,17 @@ class LedgerFixture : public ::testing::Test {
   }
   std::int64_t balance(const std::string& wallet) { return wallets_.get(wallet).balance; }
   std::int64_t count(const char* sql) { return conn_.exec(sql).int64(0, 0); }
+  /// Whether a session of this database waits for a row lock within five seconds.
+  bool someone_waits_for_a_lock() {
+    for (int i = 0; i < 500; ++i) {
+      if (count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'") > 0) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
 
   TestDatabase db_;
   pg::Connection conn_;

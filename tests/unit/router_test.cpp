@@ -14,13 +14,16 @@ namespace {
 
 class RouterTest : public ::testing::Test {
  protected:
-  RouterTest() : pool_(pg::PoolOptions{}), state_{settings_, pool_, metrics_, stopping_, nullptr} {
+  RouterTest()
+      : pool_(pg::PoolOptions{}), writes_(settings_, nullptr), state_{settings_, pool_,   metrics_,
+                                                                      stopping_, nullptr, writes_} {
     add_api_routes(router_, state_);
   }
   Settings settings_;
   pg::ConnectionPool pool_;  // never connects: no request is handled here
   Metrics metrics_;
   std::atomic<bool> stopping_{false};
+  GroupCommitter writes_;  // its writers never connect: no operation is applied here
   ApiState state_;
   Router router_;
 };

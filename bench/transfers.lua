@@ -1,0 +1,44 @@
+-- wrk script of `scripts/bench transfers`: POST /transfers between random wallets (or, with
+-- BENCH_HOT_ID, always from that one), each with an API key and its own idempotency key. done()
+-- prints one line the script parses: requests, duration, p50/p99/p999 in ms, errors.
+local ids = {}
+for line in io.lines(os.getenv("BENCH_IDS")) do ids[#ids + 1] = line end
+local hot = os.getenv("BENCH_HOT_ID") or ""
+local auth = "Bearer " .. os.getenv("BENCH_SECRET")
+local run = os.getenv("BENCH_RUN_ID")
+local threads = 0
+local counter = 0
+
+setup = function(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+
+init = function()
+  math.randomseed(tid * 7919 + os.time())
+end
+
+request = function()
+  counter = counter + 1
+  local from, to
+  if hot ~= "" then
+    from, to = hot, ids[math.random(#ids)]
+  else
+    local i, j = math.random(#ids), math.random(#ids - 1)
+    if j >= i then j = j + 1 end
+    from, to = ids[i], ids[j]
+  end
+  local body = string.format('{"sender_id":"%s","receiver_id":"%s","amount":%d}', from, to, math.random(100))
+  return wrk.format("POST", "/transfers", {
+    ["Authorization"] = auth,
+    ["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = run .. "-" .. tid .. "-" .. counter,
+  }, body)
+end
+
+done = function(summary, latency)
+  local e = summary.errors
+  io.write(string.format("BENCH %d %.3f %.3f %.3f %.3f %d\n", summary.requests, summary.duration / 1e6,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency:percentile(99.9) / 1000,
+    e.connect + e.read + e.write + e.timeout + e.status))
+end
