@@ -36,7 +36,7 @@ struct Settings {
     std::int64_t batch_size = 500;
   } ledger;
   struct GroupCommit {
-    std::int64_t writers = 4;      // writer threads, each with its own database connection
+    std::int64_t writers = 2;      // writer threads, each with its own database connection
     std::int64_t max_batch = 256;  // operations per database transaction at most
     std::int64_t linger_us = 0;    // how long a writer waits for more when less than a batch waits
   } group_commit;

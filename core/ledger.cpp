@@ -179,9 +179,13 @@ class BatchRun {
     }
     if (lock_ids.empty()) return std::nullopt;
     auto system = system_accounts_for(currencies);
-    for (const auto& [c, sys] : system) {
-      lock_ids.insert(sys.funding);
-      lock_ids.insert(sys.clearing);
+    // Only the system accounts a leg of this batch moves: locking them for every batch would
+    // make all batches, even of transfers between unrelated wallets, wait for one another.
+    for (const auto& s : slots_) {
+      if (s.settled) continue;
+      const auto& sys = system.at(s.resolved.currency);
+      if (op(s).kind == OperationKind::kCharge) lock_ids.insert(sys.funding);
+      if (op(s).kind == OperationKind::kWithdrawal) lock_ids.insert(sys.clearing);
     }
     const auto ids = pg::text_array(std::vector<std::string>(lock_ids.begin(), lock_ids.end()));
     // Pipelined, the holds query still runs after the locking one has finished.
@@ -286,6 +290,7 @@ Ledger::Ledger(pg::Connection& conn, const Settings& settings, BalanceCache* cac
       max_retries_(static_cast<int>(settings.database.max_retries)) {}
 
 std::vector<OperationResult> Ledger::apply(const std::vector<Operation>& ops, BatchMode mode) {
+  last_changed_.clear();
   if (ops.empty()) return {};
   AfterCommit after;
   int attempts = 0;
@@ -298,6 +303,7 @@ std::vector<OperationResult> Ledger::apply(const std::vector<Operation>& ops, Ba
   system_accounts_.merge(after.fresh_system);
   // Before the caller acknowledges anything: the next read anywhere sees these versions.
   if (cache_) cache_->invalidate(after.changed);
+  last_changed_ = std::move(after.changed);
   return results;
 }
 

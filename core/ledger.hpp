@@ -36,6 +36,10 @@ class Ledger {
   /// A batch of one; throws the operation's DomainError when it is refused.
   OperationResult apply_one(const Operation& op);
 
+  /// The user wallets (and their new versions) the last apply() changed, for a caller that
+  /// built this Ledger without a cache and tells the cache itself.
+  const std::vector<WalletVersion>& last_changed() const { return last_changed_; }
+
   /// Attempts run again after a deadlock or serialization failure, over this Ledger's life
   /// (those that ended in an error excepted): with every lock taken in one order, it stays 0.
   std::int64_t retries() const { return retries_; }
@@ -47,6 +51,7 @@ class Ledger {
   std::string default_currency_;
   int max_retries_;
   std::int64_t retries_ = 0;
+  std::vector<WalletVersion> last_changed_;
   std::map<std::string, SystemAccounts> system_accounts_;  // by currency; ids never change
 };
 

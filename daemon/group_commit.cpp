@@ -11,6 +11,7 @@ GroupCommitter::GroupCommitter(const Settings& settings, BalanceCache* cache)
       max_batch_(static_cast<std::size_t>(settings.group_commit.max_batch)),
       linger_(settings.group_commit.linger_us) {
   for (std::int64_t i = 0; i < settings.group_commit.writers; ++i) writers_.emplace_back([this] { run_writer(); });
+  if (cache_) completion_ = std::thread([this] { run_completion(); });
 }
 
 GroupCommitter::~GroupCommitter() {
@@ -20,6 +21,12 @@ GroupCommitter::~GroupCommitter() {
   }
   wake_.notify_all();
   for (auto& t : writers_) t.join();
+  {
+    std::lock_guard lock(completion_mutex_);
+    writers_done_ = true;
+  }
+  completion_wake_.notify_all();
+  if (completion_.joinable()) completion_.join();
 }
 
 OperationResult GroupCommitter::apply(Operation op) {
@@ -81,7 +88,7 @@ Ledger& GroupCommitter::ledger_of(Writer& w) {
   }
   if (!w.conn) {
     w.conn.emplace(pg::Connection::open(settings_.database.url, static_cast<int>(settings_.database.connect_timeout)));
-    w.ledger.emplace(*w.conn, settings_, cache_);
+    w.ledger.emplace(*w.conn, settings_, nullptr);  // the cache is told by complete()
   }
   return *w.ledger;
 }
@@ -90,20 +97,20 @@ void GroupCommitter::commit(Writer& w, std::vector<Pending>& batch) {
   std::vector<Operation> ops;
   ops.reserve(batch.size());
   for (auto& p : batch) ops.push_back(std::move(p.op));
-  std::vector<OperationResult> results;
-  std::exception_ptr failure;
+  Completed done;
   std::int64_t retries = 0;
   try {
     auto& ledger = ledger_of(w);
     const auto before = ledger.retries();
-    results = ledger.apply(ops);
+    done.results = ledger.apply(ops);
     retries = ledger.retries() - before;
+    done.changed = ledger.last_changed();
   } catch (const DomainError& e) {
     if (error_info(e.code()).error_class == ErrorClass::kUnavailable || ops.size() == 1) {
-      failure = std::current_exception();
+      done.failure = std::current_exception();
     }
   } catch (const std::exception& e) {
-    if (ops.size() == 1) failure = std::current_exception();
+    if (ops.size() == 1) done.failure = std::current_exception();
     log_event(spdlog::level::err, "group commit failed", {{"operations", ops.size()}, {"error", e.what()}});
   }
   {
@@ -112,9 +119,10 @@ void GroupCommitter::commit(Writer& w, std::vector<Pending>& batch) {
     stats_.operations += ops.size();
     stats_.retries += retries;
   }
-  if (results.empty() && !failure) {
-    // Something in the batch broke it for all (an error that is not the database being down):
-    // each operation is applied on its own, so one bad request cannot fail the others.
+  if (done.results.empty() && !done.failure) {
+    // Something in the batch broke it for all (an error that is not the database being down,
+    // raised before the commit): each operation is applied on its own, so one bad request
+    // cannot fail the others.
     for (std::size_t i = 0; i < ops.size(); ++i) {
       std::vector<Pending> one;
       one.push_back({std::move(ops[i]), std::move(batch[i].done)});
@@ -122,12 +130,49 @@ void GroupCommitter::commit(Writer& w, std::vector<Pending>& batch) {
     }
     return;
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (failure) {
-      batch[i].done.set_exception(failure);
+  done.batch = std::move(batch);
+  complete(std::move(done));
+}
+
+// Without a cache, or when nothing changed, the requests are answered at once; otherwise the
+// completion thread tells the cache first.
+void GroupCommitter::complete(Completed done) {
+  if (!cache_ || done.changed.empty()) {
+    answer(done);
+    return;
+  }
+  {
+    std::lock_guard lock(completion_mutex_);
+    completions_.push_back(std::move(done));
+  }
+  completion_wake_.notify_one();
+}
+
+void GroupCommitter::answer(Completed& done) {
+  for (std::size_t i = 0; i < done.batch.size(); ++i) {
+    if (done.failure) {
+      done.batch[i].done.set_exception(done.failure);
     } else {
-      batch[i].done.set_value(std::move(results[i]));
+      done.batch[i].done.set_value(std::move(done.results[i]));
     }
+  }
+}
+
+// Takes every batch that committed meanwhile and tells the cache about all of them in one
+// call, then answers their requests.
+void GroupCommitter::run_completion() {
+  for (;;) {
+    std::vector<Completed> ready;
+    {
+      std::unique_lock lock(completion_mutex_);
+      completion_wake_.wait(lock, [&] { return writers_done_ || !completions_.empty(); });
+      if (completions_.empty()) return;  // the writers are done, and so is their last batch
+      ready.swap(completions_);
+    }
+    std::vector<WalletVersion> changed;
+    for (const auto& done : ready) changed.insert(changed.end(), done.changed.begin(), done.changed.end());
+    cache_->invalidate(changed);
+    for (auto& done : ready) answer(done);
   }
 }
 
