@@ -31,34 +31,38 @@ std::pair<std::string, std::string> key_arrays(const std::vector<ScopedKey>& key
 
 }  // namespace
 
-std::map<ScopedKey, RecordedKey> claim_idempotency_keys(pg::Connection& conn, const std::vector<KeyClaim>& claims,
-                                                        bool record) {
-  std::map<ScopedKey, RecordedKey> recorded;
-  if (claims.empty()) return recorded;
-  std::vector<ScopedKey> taken;
+pg::Statement claim_idempotency_keys_statement(const std::vector<KeyClaim>& claims) {
+  std::vector<ScopedKey> keys;
   std::vector<std::string> hashes;
   std::vector<std::optional<std::string>> txs, wds;
   for (const auto& c : claims) {
-    taken.push_back(c.key);
+    keys.push_back(c.key);
     hashes.push_back(c.request_hash);
     txs.emplace_back(c.transaction_id);
     wds.push_back(c.withdrawal_id);
   }
-  if (record) {
-    const auto [scopes, keys] = key_arrays(taken);
-    auto claimed =
-        conn.exec(kClaimKeys, {scopes, keys, pg::text_array(hashes), pg::text_array(txs), pg::text_array(wds)});
+  auto [scopes, names] = key_arrays(keys);
+  return {kClaimKeys,
+          {std::move(scopes), std::move(names), pg::text_array(hashes), pg::text_array(txs), pg::text_array(wds)}};
+}
+
+std::map<ScopedKey, RecordedKey> recorded_idempotency_keys(pg::Connection& conn, const std::vector<KeyClaim>& claims,
+                                                           const pg::Result* claimed) {
+  std::map<ScopedKey, RecordedKey> recorded;
+  std::vector<ScopedKey> taken;
+  for (const auto& c : claims) taken.push_back(c.key);
+  if (claimed) {
     std::set<ScopedKey> mine;
-    for (int r = 0; r < claimed.rows(); ++r) mine.emplace(claimed.str(r, 0), claimed.str(r, 1));
+    for (int r = 0; r < claimed->rows(); ++r) mine.emplace(claimed->str(r, 0), claimed->str(r, 1));
     std::erase_if(taken, [&](const ScopedKey& k) { return mine.count(k) > 0; });
-    if (taken.empty()) return recorded;
   }
+  if (taken.empty()) return recorded;
   const auto [scopes, keys] = key_arrays(taken);
   auto existing = conn.exec(kSelectKeys, {scopes, keys});
   for (int r = 0; r < existing.rows(); ++r) {
     recorded[{existing.str(r, 0), existing.str(r, 1)}] = {existing.str(r, 2), existing.opt(r, 3), existing.opt(r, 4)};
   }
-  if (record && recorded.size() != taken.size()) {
+  if (claimed && recorded.size() != taken.size()) {
     // A key we collided with was released by a refused request meanwhile: run the batch again.
     throw pg::Error(pg::ErrorKind::kRetryable, "", "idempotency key released concurrently");
   }

@@ -27,11 +27,16 @@ struct RecordedKey {
   std::optional<std::string> transaction_id, withdrawal_id;
 };
 
-/// Inside a transaction: records every claim whose key is free and returns the keys that were
-/// recorded already. A claim that collides with a request still in flight waits for it, so two
-/// requests with one key never both take effect. With `record` false it only looks the keys up.
-std::map<ScopedKey, RecordedKey> claim_idempotency_keys(pg::Connection& conn, const std::vector<KeyClaim>& claims,
-                                                        bool record);
+/// The statement that records every claim whose key is free, returning the keys it recorded.
+/// A batch sends it deferred (pg::Connection::defer) so that it shares a round trip with the
+/// wallet lookup.
+pg::Statement claim_idempotency_keys_statement(const std::vector<KeyClaim>& claims);
+
+/// Inside a transaction, given the claim statement's result (or none when only looking keys
+/// up): returns the keys that were recorded already. A claim that collides with a request
+/// still in flight waited for it, so two requests with one key never both take effect.
+std::map<ScopedKey, RecordedKey> recorded_idempotency_keys(pg::Connection& conn, const std::vector<KeyClaim>& claims,
+                                                           const pg::Result* claimed);
 
 /// Frees keys whose operation was refused: a refused request does not consume its key.
 pg::Statement release_idempotency_keys(const std::vector<ScopedKey>& keys);

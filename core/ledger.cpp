@@ -54,8 +54,10 @@ class BatchRun {
   }
 
   std::vector<OperationResult> run() {
-    check_keys();
-    resolve_wallets();
+    send_key_claims();
+    auto directory = look_up();  // the key claims travel with this lookup
+    settle_keys();
+    resolve_wallets(directory);
     post_and_write();
     load_replays();
     std::vector<OperationResult> out;
@@ -82,11 +84,9 @@ class BatchRun {
     s.settled = true;
   }
 
-  // Chooses the ids each operation will create (its key row points at them), then claims the
-  // keys; a key recorded earlier turns its operation into a replay or a conflict.
-  void check_keys() {
-    std::map<ScopedKey, int> first_with_key;
-    std::vector<KeyClaim> claims;
+  // Chooses the ids each operation will create (its key row points at them) and queues the
+  // claim of their keys, which goes out with the wallet lookup.
+  void send_key_claims() {
     for (std::size_t i = 0; i < slots_.size(); ++i) {
       auto& s = slots_[i];
       s.resolved.transaction_id = new_uuid();
@@ -94,23 +94,37 @@ class BatchRun {
       if (!op(s).idempotency_key) continue;
       s.hash = op(s).request_hash();
       const ScopedKey key{op(s).key_scope, *op(s).idempotency_key};
-      auto [it, inserted] = first_with_key.emplace(key, static_cast<int>(i));
+      auto [it, inserted] = first_with_key_.emplace(key, static_cast<int>(i));
       if (!inserted) {
         s.duplicate_of = it->second;
         s.settled = true;
         continue;
       }
-      claims.push_back({key, s.hash, s.resolved.transaction_id,
-                        s.resolved.withdrawal_id.empty() ? std::nullopt : std::optional(s.resolved.withdrawal_id)});
+      claims_.push_back({key, s.hash, s.resolved.transaction_id,
+                         s.resolved.withdrawal_id.empty() ? std::nullopt : std::optional(s.resolved.withdrawal_id)});
     }
-    const auto recorded = claim_idempotency_keys(conn_, claims, !validating());
-    for (const auto& [key, index] : first_with_key) {
-      auto& s = slots_[static_cast<std::size_t>(index)];
-      auto it = recorded.find(key);
+    if (!claims_.empty() && !validating()) conn_.defer(claim_idempotency_keys_statement(claims_), true);
+  }
+
+  // A key recorded earlier turns its operation into a replay or a conflict.
+  void settle_keys() {
+    if (claims_.empty()) return;
+    std::optional<pg::Result> claimed;
+    if (!validating()) {
+      conn_.pipeline({});  // sends the claim if the lookup did not (nothing to look up)
+      claimed = std::move(conn_.take_deferred().at(0));
+    }
+    const auto recorded = recorded_idempotency_keys(conn_, claims_, claimed ? &*claimed : nullptr);
+    // Every request whose key was recorded earlier is compared with that record, wherever it
+    // stands in the batch; only keys new to the ledger make a later repeat copy the first.
+    for (auto& s : slots_) {
+      if (!op(s).idempotency_key) continue;
+      auto it = recorded.find({op(s).key_scope, *op(s).idempotency_key});
       if (it == recorded.end()) {
-        s.claimed_key = !validating();
+        s.claimed_key = s.duplicate_of < 0 && !validating();
         continue;
       }
+      s.duplicate_of = -1;
       if (it->second.request_hash != s.hash) {
         settle(s, key_conflict(op(s)));
         continue;
@@ -122,11 +136,13 @@ class BatchRun {
     }
   }
 
-  void resolve_wallets() {
+  // Every wallet the batch names, looked up before the keys are settled (a replay's lookup is
+  // wasted, but it shares the claim's round trip).
+  WalletDirectory look_up() {
     std::vector<std::string> ids;
     std::vector<std::pair<std::string, std::string>> users;
     for (const auto& s : slots_) {
-      if (s.settled) continue;
+      if (s.duplicate_of >= 0) continue;
       if (op(s).wallet.wallet_id) {
         ids.push_back(*op(s).wallet.wallet_id);
       } else {
@@ -134,8 +150,11 @@ class BatchRun {
       }
       if (op(s).to_wallet_id) ids.push_back(*op(s).to_wallet_id);
     }
-    if (ids.empty() && users.empty()) return;
-    auto directory = look_up_wallets(conn_, ids, users);
+    if (ids.empty() && users.empty()) return {};
+    return look_up_wallets(conn_, ids, users);
+  }
+
+  void resolve_wallets(WalletDirectory& directory) {
     // A charge to a user with no wallet in that currency creates it (a validation only notes it).
     std::vector<std::pair<std::string, std::string>> missing;
     for (const auto& s : slots_) {
@@ -279,6 +298,8 @@ class BatchRun {
   pg::Connection& conn_;
   BatchMode mode_;
   std::vector<Slot> slots_;
+  std::map<ScopedKey, int> first_with_key_;  // the first slot of each key
+  std::vector<KeyClaim> claims_;
   std::map<std::string, SystemAccounts>& fresh_system_;
   std::vector<WalletVersion>& changed_;
 };

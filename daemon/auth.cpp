@@ -66,9 +66,18 @@ std::optional<ApiKey> Authenticator::look_up(const std::string& secret) {
     if (it != checked_.end() && now < it->second.until) return it->second.key;
   }
   std::optional<ApiKey> key;
-  {
+  try {
     auto conn = pool_.acquire();
     key = ApiKeyStore(*conn).authenticate(secret);
+  } catch (const DomainError& e) {
+    // While the database cannot be asked, a key it accepted before stays accepted (its
+    // revocation cannot take effect before the database is back): /health and /metrics keep
+    // answering their callers; anything that needs the database fails on its own.
+    if (error_info(e.code()).error_class != ErrorClass::kUnavailable) throw;
+    std::lock_guard lock(mutex_);
+    auto it = checked_.find(digest);
+    if (it == checked_.end() || !it->second.key) throw;
+    return it->second.key;
   }
   std::lock_guard lock(mutex_);
   if (checked_.size() >= kMaxChecked) checked_.clear();

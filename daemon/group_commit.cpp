@@ -82,7 +82,9 @@ void GroupCommitter::run_writer() {
 }
 
 Ledger& GroupCommitter::ledger_of(Writer& w) {
-  if (w.conn && w.conn->is_broken()) {
+  // As the pool does: a connection the server closed while idle (a restart) is replaced
+  // before a batch trips over it.
+  if (w.conn && !w.conn->idle_and_alive()) {
     w.ledger.reset();
     w.conn.reset();
   }

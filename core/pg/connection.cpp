@@ -1,5 +1,7 @@
 #include "core/pg/connection.hpp"
 
+#include <utility>
+
 #include <poll.h>
 
 #include <charconv>
@@ -134,6 +136,7 @@ const std::string& Connection::prepared_name(const char* sql) {
 }
 
 Result Connection::exec(const char* sql, const Params& params) {
+  if (!deferred_.empty()) return std::move(pipeline({{sql, params}}).back());
   const std::string& name = prepared_name(sql);
   const auto raw = raw_params(params);
   return check(
@@ -141,12 +144,41 @@ Result Connection::exec(const char* sql, const Params& params) {
 }
 
 void Connection::exec_script(const std::string& sql) {
+  if (!deferred_.empty()) pipeline({});
   PGresult* res = PQexec(conn_.get(), sql.c_str());
   check(res);
   // PQexec returns only the last statement's result; an earlier failure aborts the whole string.
 }
 
-std::vector<Result> Connection::pipeline(const std::vector<Statement>& statements) {
+void Connection::defer(Statement statement, bool keep) {
+  deferred_.push_back(std::move(statement));
+  deferred_keep_.push_back(keep);
+}
+
+std::vector<Result> Connection::take_deferred() { return std::exchange(deferred_results_, {}); }
+
+void Connection::discard_deferred() {
+  deferred_.clear();
+  deferred_keep_.clear();
+  deferred_results_.clear();
+}
+
+std::vector<Result> Connection::pipeline(const std::vector<Statement>& requested) {
+  if (!deferred_.empty()) {
+    // The queued statements go first, in the same round trip; their results are split off.
+    auto statements = std::exchange(deferred_, {});
+    const auto keep = std::exchange(deferred_keep_, {});
+    const auto queued = statements.size();
+    statements.insert(statements.end(), requested.begin(), requested.end());
+    auto results = pipeline(statements);
+    for (std::size_t i = 0; i < queued; ++i) {
+      if (keep[i]) deferred_results_.push_back(std::move(results[i]));
+    }
+    results.erase(results.begin(), results.begin() + static_cast<std::ptrdiff_t>(queued));
+    return results;
+  }
+  const auto& statements = requested;
+  if (statements.empty()) return {};
   std::vector<const std::string*> names;
   names.reserve(statements.size());
   for (const auto& s : statements) names.push_back(&prepared_name(s.sql));

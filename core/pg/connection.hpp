@@ -64,6 +64,16 @@ class Connection {
   /// network round trip. The first failure is thrown after the pipeline is drained.
   std::vector<Result> pipeline(const std::vector<Statement>& statements);
 
+  /// Queues a statement to go out ahead of the next exec(), pipeline() or exec_script(), in
+  /// the same round trip: for one whose result can wait (BEGIN, or a claim whose answer is
+  /// needed only after the next lookup). With `keep`, its result waits for take_deferred();
+  /// an error in it is thrown by the call that sent it.
+  void defer(Statement statement, bool keep = false);
+  /// Results of the kept deferred statements sent so far, oldest first.
+  std::vector<Result> take_deferred();
+  /// Forgets queued statements not sent yet and kept results (after a failed transaction).
+  void discard_deferred();
+
   /// The socket, to wait on for notifications (LISTEN) with poll().
   int socket() const { return PQsocket(conn_.get()); }
   /// Reads what arrived on the socket and returns the payloads of pending notifications.
@@ -89,6 +99,9 @@ class Connection {
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
   std::string address_;
   std::unordered_map<const char*, std::string> prepared_;
+  std::vector<Statement> deferred_;
+  std::vector<bool> deferred_keep_;
+  std::vector<Result> deferred_results_;
 };
 
 /// The printable address of a connection string, without its password.

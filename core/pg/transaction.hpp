@@ -13,6 +13,7 @@ namespace wallet::pg {
 namespace detail {
 inline void rollback_quietly(Connection& conn) {
   static constexpr const char* kRollback = "ROLLBACK";
+  conn.discard_deferred();  // a BEGIN not sent yet needs no ROLLBACK, which is harmless anyway
   try {
     if (!conn.is_broken()) conn.exec(kRollback);
   } catch (const Error&) {
@@ -32,7 +33,7 @@ auto in_transaction(Connection& conn, int max_attempts, Body&& body) -> decltype
   static constexpr const char* kCommit = "COMMIT";
   for (int attempt = 1;; ++attempt) {
     try {
-      conn.exec(kBegin);
+      conn.defer({kBegin, {}});  // sent with the body's first statement: one round trip less
       if constexpr (std::is_void_v<decltype(body())>) {
         body();
         conn.exec(kCommit);

@@ -14,9 +14,16 @@ namespace {
 
 class HttpOutageTest : public HttpFixture {
  protected:
+  // Every API key lookup goes to the database, so the outage shows in authentication too.
+  HttpOutageTest() : HttpFixture({"auth.key_cache_ms=0"}) {}
   static void stack(const char* action, const char* service = "postgres") {
     const auto r = run_process({"/bin/bash", std::string(WALLET_SOURCE_DIR) + "/scripts/stack", action, service});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  // Starts the services again however the test ends, so the tests after it find them up.
+  ~HttpOutageTest() override {
+    stack("start", "postgres");
+    stack("start", "rabbitmq");
   }
 };
 
@@ -31,8 +38,9 @@ TEST_F(HttpOutageTest, PostgresDownMeans503ThenServiceResumes) {
   EXPECT_EQ(get("/wallets/" + w).status, 503);
   EXPECT_EQ(get("/readyz").status, 503);
   const auto health = get("/health");
+  // The caller's key, accepted before the outage, still opens /health, which says why.
   EXPECT_EQ(health.status, 503);
-  EXPECT_EQ(health.body["checks"]["postgres"]["status"], "down");
+  EXPECT_EQ(health.body.value("/checks/postgres/status"_json_pointer, ""), "down") << health.text;
   EXPECT_EQ(get("/healthz").status, 200);  // alive, just not ready
   // Answered at once (connection refused), not after a hang.
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));

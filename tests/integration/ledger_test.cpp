@@ -107,10 +107,9 @@ TEST_F(LedgerTest, KeysOfDifferentScopesInOneBatchAreDifferentKeys) {
     op.key_scope = scope;
     return op;
   };
-  const auto results = ledger_.apply({scoped(transfer(a, b, 10, "k"), "client-1"),
-                                      scoped(transfer(a, b, 20, "k"), "client-2"),
-                                      scoped(transfer(a, b, 10, "k"), "client-1"),
-                                      scoped(transfer(a, b, 500, "k"), "client-3")});
+  const auto results =
+      ledger_.apply({scoped(transfer(a, b, 10, "k"), "client-1"), scoped(transfer(a, b, 20, "k"), "client-2"),
+                     scoped(transfer(a, b, 10, "k"), "client-1"), scoped(transfer(a, b, 500, "k"), "client-3")});
   ASSERT_TRUE(results[0].ok());
   ASSERT_TRUE(results[1].ok());
   EXPECT_FALSE(results[1].replayed);
@@ -121,9 +120,21 @@ TEST_F(LedgerTest, KeysOfDifferentScopesInOneBatchAreDifferentKeys) {
   EXPECT_EQ(balance(b), 30);
   EXPECT_EQ(count("SELECT count(*) FROM idempotency_keys WHERE key = 'k'"), 2);
   // Each scope replays its own request in a later batch.
-  EXPECT_EQ(ledger_.apply_one(scoped(transfer(a, b, 20, "k"), "client-2")).transaction->id,
-            results[1].transaction->id);
+  EXPECT_EQ(ledger_.apply_one(scoped(transfer(a, b, 20, "k"), "client-2")).transaction->id, results[1].transaction->id);
   EXPECT_FALSE(ledger_.apply_one(scoped(transfer(a, b, 5, "k"), "client-3")).replayed);
+}
+
+// With the key already recorded, each request of a batch is compared with the record, in
+// whatever order they arrived: the same request replays even behind a different one.
+TEST_F(LedgerTest, ARecordedKeyJudgesEveryRequestOfABatchInAnyOrder) {
+  const auto a = new_wallet("alice", 100), b = new_wallet("bob");
+  const auto first = ledger_.apply_one(transfer(a, b, 5, "k"));
+  const auto results = ledger_.apply({transfer(a, b, 6, "k"), transfer(a, b, 5, "k")});
+  EXPECT_EQ(results[0].error->code(), ErrorCode::kIdempotencyConflict);
+  ASSERT_TRUE(results[1].ok());
+  EXPECT_TRUE(results[1].replayed);
+  EXPECT_EQ(results[1].transaction->id, first.transaction->id);
+  EXPECT_EQ(balance(b), 5);
 }
 
 TEST_F(LedgerTest, ARefusedRequestDoesNotConsumeItsKey) {
