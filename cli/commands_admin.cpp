@@ -18,7 +18,7 @@ std::optional<std::string> grant_if_owner(Context& ctx) {
   const auto& db = ctx.settings().database;
   if (db.owner_url.empty()) return std::nullopt;
   require_same_database(db.owner_url, db.url);
-  const auto role = conninfo_value(db.url, "user");
+  const auto role = pg::conninfo_value(db.url, "user");
   if (role.empty()) {
     throw DomainError(ErrorCode::kInvalidConfig, "database.url names no user: migrate cannot tell which role to grant");
   }

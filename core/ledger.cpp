@@ -87,6 +87,7 @@ class BatchRun {
   // Chooses the ids each operation will create (its key row points at them) and queues the
   // claim of their keys, which goes out with the wallet lookup.
   void send_key_claims() {
+    std::map<ScopedKey, int> first_with_key;
     for (std::size_t i = 0; i < slots_.size(); ++i) {
       auto& s = slots_[i];
       s.resolved.transaction_id = new_uuid();
@@ -94,7 +95,7 @@ class BatchRun {
       if (!op(s).idempotency_key) continue;
       s.hash = op(s).request_hash();
       const ScopedKey key{op(s).key_scope, *op(s).idempotency_key};
-      auto [it, inserted] = first_with_key_.emplace(key, static_cast<int>(i));
+      auto [it, inserted] = first_with_key.emplace(key, static_cast<int>(i));
       if (!inserted) {
         s.duplicate_of = it->second;
         s.settled = true;
@@ -298,7 +299,6 @@ class BatchRun {
   pg::Connection& conn_;
   BatchMode mode_;
   std::vector<Slot> slots_;
-  std::map<ScopedKey, int> first_with_key_;  // the first slot of each key
   std::vector<KeyClaim> claims_;
   std::map<std::string, SystemAccounts>& fresh_system_;
   std::vector<WalletVersion>& changed_;

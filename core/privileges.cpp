@@ -1,10 +1,6 @@
 #include "core/privileges.hpp"
 
-#include <libpq-fe.h>
-
 #include <map>
-#include <memory>
-#include <stdexcept>
 
 #include "core/errors.hpp"
 
@@ -32,21 +28,9 @@ const std::map<std::string, std::string>& table_privileges() {
 
 }  // namespace
 
-std::string conninfo_value(const std::string& url, const char* keyword) {
-  char* err = nullptr;
-  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> opts(PQconninfoParse(url.c_str(), &err),
-                                                                    &PQconninfoFree);
-  if (err) PQfreemem(err);
-  if (!opts) throw std::invalid_argument("not a PostgreSQL URL");
-  for (auto* o = opts.get(); o->keyword; ++o) {
-    if (std::string(o->keyword) == keyword) return o->val ? o->val : "";
-  }
-  return "";
-}
-
 void require_same_database(const std::string& owner_url, const std::string& app_url) {
   for (const char* keyword : {"host", "port", "dbname"}) {
-    const auto owner = conninfo_value(owner_url, keyword), app = conninfo_value(app_url, keyword);
+    const auto owner = pg::conninfo_value(owner_url, keyword), app = pg::conninfo_value(app_url, keyword);
     if (owner != app) {
       throw DomainError(ErrorCode::kInvalidConfig, std::string("database.owner_url and database.url name different ") +
                                                        keyword + "s ('" + owner + "' and '" + app +

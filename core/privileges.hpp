@@ -9,11 +9,6 @@
 
 namespace wallet {
 
-/// The value of one keyword (user, dbname, host, port) in a PostgreSQL URL or key=value
-/// string; empty when the string does not set it. Throws std::invalid_argument when it does
-/// not parse.
-std::string conninfo_value(const std::string& url, const char* keyword);
-
 /// Throws DomainError(kInvalidConfig) unless both URLs name the same host, port and database:
 /// migrating one database and granting on another would leave the application locked out.
 void require_same_database(const std::string& owner_url, const std::string& app_url);

@@ -5,6 +5,7 @@
 #include <poll.h>
 
 #include <charconv>
+#include <stdexcept>
 
 #include "core/errors.hpp"
 
@@ -40,23 +41,29 @@ struct Conninfo {
   std::string host = "localhost", port = "5432", db, user;
 };
 
-std::optional<Conninfo> parse_conninfo(const std::string& url) {
+// Calls visit(keyword, value) for each keyword the string sets; false when it does not parse.
+template <class Visit>
+bool visit_conninfo(const std::string& url, Visit visit) {
   char* err = nullptr;
   PQconninfoOption* opts = PQconninfoParse(url.c_str(), &err);
-  if (!opts) {
-    if (err) PQfreemem(err);
-    return std::nullopt;
-  }
-  Conninfo out;
+  if (err) PQfreemem(err);
+  if (!opts) return false;
   for (auto* o = opts; o->keyword; ++o) {
-    if (!o->val) continue;
-    const std::string_view k = o->keyword;
-    if (k == "host" || (k == "hostaddr" && out.host == "localhost")) out.host = o->val;
-    if (k == "port") out.port = o->val;
-    if (k == "dbname") out.db = o->val;
-    if (k == "user") out.user = o->val;
+    if (o->val) visit(std::string_view(o->keyword), o->val);
   }
   PQconninfoFree(opts);
+  return true;
+}
+
+std::optional<Conninfo> parse_conninfo(const std::string& url) {
+  Conninfo out;
+  const bool parsed = visit_conninfo(url, [&](std::string_view k, const char* v) {
+    if (k == "host" || (k == "hostaddr" && out.host == "localhost")) out.host = v;
+    if (k == "port") out.port = v;
+    if (k == "dbname") out.db = v;
+    if (k == "user") out.user = v;
+  });
+  if (!parsed) return std::nullopt;
   return out;
 }
 
@@ -66,6 +73,15 @@ std::string describe_address(const std::string& url) {
   const auto c = parse_conninfo(url);
   if (!c) return "(unparsable database url)";
   return "postgresql://" + (c->user.empty() ? "" : c->user + "@") + c->host + ":" + c->port + "/" + c->db;
+}
+
+std::string conninfo_value(const std::string& url, const char* keyword) {
+  std::string value;
+  const bool parsed = visit_conninfo(url, [&](std::string_view k, const char* v) {
+    if (k == keyword) value = v;
+  });
+  if (!parsed) throw std::invalid_argument("not a PostgreSQL URL");
+  return value;
 }
 
 std::string database_name(const std::string& url) {

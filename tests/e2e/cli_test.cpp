@@ -208,7 +208,7 @@ TEST_F(CliTest, MigrateAndAudit) {
   EXPECT_TRUE(status[0]["applied"]);
   const auto again = ok_json({"migrate"});
   EXPECT_EQ(again["applied"].size(), 0u);
-  EXPECT_EQ(again["granted_to"], conninfo_value(db_.url(), "user"));
+  EXPECT_EQ(again["granted_to"], pg::conninfo_value(db_.url(), "user"));
   const auto a = create("alice");
   ok_json({"charge", a, "10"});
   const auto audit = ok_json({"audit"});
@@ -248,7 +248,8 @@ TEST_F(CliTest, ApiKeysAreMadeListedAndRevokedAndTheSecretIsShownOnce) {
 // URL that reaches another database is refused before anything is applied.
 TEST_F(CliTest, MigrateRunsAsTheOwnerAndGrantsTheApplicationRole) {
   TestDatabase fresh(false);
-  const auto as_app = run_process({WALLETCTL_PATH, "migrate"}, {{"DATABASE_URL", fresh.url()}, {"DATABASE_OWNER_URL", ""}});
+  const auto as_app =
+      run_process({WALLETCTL_PATH, "migrate"}, {{"DATABASE_URL", fresh.url()}, {"DATABASE_OWNER_URL", ""}});
   EXPECT_EQ(as_app.exit_code, 1);
   EXPECT_NE(as_app.err.find("owner_url"), std::string::npos) << as_app.err;
 
@@ -261,7 +262,7 @@ TEST_F(CliTest, MigrateRunsAsTheOwnerAndGrantsTheApplicationRole) {
                                                   {"DATABASE_OWNER_URL", fresh.owner_url()}};
   const auto applied = run_process({WALLETCTL_PATH, "migrate"}, env);
   ASSERT_EQ(applied.exit_code, 0) << applied.err;
-  EXPECT_NE(applied.out.find("granted  the application role " + conninfo_value(fresh.url(), "user")),
+  EXPECT_NE(applied.out.find("granted  the application role " + pg::conninfo_value(fresh.url(), "user")),
             std::string::npos)
       << applied.out;
   const auto created = run_process({WALLETCTL_PATH, "create", "--user", "alice"}, env);

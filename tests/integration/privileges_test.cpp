@@ -26,7 +26,7 @@ class PrivilegesTest : public LedgerFixture {
  protected:
   // One wallet, one transaction, two entries: rows for the refused statements to aim at.
   void SetUp() override { new_wallet("alice", 500); }
-  std::string app_role() const { return conninfo_value(db_.url(), "user"); }
+  std::string app_role() const { return pg::conninfo_value(db_.url(), "user"); }
 };
 
 TEST_F(PrivilegesTest, TheApplicationRoleCannotRewriteHistoryOrTheSchema) {
@@ -81,11 +81,11 @@ TEST_F(PrivilegesTest, ATableTheListDoesNotKnowStopsTheGrant) {
 }
 
 TEST(ConninfoTest, ReadsUrlsAndKeyValueStrings) {
-  EXPECT_EQ(conninfo_value("postgresql://app:pw@db:5433/ledger", "user"), "app");
-  EXPECT_EQ(conninfo_value("postgresql://app:pw@db:5433/ledger", "dbname"), "ledger");
-  EXPECT_EQ(conninfo_value("host=db user=app", "user"), "app");
-  EXPECT_EQ(conninfo_value("postgresql://db/ledger", "user"), "");
-  EXPECT_THROW(conninfo_value("host=db user", "user"), std::invalid_argument);
+  EXPECT_EQ(pg::conninfo_value("postgresql://app:pw@db:5433/ledger", "user"), "app");
+  EXPECT_EQ(pg::conninfo_value("postgresql://app:pw@db:5433/ledger", "dbname"), "ledger");
+  EXPECT_EQ(pg::conninfo_value("host=db user=app", "user"), "app");
+  EXPECT_EQ(pg::conninfo_value("postgresql://db/ledger", "user"), "");
+  EXPECT_THROW(pg::conninfo_value("host=db user", "user"), std::invalid_argument);
   EXPECT_NO_THROW(require_same_database("postgresql://o:x@db:5432/l", "postgresql://a:y@db:5432/l"));
   EXPECT_THROW(require_same_database("postgresql://o:x@db:5432/l", "postgresql://a:y@db:5432/m"), DomainError);
   EXPECT_THROW(require_same_database("postgresql://o:x@db:5432/l", "postgresql://a:y@db2:5432/l"), DomainError);

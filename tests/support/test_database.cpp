@@ -49,7 +49,7 @@ TestDatabase::TestDatabase(bool migrate) {
   if (migrate) {
     auto conn = owner();
     Migrator(conn, embedded_migrations()).up();
-    grant_application_role(conn, conninfo_value(url_, "user"));
+    grant_application_role(conn, pg::conninfo_value(url_, "user"));
   }
 }
 
