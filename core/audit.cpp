@@ -27,6 +27,10 @@ const std::vector<Invariant>& invariants() {
        "UNION SELECT DISTINCT wallet_id::text FROM (SELECT wallet_id, balance_after, "
        "sum(amount) OVER (PARTITION BY wallet_id ORDER BY id) AS running FROM ledger_entries) r "
        "WHERE r.balance_after <> r.running"},
+      // What the entries' foreign keys held before migration 0006 dropped them.
+      {"entries_reference_known_rows", "each ledger entry names an existing wallet and transaction",
+       "SELECT e.id::text FROM ledger_entries e WHERE NOT EXISTS (SELECT 1 FROM wallets w WHERE w.id = e.wallet_id) "
+       "OR NOT EXISTS (SELECT 1 FROM transactions t WHERE t.id = e.transaction_id)"},
       {"no_negative_balances", "no user wallet's balance or available amount is below zero",
        "SELECT w.id::text FROM wallets w WHERE w.kind = 'user' AND (w.balance < 0 OR w.balance - "
        "COALESCE((SELECT sum(h.amount) FROM holds h WHERE h.wallet_id = w.id AND h.release_at > now()), 0) < 0)"},

@@ -104,6 +104,14 @@ TEST_F(AuditTest, ATransactionWithoutItsEventIsCaught) {
   EXPECT_EQ(failed(), std::set<std::string>{"one_event_per_transaction"});
 }
 
+// The entries' foreign keys are gone (migration 0006): audit is what catches an entry moved to
+// a transaction that does not exist.
+TEST_F(AuditTest, AnEntryNamingAMissingTransactionIsCaught) {
+  tamper(
+      "UPDATE ledger_entries SET transaction_id = gen_random_uuid() WHERE id = (SELECT max(id) FROM ledger_entries)");
+  EXPECT_TRUE(failed().count("entries_reference_known_rows"));
+}
+
 TEST_F(AuditTest, ViolationsNameTheOffender) {
   tamper("UPDATE wallets SET balance = balance + 5 WHERE id = '" + b_ + "'");
   for (const auto& c : run_audit(conn_).checks) {
