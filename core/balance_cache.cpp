@@ -245,8 +245,8 @@ std::string BalanceCache::user_wallet_json(const std::string& user_id, const std
   return read_through(lookup_user_wallet(user_id, currency), load, true);
 }
 
-void BalanceCache::invalidate(const std::vector<WalletVersion>& changed) noexcept {
-  if (changed.empty()) return;
+bool BalanceCache::invalidate(const std::vector<WalletVersion>& changed) noexcept {
+  if (changed.empty()) return true;
   try {
     std::vector<std::string> keys{epoch_key_}, args{epoch_candidate(), std::to_string(config_.ttl_seconds * 1000)};
     keys.reserve(changed.size() + 1);
@@ -255,15 +255,14 @@ void BalanceCache::invalidate(const std::vector<WalletVersion>& changed) noexcep
       keys.push_back(wallet_key(c.wallet_id));
       args.push_back(std::to_string(c.version));
     }
-    const bool done = with_redis([&](redis::Connection& conn) { run_script(conn, invalidate_script_, keys, args); });
-    if (done) {
+    if (with_redis([&](redis::Connection& conn) { run_script(conn, invalidate_script_, keys, args); })) {
       invalidations_ += changed.size();
-    } else {
-      epoch_stale_ = true;  // the breaker kept us from Redis: what it holds may be stale now
+      return true;
     }
   } catch (const std::exception&) {
-    epoch_stale_ = true;
   }
+  epoch_stale_ = true;  // Redis may hold a copy older than this change now
+  return false;
 }
 
 CacheStats BalanceCache::stats() const {

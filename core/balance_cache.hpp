@@ -46,9 +46,10 @@ class BalanceCache {
   std::string user_wallet_json(const std::string& user_id, const std::string& currency,
                                const std::function<WalletSnapshot()>& load);
 
-  /// After a commit: leaves a tombstone of each new version. Never throws; when Redis cannot
-  /// be told, the next successful call starts a new epoch instead.
-  void invalidate(const std::vector<WalletVersion>& changed) noexcept;
+  /// Leaves a tombstone of each new version (written before the commit that makes them, see
+  /// write_posting()). Never throws; false when Redis could not be told, and then the next
+  /// successful call starts a new epoch instead.
+  bool invalidate(const std::vector<WalletVersion>& changed) noexcept;
   /// Forgets everything cached (at the next call that reaches Redis): for when invalidations
   /// may have been missed, such as a daemon's start or a lost notification stream.
   void forget_all() noexcept { epoch_stale_ = true; }

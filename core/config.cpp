@@ -364,8 +364,7 @@ std::string mask_url_password(const std::string& url) {
     }
   }
   // key=value strings and URL parameters can carry it too: password=x or ?password=x.
-  static const std::regex kPasswordParam(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]+))",
-                                         std::regex::icase);
+  static const std::regex kPasswordParam(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]+))", std::regex::icase);
   return std::regex_replace(out, kPasswordParam, "$1****");
 }
 

@@ -32,24 +32,15 @@ DomainError key_conflict(const Operation& op) {
 
 }  // namespace
 
-// What an attempt leaves for after its commit: system accounts it created (they join the
-// ledger's cache) and the user wallets it changed (the balance cache is told).
-struct AfterCommit {
-  std::map<std::string, SystemAccounts> fresh_system;
-  std::vector<WalletVersion> changed;
-};
-
 // One attempt at applying a batch. A new BatchRun is made for every retry, so nothing of a
 // failed attempt survives into the next.
 class BatchRun {
  public:
-  BatchRun(Ledger& ledger, const std::vector<Operation>& ops, BatchMode mode, AfterCommit& after_commit)
-      : ledger_(ledger),
-        conn_(ledger.conn_),
-        mode_(mode),
-        slots_(ops.size()),
-        fresh_system_(after_commit.fresh_system),
-        changed_(after_commit.changed) {
+  /// fresh_system: where system accounts this attempt creates go (they join the ledger's list
+  /// after the commit).
+  BatchRun(Ledger& ledger, const std::vector<Operation>& ops, BatchMode mode,
+           std::map<std::string, SystemAccounts>& fresh_system)
+      : ledger_(ledger), conn_(ledger.conn_), mode_(mode), slots_(ops.size()), fresh_system_(fresh_system) {
     for (std::size_t i = 0; i < ops.size(); ++i) slots_[i].resolved.op = &ops[i];
   }
 
@@ -249,16 +240,18 @@ class BatchRun {
       stopped = mode_ == BatchMode::kStopAtFirstError && s.result.error.has_value();
     }
     if (validating()) return;
-    auto statements = posting ? write_statements(posting->writes()) : std::vector<pg::Statement>{};
     // A request refused (or not attempted) without effect does not consume its key.
     std::vector<ScopedKey> released;
     for (const auto& s : slots_) {
       if (s.claimed_key && !s.result.ok()) released.emplace_back(op(s).key_scope, *op(s).idempotency_key);
     }
-    if (!released.empty()) statements.push_back(release_idempotency_keys(released));
-    if (statements.empty()) return;
-    const auto results = conn_.pipeline(statements);
-    if (posting) changed_ = changed_wallets(posting->writes(), results);
+    std::vector<pg::Statement> release;
+    if (!released.empty()) release.push_back(release_idempotency_keys(released));
+    if (posting) {
+      write_posting(conn_, posting->writes(), std::move(release), ledger_.cache_);
+    } else if (!release.empty()) {
+      conn_.pipeline(release);
+    }
   }
 
   void load_replays() {
@@ -301,7 +294,6 @@ class BatchRun {
   std::vector<Slot> slots_;
   std::vector<KeyClaim> claims_;
   std::map<std::string, SystemAccounts>& fresh_system_;
-  std::vector<WalletVersion>& changed_;
 };
 
 Ledger::Ledger(pg::Connection& conn, const Settings& settings, BalanceCache* cache)
@@ -311,20 +303,16 @@ Ledger::Ledger(pg::Connection& conn, const Settings& settings, BalanceCache* cac
       max_retries_(static_cast<int>(settings.database.max_retries)) {}
 
 std::vector<OperationResult> Ledger::apply(const std::vector<Operation>& ops, BatchMode mode) {
-  last_changed_.clear();
   if (ops.empty()) return {};
-  AfterCommit after;
+  std::map<std::string, SystemAccounts> fresh_system;
   int attempts = 0;
   auto results = pg::in_transaction(conn_, max_retries_, [&] {
     ++attempts;
-    after = AfterCommit{};
-    return BatchRun(*this, ops, mode, after).run();
+    fresh_system.clear();
+    return BatchRun(*this, ops, mode, fresh_system).run();
   });
   retries_ += attempts - 1;
-  system_accounts_.merge(after.fresh_system);
-  // Before the caller acknowledges anything: the next read anywhere sees these versions.
-  if (cache_) cache_->invalidate(after.changed);
-  last_changed_ = std::move(after.changed);
+  system_accounts_.merge(fresh_system);
   return results;
 }
 

@@ -24,7 +24,7 @@ enum class BatchMode {
 
 class Ledger {
  public:
-  /// `cache`, when given, is told of every committed change before apply() returns.
+  /// `cache`, when given, is told of every change before it commits (see write_posting()).
   Ledger(pg::Connection& conn, const Settings& settings, BalanceCache* cache = nullptr);
 
   /// Applies ops in order in one database transaction (retried on deadlock), each with its own
@@ -35,10 +35,6 @@ class Ledger {
 
   /// A batch of one; throws the operation's DomainError when it is refused.
   OperationResult apply_one(const Operation& op);
-
-  /// The user wallets (and their new versions) the last apply() changed, for a caller that
-  /// built this Ledger without a cache and tells the cache itself.
-  const std::vector<WalletVersion>& last_changed() const { return last_changed_; }
 
   /// Attempts run again after a deadlock or serialization failure, over this Ledger's life
   /// (those that ended in an error excepted): with every lock taken in one order, it stays 0.
@@ -51,7 +47,6 @@ class Ledger {
   std::string default_currency_;
   int max_retries_;
   std::int64_t retries_ = 0;
-  std::vector<WalletVersion> last_changed_;
   std::map<std::string, SystemAccounts> system_accounts_;  // by currency; ids never change
 };
 

@@ -6,13 +6,12 @@
 namespace wallet {
 namespace {
 
-// Returns the new versions of user wallets: the writer hands them to the balance cache.
+// Each account once, locked: its version becomes the locked one plus one, which is what
+// PostingWrites::changed_user_wallets announces.
 constexpr const char* kUpdateBalances =
-    "WITH updated AS (UPDATE wallets SET balance = v.balance, chain_head = v.chain_head, "
-    "version = wallets.version + 1, updated_at = now() "
-    "FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS v(id, balance, chain_head) WHERE wallets.id = v.id "
-    "RETURNING wallets.id, wallets.version, wallets.kind) "
-    "SELECT id, version FROM updated WHERE kind = 'user'";
+    "UPDATE wallets SET balance = v.balance, chain_head = v.chain_head, version = wallets.version + 1, "
+    "updated_at = now() FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS v(id, balance, chain_head) "
+    "WHERE wallets.id = v.id";
 constexpr const char* kInsertTransactions =
     "INSERT INTO transactions (id, kind, amount, currency, source_wallet_id, destination_wallet_id, "
     "idempotency_key, reference, release_at) "
@@ -32,6 +31,27 @@ constexpr const char* kSettleWithdrawals =
     "FROM unnest($1::uuid[], $2::text[], $3::text[]) AS v(id, status, reason) WHERE d.id = v.id";
 // Wakes the withdrawal pools at commit: new rows are worked on at once, not at the next poll.
 constexpr const char* kNotifyWithdrawals = "SELECT pg_notify('walletctl_withdrawals', '')";
+// Tells the trigger of migration 0007 that this transaction's writer tells the balance cache
+// itself, so the trigger sends no notification: NOTIFY takes a lock that is held until the
+// commit is flushed, which would keep two writers' commits from overlapping.
+constexpr const char* kWriterTellsCache = "SELECT set_config('walletctl.writer_tells_cache', 'on', true)";
+// What the trigger would have sent (the format parse_wallet_changes() in daemon/ reads), for a
+// writer that could not reach Redis: it goes out at the commit, like the trigger's.
+constexpr const char* kNotifyWalletChanges = "SELECT pg_notify('walletctl_wallets', c) FROM unnest($1::text[]) AS c";
+constexpr std::size_t kChangesPerNotification = 100;  // a payload stays far below NOTIFY's 8000 bytes
+
+pg::Statement notify_wallet_changes(const std::vector<WalletVersion>& changed) {
+  std::vector<std::string> chunks;
+  for (std::size_t i = 0; i < changed.size(); ++i) {
+    if (i % kChangesPerNotification == 0) {
+      chunks.emplace_back();
+    } else {
+      chunks.back() += ',';
+    }
+    chunks.back() += changed[i].wallet_id + ':' + std::to_string(changed[i].version);
+  }
+  return {kNotifyWalletChanges, {pg::text_array(chunks)}};
+}
 
 // One column of rows as an array parameter.
 template <class Row, class Field>
@@ -50,6 +70,9 @@ std::string column(const std::vector<Row>& rows, Field field) {
 
 }  // namespace
 
+namespace {
+
+// The balance update first, the outbox last.
 std::vector<pg::Statement> write_statements(const PostingWrites& w) {
   std::vector<pg::Statement> statements;
   if (!w.balances.empty()) {
@@ -99,13 +122,23 @@ std::vector<pg::Statement> write_statements(const PostingWrites& w) {
   return statements;
 }
 
-std::vector<WalletVersion> changed_wallets(const PostingWrites& writes, const std::vector<pg::Result>& results) {
-  std::vector<WalletVersion> out;
-  if (writes.balances.empty() || results.empty()) return out;
-  const auto& updated = results.front();  // write_statements puts the balance update first
-  out.reserve(static_cast<std::size_t>(updated.rows()));
-  for (int r = 0; r < updated.rows(); ++r) out.push_back({updated.str(r, 0), updated.int64(r, 1)});
-  return out;
+}  // namespace
+
+void write_posting(pg::Connection& conn, const PostingWrites& writes, std::vector<pg::Statement> more,
+                   BalanceCache* cache) {
+  auto statements = write_statements(writes);
+  statements.insert(statements.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  const auto& changed = writes.changed_user_wallets;
+  if (!cache || changed.empty()) {
+    conn.pipeline(statements);  // the trigger notifies, if anything is to be told
+    return;
+  }
+  statements.insert(statements.begin(), {kWriterTellsCache, {}});
+  bool told = false;
+  // Tombstones of the new versions go in while PostgreSQL writes, before the commit: however
+  // this process ends after the commit, no cached copy older than it outlives it.
+  conn.pipeline(statements, [&] { told = cache->invalidate(changed); });
+  if (!told) conn.defer(notify_wallet_changes(changed));  // sent with the COMMIT
 }
 
 }  // namespace wallet

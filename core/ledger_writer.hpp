@@ -1,17 +1,21 @@
 // The statements that write what a posted batch decided: one multi-row statement per table,
-// sent together in one pipeline.
+// sent together in one pipeline, and the balance cache told of the user wallets they change.
 #pragma once
 
 #include <vector>
 
+#include "core/balance_cache.hpp"
 #include "core/pg/connection.hpp"
 #include "core/posting.hpp"
 
 namespace wallet {
 
-/// The balance update comes first, so changed_wallets() can find it.
-std::vector<pg::Statement> write_statements(const PostingWrites& writes);
-/// The user wallets the pipeline of write_statements(writes) changed, with their new versions.
-std::vector<WalletVersion> changed_wallets(const PostingWrites& writes, const std::vector<pg::Result>& results);
+/// Inside the caller's transaction, writes what a posting decided (and runs `more` in the same
+/// pipeline). With a cache, it leaves tombstones of the new versions in Redis while
+/// PostgreSQL writes, before the commit; when Redis cannot be told, a notification of the
+/// changes goes out with the COMMIT for every listening daemon. Without a cache, the trigger
+/// on wallets notifies.
+void write_posting(pg::Connection& conn, const PostingWrites& writes, std::vector<pg::Statement> more,
+                   BalanceCache* cache);
 
 }  // namespace wallet

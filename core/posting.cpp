@@ -41,7 +41,8 @@ void Posting::add_entry(const std::string& transaction_id, const std::string& wa
   const auto after = account.balance.minor();
   account.chain_head = entry_hash(account.chain_head, transaction_id, wallet_id, amount, after);
   writes_.entries.push_back({transaction_id, wallet_id, amount, after, account.chain_head});
-  writes_.balances[wallet_id] = account.balance;
+  const bool first_change = writes_.balances.insert_or_assign(wallet_id, account.balance).second;
+  if (first_change && account.user) writes_.changed_user_wallets.push_back({wallet_id, account.version + 1});
   writes_.chain_heads[wallet_id] = account.chain_head;
 }
 

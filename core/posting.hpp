@@ -21,6 +21,8 @@ struct AccountState {
   Money balance;
   Money held;                              // unreleased holds (user wallets only)
   std::string chain_head = kChainGenesis;  // hash of its last ledger entry
+  std::int64_t version = 0;                // as locked; the write adds one
+  bool user = false;                       // a user wallet (which the balance cache holds)
 };
 
 struct LedgerEntryRow {
@@ -52,6 +54,8 @@ struct PostingWrites {
   std::vector<Withdrawal> withdrawals;          // new (pending) withdrawals
   std::vector<Withdrawal> settled_withdrawals;  // withdrawals that reached a final state
   std::vector<OutboxEvent> events;
+  // The user wallets among `balances`, with the version the write gives them.
+  std::vector<WalletVersion> changed_user_wallets;
 };
 
 class Posting {

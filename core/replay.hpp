@@ -25,8 +25,8 @@ struct RowOutcome {
 
 struct ReplayOptions {
   std::size_t batch_size = 500;
-  bool dry_run = false;        // validate rows and check wallets; change nothing
-  bool stop_on_error = false;  // stop at the first invalid or refused row
+  bool dry_run = false;           // validate rows and check wallets; change nothing
+  bool stop_on_error = false;     // stop at the first invalid or refused row
   BalanceCache* cache = nullptr;  // told of every committed batch's changes
 };
 

@@ -34,10 +34,10 @@ inline constexpr const char* kWithdrawalColumns =
 
 /// Locks accounts ($1: uuid[]) in id order, the one global lock order of the ledger, so two
 /// writers touching the same accounts never deadlock. Returns id, balance, the transaction
-/// time and the chain head; locked_accounts() reads it.
+/// time, the chain head, the version and whether it is a user wallet; locked_accounts() reads it.
 inline constexpr const char* kLockAccountsInIdOrder =
-    "SELECT w.id, w.balance, now(), w.chain_head FROM wallets w WHERE w.id = ANY($1::uuid[]) ORDER BY w.id "
-    "FOR UPDATE";
+    "SELECT w.id, w.balance, now(), w.chain_head, w.version, w.kind = 'user' FROM wallets w "
+    "WHERE w.id = ANY($1::uuid[]) ORDER BY w.id FOR UPDATE";
 
 Wallet wallet(const pg::Result& res, int row, int first_col = 0);
 WalletSnapshot wallet_snapshot(const pg::Result& res, int row);

@@ -109,9 +109,7 @@ std::vector<Withdrawal> WithdrawalQueue::claim(int limit) {
 RecordSummary WithdrawalQueue::record(const std::vector<PayoutOutcome>& outcomes) {
   if (outcomes.empty()) return {};
   static thread_local std::mt19937_64 rng(std::random_device{}());
-  std::vector<WalletVersion> changed;  // refunds credit user wallets
-  auto recorded = pg::in_transaction(conn_, max_retries_, [&] {
-    changed.clear();
+  return pg::in_transaction(conn_, max_retries_, [&] {
     RecordSummary summary;
     const auto valid = still_claimed(conn_, outcomes);
     summary.lost = static_cast<int>(outcomes.size() - valid.size());
@@ -135,23 +133,20 @@ RecordSummary WithdrawalQueue::record(const std::vector<PayoutOutcome>& outcomes
       done.emplace_back(o, status == PayoutStatus::kPaid);
       ++(status == PayoutStatus::kPaid ? summary.completed : summary.failed);
     }
-    std::optional<Posting> posting;
-    std::vector<pg::Statement> statements;
-    if (!done.empty()) {
-      posting = settle(conn_, done, "gave up after " + std::to_string(config_.max_attempts) + " attempts: ");
-      statements = write_statements(posting->writes());
-    }
+    std::vector<pg::Statement> retries;
     if (!retry_ids.empty()) {
-      statements.push_back(
+      retries.push_back(
           {kRetryLater, {pg::text_array(retry_ids), pg::int_array(retry_delays), pg::text_array(retry_reasons)}});
     }
-    if (statements.empty()) return summary;
-    const auto results = conn_.pipeline(statements);
-    if (posting) changed = changed_wallets(posting->writes(), results);
+    if (!done.empty()) {
+      // Refunds credit user wallets: the cache is told before the commit.
+      const auto posting = settle(conn_, done, "gave up after " + std::to_string(config_.max_attempts) + " attempts: ");
+      write_posting(conn_, posting.writes(), std::move(retries), cache_);
+    } else if (!retries.empty()) {
+      conn_.pipeline(retries);
+    }
     return summary;
   });
-  if (cache_) cache_->invalidate(changed);
-  return recorded;
 }
 
 void WithdrawalQueue::release(const std::vector<Withdrawal>& claims) {

@@ -11,7 +11,6 @@ GroupCommitter::GroupCommitter(const Settings& settings, BalanceCache* cache)
       max_batch_(static_cast<std::size_t>(settings.group_commit.max_batch)),
       linger_(settings.group_commit.linger_us) {
   for (std::int64_t i = 0; i < settings.group_commit.writers; ++i) writers_.emplace_back([this] { run_writer(); });
-  if (cache_) completion_ = std::thread([this] { run_completion(); });
 }
 
 GroupCommitter::~GroupCommitter() {
@@ -21,12 +20,6 @@ GroupCommitter::~GroupCommitter() {
   }
   wake_.notify_all();
   for (auto& t : writers_) t.join();
-  {
-    std::lock_guard lock(completion_mutex_);
-    writers_done_ = true;
-  }
-  completion_wake_.notify_all();
-  if (completion_.joinable()) completion_.join();
 }
 
 OperationResult GroupCommitter::apply(Operation op) {
@@ -90,7 +83,7 @@ Ledger& GroupCommitter::ledger_of(Writer& w) {
   }
   if (!w.conn) {
     w.conn.emplace(pg::Connection::open(settings_.database.url, static_cast<int>(settings_.database.connect_timeout)));
-    w.ledger.emplace(*w.conn, settings_, nullptr);  // the cache is told by complete()
+    w.ledger.emplace(*w.conn, settings_, cache_);
   }
   return *w.ledger;
 }
@@ -106,7 +99,6 @@ void GroupCommitter::commit(Writer& w, std::vector<Pending>& batch) {
     const auto before = ledger.retries();
     done.results = ledger.apply(ops);
     retries = ledger.retries() - before;
-    done.changed = ledger.last_changed();
   } catch (const DomainError& e) {
     if (error_info(e.code()).error_class == ErrorClass::kUnavailable || ops.size() == 1) {
       done.failure = std::current_exception();
@@ -133,21 +125,7 @@ void GroupCommitter::commit(Writer& w, std::vector<Pending>& batch) {
     return;
   }
   done.batch = std::move(batch);
-  complete(std::move(done));
-}
-
-// Without a cache, or when nothing changed, the requests are answered at once; otherwise the
-// completion thread tells the cache first.
-void GroupCommitter::complete(Completed done) {
-  if (!cache_ || done.changed.empty()) {
-    answer(done);
-    return;
-  }
-  {
-    std::lock_guard lock(completion_mutex_);
-    completions_.push_back(std::move(done));
-  }
-  completion_wake_.notify_one();
+  answer(done);
 }
 
 void GroupCommitter::answer(Completed& done) {
@@ -157,24 +135,6 @@ void GroupCommitter::answer(Completed& done) {
     } else {
       done.batch[i].done.set_value(std::move(done.results[i]));
     }
-  }
-}
-
-// Takes every batch that committed meanwhile and tells the cache about all of them in one
-// call, then answers their requests.
-void GroupCommitter::run_completion() {
-  for (;;) {
-    std::vector<Completed> ready;
-    {
-      std::unique_lock lock(completion_mutex_);
-      completion_wake_.wait(lock, [&] { return writers_done_ || !completions_.empty(); });
-      if (completions_.empty()) return;  // the writers are done, and so is their last batch
-      ready.swap(completions_);
-    }
-    std::vector<WalletVersion> changed;
-    for (const auto& done : ready) changed.insert(changed.end(), done.changed.begin(), done.changed.end());
-    cache_->invalidate(changed);
-    for (auto& done : ready) answer(done);
   }
 }
 

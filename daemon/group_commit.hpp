@@ -2,10 +2,8 @@
 // with its own PostgreSQL connection, take what is waiting (up to max_batch; when fewer wait,
 // after lingering at most linger_us for more), apply it through the core's batch write path in
 // one database transaction, and hand each request its own result once that transaction has
-// committed. One commit (one WAL flush) then acknowledges many requests. With the balance cache
-// on, a completion thread tells the cache what each batch changed and only then answers its
-// requests, while the writer already runs its next batch (tombstone versions make the order
-// of invalidations irrelevant).
+// committed. One commit (one WAL flush) then acknowledges many requests. The balance cache is
+// told by the write path itself, before each commit (write_posting() in core/ledger_writer).
 #pragma once
 
 #include <chrono>
@@ -63,14 +61,11 @@ class GroupCommitter {
     std::vector<Pending> batch;
     std::vector<OperationResult> results;
     std::exception_ptr failure;
-    std::vector<WalletVersion> changed;
   };
 
   void run_writer();
-  void run_completion();
   std::vector<Pending> take_batch();
   void commit(Writer& w, std::vector<Pending>& batch);
-  void complete(Completed done);
   static void answer(Completed& done);
   Ledger& ledger_of(Writer& w);
 
@@ -84,11 +79,6 @@ class GroupCommitter {
   bool stopping_ = false;
   GroupCommitStats stats_;
   std::vector<std::thread> writers_;
-  std::mutex completion_mutex_;
-  std::condition_variable completion_wake_;
-  std::vector<Completed> completions_;
-  bool writers_done_ = false;
-  std::thread completion_;  // only with a cache
 };
 
 }  // namespace wallet::daemon

@@ -179,14 +179,15 @@ void Connection::discard_deferred() {
   deferred_results_.clear();
 }
 
-std::vector<Result> Connection::pipeline(const std::vector<Statement>& requested) {
+std::vector<Result> Connection::pipeline(const std::vector<Statement>& requested,
+                                         const std::function<void()>& meanwhile) {
   if (!deferred_.empty()) {
     // The queued statements go first, in the same round trip; their results are split off.
     auto statements = std::exchange(deferred_, {});
     const auto keep = std::exchange(deferred_keep_, {});
     const auto queued = statements.size();
     statements.insert(statements.end(), requested.begin(), requested.end());
-    auto results = pipeline(statements);
+    auto results = pipeline(statements, meanwhile);
     for (std::size_t i = 0; i < queued; ++i) {
       if (keep[i]) deferred_results_.push_back(std::move(results[i]));
     }
@@ -194,7 +195,10 @@ std::vector<Result> Connection::pipeline(const std::vector<Statement>& requested
     return results;
   }
   const auto& statements = requested;
-  if (statements.empty()) return {};
+  if (statements.empty()) {
+    if (meanwhile) meanwhile();
+    return {};
+  }
   std::vector<const std::string*> names;
   names.reserve(statements.size());
   for (const auto& s : statements) names.push_back(&prepared_name(s.sql));
@@ -209,6 +213,14 @@ std::vector<Result> Connection::pipeline(const std::vector<Statement>& requested
     }
   }
   if (PQpipelineSync(conn_.get()) != 1) throw_error(nullptr);
+  std::exception_ptr meanwhile_failed;
+  if (meanwhile) {
+    try {
+      meanwhile();
+    } catch (...) {
+      meanwhile_failed = std::current_exception();  // rethrown once the pipeline is drained
+    }
+  }
 
   std::vector<Result> results;
   results.reserve(statements.size());
@@ -234,6 +246,10 @@ std::vector<Result> Connection::pipeline(const std::vector<Statement>& requested
     if (synced) break;
   }
   PQexitPipelineMode(conn_.get());
+  if (meanwhile_failed) {
+    if (first_error) PQclear(first_error);
+    std::rethrow_exception(meanwhile_failed);
+  }
   if (first_error) throw_error(first_error);
   if (results.size() != statements.size()) throw_error(nullptr);
   return results;

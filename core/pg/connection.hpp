@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,7 +63,9 @@ class Connection {
 
   /// Sends every statement at once in pipeline mode and collects their results in order: one
   /// network round trip. The first failure is thrown after the pipeline is drained.
-  std::vector<Result> pipeline(const std::vector<Statement>& statements);
+  /// `meanwhile`, when given, runs once everything is sent, while the server works on it.
+  std::vector<Result> pipeline(const std::vector<Statement>& statements,
+                               const std::function<void()>& meanwhile = nullptr);
 
   /// Queues a statement to go out ahead of the next exec(), pipeline() or exec_script(), in
   /// the same round trip: for one whose result can wait (BEGIN, or a claim whose answer is

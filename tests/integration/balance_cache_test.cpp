@@ -2,7 +2,11 @@
 // cache-aside forced step by step, a writer that cannot reach Redis, and Redis unreachable.
 #include <gtest/gtest.h>
 
+#include <poll.h>
+
 #include <nlohmann/json.hpp>
+
+#include <thread>
 
 #include "core/balance_cache.hpp"
 #include "core/ids.hpp"
@@ -96,6 +100,54 @@ TEST_F(BalanceCacheTest, AWriterThatCannotReachRedisIsCoveredByTheChangeListener
   }
   EXPECT_NE(cached_balance(w), 100);
   EXPECT_EQ(balance_through(cache_, w), 150);
+}
+
+// The cache is told before the commit, so a writer that dies right after its commit leaves no
+// old copy behind. Here every commit waits at an advisory lock the test holds.
+TEST_F(BalanceCacheTest, TheOldCopyIsGoneBeforeTheWriteCommits) {
+  const auto w = new_wallet("alice", 100);
+  EXPECT_EQ(balance_through(cache_, w), 100);
+  ASSERT_EQ(cached_balance(w), 100);
+  db_.owner().exec_script(
+      "CREATE FUNCTION wait_for_the_test() RETURNS trigger LANGUAGE plpgsql AS "
+      "$$ BEGIN PERFORM pg_advisory_xact_lock(4242); RETURN NULL; END $$; "
+      "CREATE CONSTRAINT TRIGGER commit_waits AFTER INSERT ON ledger_entries DEFERRABLE INITIALLY DEFERRED "
+      "FOR EACH ROW EXECUTE FUNCTION wait_for_the_test();");
+  auto holder = db_.connect();
+  holder.exec("SELECT pg_advisory_lock(4242)");
+  auto writer_conn = db_.connect();
+  std::thread writer([&] { Ledger(writer_conn, settings_, &cache_).apply_one(charge(w, 50)); });
+  ASSERT_TRUE(someone_waits_for_a_lock());
+  EXPECT_EQ(cached_balance(w), std::nullopt);  // a tombstone, while the commit has not happened
+  EXPECT_EQ(balance_through(cache_, w), 100);  // a reader meanwhile gets what is committed...
+  EXPECT_EQ(cached_balance(w), std::nullopt);  // ...and cannot cache it over the tombstone
+  holder.exec("SELECT pg_advisory_unlock(4242)");
+  writer.join();
+  EXPECT_EQ(balance_through(cache_, w), 150);
+}
+
+// NOTIFY holds a lock through each commit's flush, so a writer that told Redis itself sends
+// none; a writer without a cache is still covered by the trigger.
+TEST_F(BalanceCacheTest, OnlyWritersThatDidNotTellRedisNotify) {
+  const auto told = new_wallet("alice", 100);
+  const auto untold = new_wallet("bob", 100);
+  auto listener = db_.connect();
+  listener.exec("LISTEN walletctl_wallets");
+  Ledger(conn_, settings_, &cache_).apply_one(charge(told, 1));
+  Ledger(conn_, settings_, nullptr).apply_one(charge(untold, 1));
+  // Notifications arrive in commit order: the first is the second write's.
+  std::vector<std::string> payloads;
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (payloads.empty() && Clock::now() < deadline) {
+    pollfd fd{listener.socket(), POLLIN, 0};
+    ::poll(&fd, 1, 100);
+    payloads = listener.take_notifications();
+  }
+  ASSERT_FALSE(payloads.empty());
+  const auto changes = daemon::parse_wallet_changes(payloads.front());
+  ASSERT_EQ(changes.size(), 1U);
+  EXPECT_EQ(changes.front().wallet_id, untold);
+  EXPECT_EQ(changes.front().version, wallets_.get(untold).version);
 }
 
 TEST_F(BalanceCacheTest, UnreachableRedisMeansPostgresReadsAndAnOpenBreaker) {
