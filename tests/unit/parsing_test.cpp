@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
 
 #include "core/currency.hpp"
 #include "core/errors.hpp"
@@ -48,6 +49,22 @@ TEST(Uuid, NewIdsAreValidDistinctVersion7) {
     seen.insert(id);
   }
   EXPECT_EQ(seen.size(), 1000u);
+}
+
+// Each thread draws ids from its own block of random bytes: blocks must never repeat.
+TEST(Uuid, IdsMadeOnManyThreadsAreDistinct) {
+  constexpr int kThreads = 8, kEach = 5000;  // several refills of every thread's block
+  std::vector<std::vector<std::string>> made(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&made, t] {
+      for (int i = 0; i < kEach; ++i) made[static_cast<std::size_t>(t)].push_back(new_uuid());
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> seen;
+  for (const auto& ids : made) seen.insert(ids.begin(), ids.end());
+  EXPECT_EQ(seen.size(), static_cast<std::size_t>(kThreads * kEach));
 }
 
 TEST(UserId, OneTo128PrintableCharacters) {
