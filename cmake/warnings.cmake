@@ -13,3 +13,12 @@ if(WALLET_SANITIZE)
   target_compile_options(wallet_project_options INTERFACE -fsanitize=${WALLET_SANITIZE} -fno-omit-frame-pointer)
   target_link_options(wallet_project_options INTERFACE -fsanitize=${WALLET_SANITIZE})
 endif()
+if(WALLET_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "WALLET_FUZZ needs clang (CXX=clang++)")
+  endif()
+  # Coverage instrumentation for everything the targets reach; each target links the fuzzer.
+  target_compile_options(wallet_project_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+    -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_link_options(wallet_project_options INTERFACE -fsanitize=address,undefined)
+endif()
