@@ -12,6 +12,7 @@
 
 #include "core/currency.hpp"
 #include "core/errors.hpp"
+#include "core/pg/connection.hpp"
 
 extern char** environ;
 
@@ -46,11 +47,13 @@ struct Field {
 }
 
 void check_database_url(const std::string& v) {
-  char* err = nullptr;
-  PQconninfoOption* opts = PQconninfoParse(v.c_str(), &err);
-  if (err) PQfreemem(err);
-  if (!opts || v.empty()) throw std::invalid_argument("a PostgreSQL URL such as postgresql://user:pass@host:5432/db");
-  PQconninfoFree(opts);
+  bool parses = !v.empty();  // an empty string would mean libpq's defaults, not a choice
+  try {
+    if (parses) pg::conninfo_value(v, "host");  // reading any keyword parses the whole string
+  } catch (const std::invalid_argument&) {
+    parses = false;
+  }
+  if (!parses) throw std::invalid_argument("a PostgreSQL URL such as postgresql://user:pass@host:5432/db");
 }
 
 bool valid_host_port(const std::string& v, int min_port) {
@@ -397,7 +400,10 @@ LoadedSettings load_settings(const ConfigInputs& in) {
       sources[f.name()] = std::string("env ") + f.legacy_env;
     }
   }
-  for (const auto& [name, value] : in.environment) {
+  for (const auto& entry : in.environment) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in the lambda.
+    const auto& name = entry.first;
+    const auto& value = entry.second;
     if (!name.starts_with("WALLET_") || name == "WALLET_CONFIG") continue;
     const auto f = std::find_if(fields().begin(), fields().end(), [&](const Field& x) { return x.env_name() == name; });
     if (f == fields().end()) bad("env " + name, "unknown setting (WALLET_<SECTION>_<KEY>, see wallet.toml)");

@@ -76,6 +76,7 @@ TEST_F(HttpBadInputTest, MalformedRequestsGetA4xxAndChangeNothing) {
       {"POST", "/charge", J, "{\"amount\":}", 400, "invalid_json"},
       {"POST", "/charge", J, "null", 400, "invalid_json"},
       {"POST", "/charge", J, "[1,2]", 400, "invalid_json"},
+      {"POST", "/transfers", J, "{\"amount\":1e00615}", 400, "invalid_json"},  // a 500 the fuzzer found
       {"POST", "/charge", J, "\"text\"", 400, "invalid_json"},
       {"POST", "/charge", J, "123", 400, "invalid_json"},
       {"POST", "/charge", J, "{" + w + ",\"amount\":5}}", 400, "invalid_json"},

@@ -161,6 +161,7 @@ TEST_F(ConfigTest, HttpAndPoolSettingsAreBounded) {
                                                                                    {"http.read_timeout", "0"},
                                                                                    {"http.max_body_bytes", "10"},
                                                                                    {"http.shutdown_timeout", "-1"},
+                                                                                   {"database.url", ""},
                                                                                    {"database.pool_size", "0"},
                                                                                    {"database.pool_timeout_ms", "x"},
                                                                                    {"log.format", "xml"}}) {

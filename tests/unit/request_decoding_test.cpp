@@ -68,6 +68,7 @@ TEST(RequestDecodingTest, EveryMalformedChargeGetsItsCode) {
       {"42", "invalid_json"},
       {R"("text")", "invalid_json"},
       {"{" + w + R"(,"amount":1} trailing)", "invalid_json"},
+      {"{" + w + R"(,"amount":1e00615})", "invalid_json"},  // beyond a double: found by the fuzzer
       {"{" + w + R"(,"amount":1,"amount":2})", "invalid_json"},
       {"{" + w + R"(,"amount":{"nested":{"deep":1}}})", "invalid_json"},
       {"{\"user_id\":\"\xff\xfe\",\"amount\":1}", "invalid_json"},

@@ -1,0 +1,48 @@
+// The API's request bodies: POST /wallets, /charge, /withdraw and /transfers decoded and
+// validated. The first byte picks the decoder and whether an Idempotency-Key header came with
+// the body; the rest is the body. Bad input must be refused with a DomainError (a problem+json
+// answer), never crash or throw anything else (a 500).
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "daemon/requests.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
+
+using namespace wallet;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  static const Settings settings;
+  const auto choice = data[0];
+  const std::string body(reinterpret_cast<const char*>(data + 1), size - 1);
+  const std::optional<std::string> header =
+      (choice & 0x10) != 0 ? std::optional<std::string>("fuzz-key-1") : std::nullopt;
+  fuzz::refused([&] {
+    switch (choice % 4) {
+      case 0: {
+        const auto w = daemon::decode_create_wallet(body, settings);
+        fuzz::check(!w.user_id.empty() && w.currency.size() == 3, "a decoded wallet has a user and a currency");
+        break;
+      }
+      case 1: {
+        const auto op = daemon::decode_charge(body, header, settings);
+        fuzz::check(op.amount.minor() > 0, "a decoded charge moves a positive amount");
+        break;
+      }
+      case 2: {
+        const auto op = daemon::decode_withdraw(body, header, settings);
+        fuzz::check(op.amount.minor() > 0, "a decoded withdrawal moves a positive amount");
+        break;
+      }
+      default: {
+        const auto op = daemon::decode_transfer(body, header, settings);
+        fuzz::check(op.amount.minor() > 0 && op.to_wallet_id.has_value(),
+                    "a decoded transfer has an amount and a payee");
+        break;
+      }
+    }
+  });
+  return 0;
+}
