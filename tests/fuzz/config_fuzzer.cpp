@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -18,7 +19,9 @@ using namespace wallet;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const auto end_of_file = input.find('\0');
-  static const std::string path = "/dev/shm/walletctl-config-fuzz-" + std::to_string(getpid()) + ".toml";
+  static const std::string path =
+      (std::filesystem::temp_directory_path() / ("walletctl-config-fuzz-" + std::to_string(getpid()) + ".toml"))
+          .string();
   std::ofstream(path, std::ios::binary | std::ios::trunc) << input.substr(0, end_of_file);
   ConfigInputs inputs;
   inputs.config_flag = path;
