@@ -1,6 +1,5 @@
 #include "core/config.hpp"
 
-#include <libpq-fe.h>
 #include <unistd.h>
 
 #include <toml++/toml.h>

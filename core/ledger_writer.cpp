@@ -68,10 +68,6 @@ std::string column(const std::vector<Row>& rows, Field field) {
   return pg::text_array(values);
 }
 
-}  // namespace
-
-namespace {
-
 // The balance update first, the outbox last.
 std::vector<pg::Statement> write_statements(const PostingWrites& w) {
   std::vector<pg::Statement> statements;
