@@ -11,6 +11,7 @@
 #include "core/logging.hpp"
 #include "core/notifications.hpp"
 #include "core/outbox.hpp"
+#include "core/pg/error.hpp"
 #include "daemon/http_target.hpp"
 #include "daemon/lifecycle.hpp"
 
@@ -18,6 +19,8 @@ namespace wallet::daemon {
 namespace {
 
 constexpr std::chrono::milliseconds kPoll{250};  // how often a waiting consumer checks for a stop
+// notify's wait before reconnecting after an outage: doubles from the first to the last.
+constexpr std::chrono::milliseconds kFirstReconnect{250}, kLastReconnect{5000};
 
 AmqpConnection connect_broker(const Settings& settings) {
   auto mq = AmqpConnection::open(settings.rabbitmq.url, std::chrono::milliseconds(5000));
@@ -137,13 +140,43 @@ int tail_events(const Settings& settings, const TailOptions& options, std::ostre
 int run_notifier(const Settings& settings) {
   configure_logging(settings.log);
   StopFlag stop;
-  Notifier notifier(settings, stop);
-  auto mq = connect_broker(settings);
-  notifier.setup(mq);
-  std::cout << "walletctl: notify consuming " << kNotificationsQueue << std::endl;
+  bool consuming = false;
+  auto backoff = kFirstReconnect;
+  const auto wait_to_reconnect = [&](const char* error) {
+    log_event(spdlog::level::warn, "notify lost a service; reconnecting",
+              {{"error", error}, {"retry_in_ms", static_cast<std::int64_t>(backoff.count())}});
+    for (auto waited = std::chrono::milliseconds(0); waited < backoff && !stop.raised(); waited += kPoll) {
+      std::this_thread::sleep_for(kPoll);  // the backoff, in steps that notice a stop
+    }
+    backoff = std::min(backoff * 2, kLastReconnect);
+  };
   while (!stop.raised()) {
-    const auto d = mq.next_delivery(kPoll);
-    if (d) notifier.handle(mq, *d);
+    try {
+      // Both connections are made again after an outage: the message in hand when it began was
+      // not acknowledged, so the broker delivers it again and the record drops it if it was told.
+      Notifier notifier(settings, stop);
+      auto mq = connect_broker(settings);
+      notifier.setup(mq);
+      if (!consuming) {
+        std::cout << "walletctl: notify consuming " << kNotificationsQueue << std::endl;
+      } else {
+        log_event(spdlog::level::info, "notify reconnected", nlohmann::json::object());
+      }
+      consuming = true;
+      backoff = kFirstReconnect;
+      while (!stop.raised()) {
+        const auto d = mq.next_delivery(kPoll);
+        if (d) notifier.handle(mq, *d);
+      }
+    } catch (const pg::Error& e) {
+      // Unreachable at start-up is exit 3, as for every command; once running, notify outlasts
+      // a PostgreSQL or RabbitMQ restart.
+      if (!consuming || e.kind() != pg::ErrorKind::kConnection) throw;
+      wait_to_reconnect(e.what());
+    } catch (const DomainError& e) {
+      if (!consuming || e.code() != ErrorCode::kUnavailable) throw;
+      wait_to_reconnect(e.what());
+    }
   }
   return 0;
 }

@@ -1,0 +1,414 @@
+#include "tests/chaos/clients.hpp"
+
+#include <signal.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "core/ids.hpp"
+#include "tests/support/process.hpp"
+
+namespace wallet::chaos {
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// How long a client keeps retrying one operation with its key before it records the outcome
+// as unknown: longer than any outage the fault scheduler makes.
+constexpr auto kRetryFor = 60s;
+constexpr auto kFirstBackoff = 50ms, kLongestBackoff = 1000ms;
+
+struct Answer {
+  int status = 0;  // 0: no answer (refused connection, reset, timeout)
+  json body;
+  bool replayed = false;  // Idempotent-Replayed: true
+};
+
+bool ambiguous(int status) { return status == 0 || status >= 500 || status == 429; }
+
+// Backoff between retries of one operation: doubles up to a second.
+class Backoff {
+ public:
+  void wait() {
+    std::this_thread::sleep_for(next_);  // a pause before the retry, as a client gives a service
+    next_ = std::min(next_ * 2, std::chrono::milliseconds(kLongestBackoff));
+  }
+
+ private:
+  std::chrono::milliseconds next_{kFirstBackoff};
+};
+
+std::int64_t between(std::mt19937_64& rng, std::int64_t lo, std::int64_t hi) {
+  return lo + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(hi - lo + 1));
+}
+
+// Talks to whichever serve is up, starting from a random one, over keep-alive connections.
+class ServeClient {
+ public:
+  ServeClient(const ClientContext& ctx, std::mt19937_64& rng) : ctx_(ctx), rng_(rng) {}
+
+  Answer send(const std::string& method, const std::string& path, const std::string& body = "",
+              const std::string& key = "") {
+    const int first = static_cast<int>(rng_() % Cluster::kServes);
+    int port = 0;
+    for (int k = 0; k < Cluster::kServes && port == 0; ++k)
+      port = ctx_.cluster.serve_port((first + k) % Cluster::kServes);
+    if (port == 0) return {};
+    auto& client = client_for(port);
+    httplib::Headers headers;
+    if (!key.empty()) headers.emplace("Idempotency-Key", key);
+    const auto res = method == "POST" ? client.Post(path, headers, body, "application/json") : client.Get(path);
+    if (!res) {
+      clients_.erase(port);  // a broken connection: the next request opens a new one
+      return {};
+    }
+    return {res->status, json::parse(res->body, nullptr, false),
+            res->get_header_value("Idempotent-Replayed") == "true"};
+  }
+
+ private:
+  httplib::Client& client_for(int port) {
+    if (clients_.size() > 2 * Cluster::kServes) clients_.clear();  // ports of serves since restarted
+    auto& c = clients_[port];
+    if (!c) {
+      c = std::make_unique<httplib::Client>("127.0.0.1", port);
+      c->set_keep_alive(true);
+      c->set_connection_timeout(1);
+      c->set_read_timeout(5);
+      c->set_write_timeout(5);
+      c->set_bearer_token_auth(ctx_.api_secret);
+    }
+    return *c;
+  }
+
+  const ClientContext& ctx_;
+  std::mt19937_64& rng_;
+  std::map<int, std::unique_ptr<httplib::Client>> clients_;
+};
+
+struct Request {
+  std::string kind, path;
+  json body;
+  std::int64_t amount = 0;
+};
+
+struct Acknowledged {
+  Request request;
+  std::string key;
+  int status = 0;
+  std::string id;
+};
+
+class HttpClient {
+ public:
+  HttpClient(const ClientContext& ctx, std::uint64_t seed) : ctx_(ctx), rng_(seed), serve_(ctx, rng_) {}
+
+  void run() {
+    while (!ctx_.stop) {
+      const auto dice = rng_() % 100;
+      if (dice < 25) {
+        write(charge());
+      } else if (dice < 55) {
+        write(transfer());
+      } else if (dice < 65) {
+        write(withdraw());
+      } else if (dice < 70 && last_) {
+        dice % 2 ? replay_last() : reuse_key_of_last();
+      } else {
+        read();
+      }
+    }
+  }
+
+ private:
+  const std::string& wallet() { return ctx_.wallets.ids[rng_() % ctx_.wallets.ids.size()]; }
+
+  Request charge() {
+    const auto amount = between(rng_, 100, 50'000);
+    const auto& user = ctx_.wallets.users[rng_() % ctx_.wallets.users.size()];
+    return {"charge", "/charge", {{"user_id", user}, {"amount", amount}}, amount};
+  }
+  Request transfer() {
+    // One transfer in a hundred asks for more than any wallet holds: a refusal.
+    const auto amount = rng_() % 100 == 0 ? 1'000'000'000 : between(rng_, 1, 20'000);
+    std::string from = wallet(), to = wallet();
+    while (to == from) to = wallet();
+    return {"transfer", "/transfers", {{"sender_id", from}, {"receiver_id", to}, {"amount", amount}}, amount};
+  }
+  Request withdraw() {
+    const auto amount = between(rng_, 100, 10'000);
+    return {"withdrawal", "/withdraw", {{"wallet_id", wallet()}, {"amount", amount}}, amount};
+  }
+
+  void write(const Request& req) {
+    OperationRecord record{new_uuid(), req.kind, req.amount, Channel::kHttp, Outcome::kUnknown, false};
+    const auto deadline = Clock::now() + kRetryFor;
+    Backoff backoff;
+    for (int sent = 1;; ++sent) {
+      const auto a = serve_.send("POST", req.path, req.body.dump(), record.key);
+      record.retried = sent > 1;
+      if (a.status == 500) ctx_.journal.anomaly("500 on POST " + req.path + ": " + a.body.dump());
+      if (ambiguous(a.status)) {
+        ctx_.journal.count("http ambiguous answers");
+        if (Clock::now() >= deadline) break;
+        backoff.wait();
+        continue;
+      }
+      if (a.status >= 200 && a.status < 300) {
+        record.outcome = Outcome::kAcknowledged;
+        last_ = Acknowledged{req, record.key, a.status, a.body.value("id", "")};
+        if (req.kind == "withdrawal") withdrawals_.push_back(last_->id);
+      } else {
+        record.outcome = Outcome::kRefused;
+        const auto code = a.body.value("code", "");
+        if (a.status != 422 || code != "insufficient_funds") {
+          ctx_.journal.anomaly(std::to_string(a.status) + " " + code + " on POST " + req.path + " " + req.body.dump());
+        }
+      }
+      break;
+    }
+    ctx_.journal.record(record);
+  }
+
+  // The same request again under its key: the original answer, marked as a replay.
+  void replay_last() {
+    const auto a = serve_.send("POST", last_->request.path, last_->request.body.dump(), last_->key);
+    if (ambiguous(a.status)) return;
+    ctx_.journal.count("deliberate replays");
+    if (a.status != last_->status || !a.replayed || a.body.value("id", "") != last_->id) {
+      ctx_.journal.anomaly("a replay of key " + last_->key + " got " + std::to_string(a.status) +
+                           (a.replayed ? " (replayed) " : " (not marked replayed) ") + a.body.dump());
+    }
+  }
+
+  // The key of an applied request with another amount: refused, nothing changes.
+  void reuse_key_of_last() {
+    auto body = last_->request.body;
+    body["amount"] = last_->request.amount + 1;
+    const auto a = serve_.send("POST", last_->request.path, body.dump(), last_->key);
+    if (ambiguous(a.status)) return;
+    ctx_.journal.count("deliberate key conflicts");
+    if (a.status != 409 || a.body.value("code", "") != "idempotency_conflict") {
+      ctx_.journal.anomaly("key " + last_->key + " reused for another amount got " + std::to_string(a.status) + " " +
+                           a.body.dump());
+    }
+  }
+
+  void read() {
+    const auto dice = rng_() % 4;
+    std::string path;
+    if (dice == 0) {
+      path = "/wallets/" + wallet();
+    } else if (dice == 1) {
+      path = "/wallets/" + wallet() + "/transactions?limit=5";
+    } else if (dice == 2) {
+      path = "/balance/" + ctx_.wallets.users[rng_() % ctx_.wallets.users.size()];
+    } else if (!withdrawals_.empty()) {
+      path = "/withdrawals/" + withdrawals_[rng_() % withdrawals_.size()];
+    } else {
+      return;
+    }
+    const auto a = serve_.send("GET", path);
+    ctx_.journal.count("http reads");
+    if (a.status == 200) return;
+    if (a.status == 0 || a.status == 503) {
+      ctx_.journal.count("http reads unanswered");
+      return;
+    }
+    ctx_.journal.anomaly(std::to_string(a.status) + " on GET " + path + ": " + a.body.dump());
+  }
+
+  const ClientContext& ctx_;
+  std::mt19937_64 rng_;
+  ServeClient serve_;
+  std::optional<Acknowledged> last_;
+  std::vector<std::string> withdrawals_;
+};
+
+std::map<std::string, std::string> cli_env(const ClientContext& ctx) { return {{"DATABASE_URL", ctx.database_url}}; }
+
+std::vector<std::string> cli(std::initializer_list<std::string> args) {
+  std::vector<std::string> argv = {WALLETCTL_PATH, "--output", "json", "--set", "database.connect_timeout=2"};
+  argv.insert(argv.end(), args);
+  return argv;
+}
+
+// Exit codes: 0 done, 1 refused, 3 unreachable (ambiguous for a write); anything else is a bug.
+void cli_write(const ClientContext& ctx, OperationRecord record, const std::vector<std::string>& argv) {
+  const auto deadline = Clock::now() + kRetryFor;
+  Backoff backoff;
+  for (int sent = 1;; ++sent) {
+    const auto r = testing::run_process(argv, cli_env(ctx));
+    record.retried = sent > 1;
+    if (r.exit_code == 0 || r.exit_code == 1) {
+      record.outcome = r.exit_code == 0 ? Outcome::kAcknowledged : Outcome::kRefused;
+      if (r.exit_code == 1 && r.err.find("insufficient") == std::string::npos) {
+        ctx.journal.anomaly("walletctl " + argv[5] + " refused: " + r.err);
+      }
+      break;
+    }
+    if (r.exit_code != 3) {
+      ctx.journal.anomaly("walletctl " + argv[5] + " exit " + std::to_string(r.exit_code) + ": " + r.err);
+      break;
+    }
+    ctx.journal.count("cli exit 3 (service unreachable)");
+    if (Clock::now() >= deadline) break;
+    backoff.wait();
+  }
+  ctx.journal.record(record);
+}
+
+std::string report_status(const std::string& line) {
+  std::istringstream fields(line);
+  std::string number, status;
+  std::getline(fields, number, ',');
+  std::getline(fields, status, ',');
+  return status;
+}
+
+}  // namespace
+
+Wallets fund_wallets(Cluster& cluster, Journal& journal, const std::string& api_secret, int count, std::uint64_t seed) {
+  Wallets w;
+  httplib::Client client("127.0.0.1", cluster.serve_port(0));
+  client.set_bearer_token_auth(api_secret);
+  client.set_read_timeout(30);
+  for (int i = 0; i < count; ++i) {
+    const std::string user = "chaos-" + std::to_string(seed) + "-" + std::to_string(i);
+    OperationRecord record{new_uuid(), "charge", 10'000'000, Channel::kHttp, Outcome::kAcknowledged, false};
+    const auto res = client.Post("/charge", {{"Idempotency-Key", record.key}},
+                                 json{{"user_id", user}, {"amount", record.amount}}.dump(), "application/json");
+    if (!res || res->status != 201) throw std::runtime_error("funding " + user + " failed");
+    w.users.push_back(user);
+    w.ids.push_back(json::parse(res->body).at("destination_wallet_id").get<std::string>());
+    journal.record(record);
+  }
+  return w;
+}
+
+void run_http_client(const ClientContext& ctx, std::uint64_t seed) { HttpClient(ctx, seed).run(); }
+
+void run_cli_client(const ClientContext& ctx, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  const auto& ids = ctx.wallets.ids;
+  const auto wallet = [&] { return ids[rng() % ids.size()]; };
+  while (!ctx.stop) {
+    const auto dice = rng() % 10;
+    const auto key = new_uuid();
+    if (dice < 3) {
+      const auto amount = between(rng, 100, 50'000);
+      const auto& user = ctx.wallets.users[rng() % ctx.wallets.users.size()];
+      cli_write(ctx, {key, "charge", amount, Channel::kCli, Outcome::kUnknown, false},
+                cli({"charge", "--user", user, std::to_string(amount), "--key", key}));
+    } else if (dice < 6) {
+      const auto amount = between(rng, 1, 20'000);
+      std::string from = wallet(), to = wallet();
+      while (to == from) to = wallet();
+      cli_write(ctx, {key, "transfer", amount, Channel::kCli, Outcome::kUnknown, false},
+                cli({"transfer", from, to, std::to_string(amount), "--key", key}));
+    } else if (dice < 7) {
+      const auto amount = between(rng, 100, 10'000);
+      const auto from = wallet();
+      cli_write(ctx, {key, "withdrawal", amount, Channel::kCli, Outcome::kUnknown, false},
+                cli({"withdraw", from, std::to_string(amount), "--key", key}));
+    } else {
+      const auto argv = dice < 9 ? cli({"balance", wallet()}) : cli({"history", wallet(), "--limit", "5"});
+      const auto r = testing::run_process(argv, cli_env(ctx));
+      ctx.journal.count("cli reads");
+      if (r.exit_code != 0 && r.exit_code != 3) {
+        ctx.journal.anomaly("walletctl " + argv[5] + " exit " + std::to_string(r.exit_code) + ": " + r.err);
+      }
+    }
+  }
+}
+
+// Settlement files of 100 rows, each replayed until it finishes; some runs are killed part-way
+// and the same file is run again, as a cron job would after a crash.
+void run_replayer(const ClientContext& ctx, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  const auto& ids = ctx.wallets.ids;
+  for (int file_number = 1; !ctx.stop; ++file_number) {
+    const auto file = ctx.work_dir + "/settlement-" + std::to_string(file_number) + ".csv";
+    const auto report = file + ".report";
+    std::vector<OperationRecord> rows;
+    {
+      std::ofstream out(file);
+      out << "op,wallet_id,user_id,to_wallet_id,amount,idempotency_key\n";
+      for (int i = 0; i < 100; ++i) {
+        const auto dice = rng() % 20;
+        OperationRecord r{new_uuid(), "", 0, Channel::kReplay, Outcome::kUnknown, false};
+        if (dice < 8) {
+          r.kind = "charge";
+          r.amount = between(rng, 100, 5'000);
+          out << "charge,," << ctx.wallets.users[rng() % ctx.wallets.users.size()] << ",," << r.amount;
+        } else if (dice < 17) {
+          r.kind = "transfer";
+          r.amount = between(rng, 1, 3'000);
+          std::string from = ids[rng() % ids.size()], to = ids[rng() % ids.size()];
+          while (to == from) to = ids[rng() % ids.size()];
+          out << "transfer," << from << ",," << to << "," << r.amount;
+        } else {
+          r.kind = "withdrawal";
+          r.amount = between(rng, 100, 2'000);
+          out << "withdraw," << ids[rng() % ids.size()] << ",,," << r.amount;
+        }
+        out << "," << r.key << "\n";
+        rows.push_back(r);
+      }
+    }
+    const auto deadline = Clock::now() + kRetryFor;
+    int runs = 0, code = -1;
+    for (;;) {
+      const int pid = testing::start_process(
+          {WALLETCTL_PATH, "--set", "database.connect_timeout=2", "replay", file, "--report", report, "--quiet"},
+          cli_env(ctx));
+      ++runs;
+      if (rng() % 100 < 35) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 600));  // then the crash
+        kill(pid, SIGKILL);
+      }
+      code = testing::wait_process(pid);
+      if (code == 0 || code == 1) break;
+      if (code == 128 + SIGKILL) {
+        ctx.journal.count("replays killed part-way");
+      } else if (code == 3) {
+        ctx.journal.count("replays exit 3 (database unreachable)");
+      } else {
+        ctx.journal.anomaly("walletctl replay " + file + " exit " + std::to_string(code));
+        break;
+      }
+      if (Clock::now() >= deadline) break;
+    }
+    ctx.journal.count("settlement files");
+    if (code == 0 || code == 1) {
+      std::ifstream in(report);
+      std::size_t row = 0;
+      for (std::string line; std::getline(in, line);) {
+        if (line.empty() || !std::isdigit(static_cast<unsigned char>(line[0]))) continue;  // the header
+        if (row >= rows.size()) break;
+        const auto status = report_status(line);
+        auto& r = rows[row++];
+        if (status == "applied" || status == "replayed") {
+          r.outcome = Outcome::kAcknowledged;
+        } else if (status == "refused") {
+          r.outcome = Outcome::kRefused;
+        } else {
+          ctx.journal.anomaly("replay of " + file + " reported: " + line);
+        }
+      }
+      if (row != rows.size()) ctx.journal.anomaly("the report of " + file + " has " + std::to_string(row) + " rows");
+    }
+    for (auto& r : rows) {
+      r.retried = runs > 1;
+      ctx.journal.record(r);
+    }
+    std::remove(file.c_str());
+    std::remove(report.c_str());
+  }
+}
+
+}  // namespace wallet::chaos

@@ -1,0 +1,144 @@
+#include "tests/chaos/faults.hpp"
+
+#include <iostream>
+#include <thread>
+
+#include "tests/support/process.hpp"
+
+namespace wallet::chaos {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kReapEvery = 200ms;  // how often daemons are checked for an exit of their own
+
+enum class Fault {
+  kKillServe,
+  kKillWorker,
+  kKillNotify,
+  kRestartPostgres,
+  kCrashPostgres,
+  kKillRedis,
+  kBounceRabbit,
+  kBankFails,
+  kBankHangs,
+  kBankSlow,
+  kBankLosesAnswers
+};
+
+// Weights: daemons die most often, the slow RabbitMQ restart least.
+constexpr std::pair<Fault, int> kFaults[] = {
+    {Fault::kKillServe, 6},     {Fault::kKillWorker, 2}, {Fault::kKillNotify, 1},       {Fault::kRestartPostgres, 2},
+    {Fault::kCrashPostgres, 2}, {Fault::kKillRedis, 3},  {Fault::kBounceRabbit, 1},     {Fault::kBankFails, 2},
+    {Fault::kBankHangs, 2},     {Fault::kBankSlow, 1},   {Fault::kBankLosesAnswers, 2},
+};
+
+Fault draw(std::mt19937_64& rng) {
+  int total = 0;
+  for (const auto& [f, w] : kFaults) total += w;
+  int pick = static_cast<int>(rng() % static_cast<std::uint64_t>(total));
+  for (const auto& [f, w] : kFaults) {
+    if (pick < w) return f;
+    pick -= w;
+  }
+  return Fault::kKillServe;
+}
+
+}  // namespace
+
+FaultScheduler::FaultScheduler(Cluster& cluster, Journal& journal, std::string stack_script, std::uint64_t seed)
+    : cluster_(cluster),
+      journal_(journal),
+      stack_script_(std::move(stack_script)),
+      rng_(seed),
+      started_(Clock::now()) {}
+
+std::chrono::milliseconds FaultScheduler::pause(int min_ms, int max_ms) {
+  return std::chrono::milliseconds(min_ms + static_cast<int>(rng_() % static_cast<std::uint64_t>(max_ms - min_ms + 1)));
+}
+
+void FaultScheduler::note(const std::string& what) {
+  ++injected_[what];
+  const auto at = std::chrono::duration<double>(Clock::now() - started_).count();
+  std::cerr << "chaos: " << std::fixed << std::setprecision(1) << at << " s  " << what << std::endl;
+}
+
+void FaultScheduler::stack(const std::string& action, const std::string& service) {
+  const auto r = testing::run_process({"/bin/bash", stack_script_, action, service});
+  if (r.exit_code != 0) journal_.anomaly("scripts/stack " + action + " " + service + " failed: " + r.err);
+}
+
+void FaultScheduler::run(Clock::time_point until) {
+  while (Clock::now() < until) {
+    const auto next = Clock::now() + pause(1000, 5000);
+    while (Clock::now() < std::min(next, until)) {
+      for (auto& name : cluster_.restart_exited()) {
+        std::cerr << "chaos: " << name << " exited by itself; restarted" << std::endl;
+        unexpected_exits_.push_back(name);
+      }
+      std::this_thread::sleep_for(kReapEvery);  // between checks of the daemons' state
+    }
+    if (Clock::now() < until) inject();
+  }
+  for (auto& name : cluster_.restart_exited()) unexpected_exits_.push_back(name);
+}
+
+void FaultScheduler::inject() {
+  const auto fault = draw(rng_);
+  const auto outage = pause(0, 3000);
+  switch (fault) {
+    case Fault::kKillServe: {
+      const int i = static_cast<int>(rng_() % Cluster::kServes);
+      note("SIGKILL " + cluster_.daemon_name(i) + ", restarted");
+      cluster_.kill_and_restart(i, outage);
+      break;
+    }
+    case Fault::kKillWorker:
+    case Fault::kKillNotify: {
+      const int i = Cluster::kServes + (fault == Fault::kKillWorker ? 0 : 1);
+      note("SIGKILL " + cluster_.daemon_name(i) + ", restarted");
+      cluster_.kill_and_restart(i, outage);
+      break;
+    }
+    case Fault::kRestartPostgres:
+    case Fault::kCrashPostgres:
+      note(fault == Fault::kRestartPostgres ? "PostgreSQL stopped (fast) and started"
+                                            : "PostgreSQL crashed (immediate stop) and started");
+      stack(fault == Fault::kRestartPostgres ? "stop" : "kill", "postgres");
+      std::this_thread::sleep_for(outage);  // the outage itself
+      stack("start", "postgres");
+      break;
+    case Fault::kKillRedis:
+      note("Redis SIGKILL and restarted");
+      stack("kill", "redis");
+      std::this_thread::sleep_for(outage);  // the outage itself
+      stack("start", "redis");
+      break;
+    case Fault::kBounceRabbit:
+      note("RabbitMQ stopped and started");
+      stack("stop", "rabbitmq");
+      std::this_thread::sleep_for(outage);  // the outage itself
+      stack("start", "rabbitmq");
+      break;
+    case Fault::kBankFails:
+    case Fault::kBankHangs:
+    case Fault::kBankSlow:
+    case Fault::kBankLosesAnswers: {
+      const BankMood mood = fault == Fault::kBankFails   ? BankMood::kFail
+                            : fault == Fault::kBankHangs ? BankMood::kHang
+                            : fault == Fault::kBankSlow  ? BankMood::kSlow
+                                                         : BankMood::kLoseAnswers;
+      note(fault == Fault::kBankFails   ? "bank answers 503"
+           : fault == Fault::kBankHangs ? "bank hangs past the timeout"
+           : fault == Fault::kBankSlow  ? "bank answers slowly"
+                                        : "bank pays and loses its answer");
+      cluster_.set_bank_mood(mood);
+      std::this_thread::sleep_for(pause(2000, 5000));  // how long the bank misbehaves
+      cluster_.set_bank_mood(BankMood::kPay);
+      break;
+    }
+  }
+}
+
+}  // namespace wallet::chaos

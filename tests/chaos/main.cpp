@@ -1,0 +1,154 @@
+// walletctl-chaos: a randomized fault run against real daemons and services, checking at the
+// end that no money was lost, created or duplicated. scripts/chaos builds and runs it; see
+// README.md, Reliability.
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <random>
+#include <thread>
+
+#include "core/api_keys.hpp"
+#include "core/ids.hpp"
+#include "tests/chaos/checks.hpp"
+#include "tests/chaos/clients.hpp"
+#include "tests/chaos/cluster.hpp"
+#include "tests/chaos/faults.hpp"
+#include "tests/chaos/journal.hpp"
+#include "tests/support/event_collector.hpp"
+#include "tests/support/test_database.hpp"
+
+namespace wallet::chaos {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  double minutes = 2;
+  std::uint64_t seed = 0;
+  int http_clients = 6;
+  int wallets = 24;
+  std::string log_dir = "chaos-logs";
+};
+
+void print_table(const std::vector<CheckRow>& rows) {
+  std::size_t width = 0;
+  for (const auto& r : rows) width = std::max(width, r.name.size());
+  std::cout << "\n"
+            << std::left << std::setw(static_cast<int>(width)) << "check"
+            << "  result  figure\n";
+  for (const auto& r : rows) {
+    std::cout << std::left << std::setw(static_cast<int>(width)) << r.name << "  " << (r.passed ? "ok    " : "FAIL  ")
+              << "  " << r.figure << "\n";
+    if (!r.passed) {
+      for (const auto& d : r.details) std::cout << "    " << d << "\n";
+    }
+  }
+}
+
+void print_operations(const Journal& journal, const FaultScheduler& faults, double minutes) {
+  std::map<std::string, long> outcomes;
+  long total = 0;
+  for (const auto& op : journal.operations()) {
+    ++total;
+    const char* outcome = op.outcome == Outcome::kAcknowledged ? "acknowledged"
+                          : op.outcome == Outcome::kRefused    ? "refused"
+                                                               : "unknown";
+    ++outcomes[std::string(channel_name(op.channel)) + " " + outcome];
+  }
+  int injected = 0;
+  for (const auto& [what, count] : faults.injected()) injected += count;
+  std::cout << "\nchaos run: " << std::fixed << std::setprecision(1) << minutes << " minutes, " << total
+            << " money operations, " << injected << " faults injected\n";
+  for (const auto& [what, count] : outcomes) std::cout << "  operations " << what << ": " << count << "\n";
+  for (const auto& [what, count] : journal.counters()) std::cout << "  " << what << ": " << count << "\n";
+  for (const auto& [what, count] : faults.injected()) std::cout << "  fault: " << what << ": " << count << "\n";
+}
+
+int run(const Options& options) {
+  std::filesystem::create_directories(options.log_dir);
+  const auto work_dir = std::filesystem::absolute(options.log_dir).string();
+  std::cerr << "chaos: seed " << options.seed << ", " << options.minutes << " minutes; daemon logs in " << work_dir
+            << std::endl;
+  Journal journal;
+  testing::TestDatabase db;
+  const auto secret = [&] {
+    auto conn = db.connect();
+    return ApiKeyStore(conn).create("chaos", ApiScope::kAdmin, std::nullopt).secret;
+  }();
+  // A durable queue: it keeps what arrives while RabbitMQ restarts.
+  testing::EventCollector collector("walletctl-chaos-" + new_uuid());
+  Cluster cluster(db.url(), work_dir, journal);
+  const auto wallets = fund_wallets(cluster, journal, secret, options.wallets, options.seed);
+
+  std::atomic<bool> stop{false};
+  const ClientContext ctx{cluster, journal, wallets, secret, db.url(), work_dir, stop};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < options.http_clients; ++i) {
+    clients.emplace_back(
+        [&ctx, &options, i] { run_http_client(ctx, options.seed * 1000 + static_cast<std::uint64_t>(i)); });
+  }
+  clients.emplace_back([&ctx, &options] { run_cli_client(ctx, options.seed * 1000 + 101); });
+  clients.emplace_back([&ctx, &options] { run_replayer(ctx, options.seed * 1000 + 102); });
+
+  const auto started = Clock::now();
+  FaultScheduler faults(cluster, journal, WALLET_SOURCE_DIR "/scripts/stack", options.seed);
+  faults.run(started + std::chrono::milliseconds(static_cast<long>(options.minutes * 60'000)));
+  stop = true;
+  for (auto& t : clients) t.join();  // each finishes (or gives up on) the operation it holds
+  const double minutes = std::chrono::duration<double>(Clock::now() - started).count() / 60;
+  for (const auto& name : cluster.restart_exited()) std::cerr << "chaos: " << name << " had exited" << std::endl;
+
+  std::cerr << "chaos: load stopped; draining" << std::endl;
+  const Observed observed{db.url(), cluster, journal, collector, wallets, secret};
+  const bool drained = drain(observed, std::chrono::seconds(180));
+  auto rows = run_checks(observed);
+  rows.insert(rows.begin(), CheckRow{"the system drained (withdrawals final, events relayed)",
+                                     drained,
+                                     drained ? "within 180 s" : "not within 180 s",
+                                     {}});
+  const auto& exits = faults.unexpected_exits();
+  rows.push_back(
+      {"no daemon died unless killed", exits.empty(), std::to_string(exits.size()) + " died by themselves", exits});
+  const auto unclean = cluster.stop_all();
+  const auto anomalies = journal.anomalies();
+  rows.push_back({"no 500, crash or undocumented answer", anomalies.empty(),
+                  std::to_string(anomalies.size()) +
+                      " seen (daemons stopped cleanly on SIGTERM: " + (unclean.empty() ? "all" : "not all") + ")",
+                  std::vector<std::string>(
+                      anomalies.begin(), anomalies.begin() + std::min<long>(5, static_cast<long>(anomalies.size())))});
+
+  print_operations(journal, faults, minutes);
+  print_table(rows);
+  const bool passed = std::all_of(rows.begin(), rows.end(), [](const CheckRow& r) { return r.passed; });
+  std::cout << "\n" << (passed ? "chaos run passed" : "chaos run FAILED") << "; seed " << options.seed;
+  if (!passed) {
+    std::cout << std::defaultfloat << std::setprecision(6) << " (again: scripts/chaos --minutes " << options.minutes
+              << " --seed " << options.seed << "; daemon logs in " << work_dir << ")";
+  }
+  std::cout << std::endl;
+  return passed ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace wallet::chaos
+
+int main(int argc, char** argv) {
+  wallet::chaos::Options options;
+  CLI::App app("walletctl-chaos: a randomized fault run that checks the ledger's invariants at the end");
+  app.add_option("--minutes", options.minutes, "How long faults are injected under load")
+      ->check(CLI::Range(0.1, 1440.0));
+  app.add_option("--seed", options.seed, "Seed of the fault schedule and the load (default: random)");
+  app.add_option("--http-clients", options.http_clients, "HTTP client threads")->check(CLI::Range(1, 64));
+  app.add_option("--wallets", options.wallets, "Wallets the load moves money between")->check(CLI::Range(2, 10000));
+  app.add_option("--log-dir", options.log_dir, "Where daemon logs and settlement files go");
+  CLI11_PARSE(app, argc, argv);
+  if (options.seed == 0) options.seed = std::random_device{}() % 1'000'000 + 1;
+  try {
+    return wallet::chaos::run(options);
+  } catch (const std::exception& e) {
+    std::cerr << "walletctl-chaos: " << e.what() << "; seed " << options.seed << std::endl;
+    return 2;
+  }
+}
