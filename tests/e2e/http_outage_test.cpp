@@ -1,10 +1,14 @@
 // PostgreSQL stopped under a running server: requests get 503 quickly, and service resumes by
-// itself once the database is back. Restarts the stack's PostgreSQL, so it runs alone.
+// itself once the database is back; RabbitMQ stopped: every event still arrives; `walletctl
+// notify` outlasts both. Restarts the stack's services, so it runs alone.
+#include <signal.h>
+
 #include <chrono>
 
 #include <set>
 
 #include "core/outbox.hpp"
+#include "daemon/event_consumers.hpp"
 #include "tests/support/event_collector.hpp"
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/process.hpp"
@@ -85,6 +89,41 @@ TEST_F(HttpOutageTest, RabbitMqStoppedThenStartedEveryEventArrives) {
       std::chrono::seconds(60));
   EXPECT_TRUE(all);
   EXPECT_EQ(outbox_status(conn).unpublished, 0);
+}
+
+TEST_F(HttpOutageTest, NotifyOutlastsRestartsOfPostgresAndRabbitMq) {
+  ServerProcess notify(db_.url(), {}, "notify");  // its queue exists before any event below
+  const auto told = [&](const std::string& line) {
+    // Other tests' events share the queue and may come first: wait for this line, bounded.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (const auto next = notify.next_stdout_line(std::chrono::milliseconds(500)); next && *next == line) return true;
+    }
+    return false;
+  };
+  const auto w = funded_wallet("nora", 100);
+  EXPECT_TRUE(told("notify nora: you received 1.00 USD (top-up)"));
+
+  stack("stop");
+  stack("start");
+  const auto ready_by = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (get("/readyz").status != 200 && std::chrono::steady_clock::now() < ready_by) {
+  }
+  ASSERT_EQ(post("/charge", {{"wallet_id", w}, {"amount", 234}}).status, 201);
+  // Its database connection died with the restart: it reconnects and tells this one too.
+  EXPECT_TRUE(told("notify nora: you received 2.34 USD (top-up)")) << notify.log();
+
+  stack("stop", "rabbitmq");
+  ASSERT_EQ(post("/charge", {{"wallet_id", w}, {"amount", 345}}).status, 201);
+  stack("start", "rabbitmq");
+  EXPECT_TRUE(told("notify nora: you received 3.45 USD (top-up)")) << notify.log();
+
+  EXPECT_EQ(notify.wait_exit(std::chrono::milliseconds(0)), -1) << "notify exited: " << notify.log();
+  notify.send_signal(SIGTERM);
+  EXPECT_EQ(notify.wait_exit(std::chrono::seconds(10)), 0);
+  // Leave the shared broker as we found it: no durable queue collecting other tests' events.
+  AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000))
+      .delete_queue(daemon::kNotificationsQueue);
 }
 
 }  // namespace
