@@ -160,6 +160,8 @@ class HttpClient {
       }
       if (a.status >= 200 && a.status < 300) {
         record.outcome = Outcome::kAcknowledged;
+        // An attempt that got no answer had applied it: the retry proves the key did its job.
+        if (a.replayed) ctx_.journal.count("http retries answered as a replay (an unanswered attempt had applied)");
         last_ = Acknowledged{req, record.key, a.status, a.body.value("id", "")};
         if (req.kind == "withdrawal") withdrawals_.push_back(last_->id);
       } else {
@@ -394,6 +396,7 @@ void run_replayer(const ClientContext& ctx, std::uint64_t seed) {
         auto& r = rows[row++];
         if (status == "applied" || status == "replayed") {
           r.outcome = Outcome::kAcknowledged;
+          if (status == "replayed") ctx.journal.count("replay rows applied by a run that was killed or cut off");
         } else if (status == "refused") {
           r.outcome = Outcome::kRefused;
         } else {
