@@ -84,42 +84,42 @@ void FaultScheduler::run(Clock::time_point until) {
   for (auto& name : cluster_.restart_exited()) unexpected_exits_.push_back(name);
 }
 
+void FaultScheduler::outage(const std::string& what, const std::string& how, const std::string& service,
+                            std::chrono::milliseconds down_for) {
+  note(what);
+  stack(how, service);
+  std::this_thread::sleep_for(down_for);  // the outage itself
+  stack("start", service);
+}
+
 void FaultScheduler::inject() {
   const auto fault = draw(rng_);
-  const auto outage = pause(0, 3000);
+  const auto outage_for = pause(0, 3000);
   switch (fault) {
     case Fault::kKillServe: {
       const int i = static_cast<int>(rng_() % Cluster::kServes);
       note("SIGKILL " + cluster_.daemon_name(i) + ", restarted");
-      cluster_.kill_and_restart(i, outage);
+      cluster_.kill_and_restart(i, outage_for);
       break;
     }
     case Fault::kKillWorker:
     case Fault::kKillNotify: {
       const int i = Cluster::kServes + (fault == Fault::kKillWorker ? 0 : 1);
       note("SIGKILL " + cluster_.daemon_name(i) + ", restarted");
-      cluster_.kill_and_restart(i, outage);
+      cluster_.kill_and_restart(i, outage_for);
       break;
     }
     case Fault::kRestartPostgres:
+      outage("PostgreSQL stopped (fast) and started", "stop", "postgres", outage_for);
+      break;
     case Fault::kCrashPostgres:
-      note(fault == Fault::kRestartPostgres ? "PostgreSQL stopped (fast) and started"
-                                            : "PostgreSQL crashed (immediate stop) and started");
-      stack(fault == Fault::kRestartPostgres ? "stop" : "kill", "postgres");
-      std::this_thread::sleep_for(outage);  // the outage itself
-      stack("start", "postgres");
+      outage("PostgreSQL crashed (immediate stop) and started", "kill", "postgres", outage_for);
       break;
     case Fault::kKillRedis:
-      note("Redis SIGKILL and restarted");
-      stack("kill", "redis");
-      std::this_thread::sleep_for(outage);  // the outage itself
-      stack("start", "redis");
+      outage("Redis SIGKILL and restarted", "kill", "redis", outage_for);
       break;
     case Fault::kBounceRabbit:
-      note("RabbitMQ stopped and started");
-      stack("stop", "rabbitmq");
-      std::this_thread::sleep_for(outage);  // the outage itself
-      stack("start", "rabbitmq");
+      outage("RabbitMQ stopped and started", "stop", "rabbitmq", outage_for);
       break;
     case Fault::kBankFails:
     case Fault::kBankHangs:

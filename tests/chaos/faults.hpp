@@ -32,6 +32,9 @@ class FaultScheduler {
  private:
   void inject();
   void stack(const std::string& action, const std::string& service);
+  /// `how` (stop or kill) the service, wait `down_for`, start it again.
+  void outage(const std::string& what, const std::string& how, const std::string& service,
+              std::chrono::milliseconds down_for);
   std::chrono::milliseconds pause(int min_ms, int max_ms);
   void note(const std::string& what);
 
