@@ -23,6 +23,11 @@ namespace wallet::testing {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // Only stdin, stdout and stderr go to the program. The parent has many threads, and what
+  // another of them had open at the fork (the write end of a pipe it reads to the end, a
+  // listening socket) would otherwise live on in this program and in whatever it starts: a
+  // service started by scripts/stack kept a CLI call's pipe open, and its reader waited forever.
+  close_range(3, ~0U, 0);
   execv(args[0], args.data());
   _exit(127);
 }
