@@ -114,7 +114,7 @@ void Cluster::start(Daemon& d) {
   }
 }
 
-// Signals the daemon, waits for it, and keeps its log; returns its exit code (-1: it did not exit).
+// Signals the daemon, waits for it (a SIGTERM must end it with 0) and keeps its log.
 void Cluster::stop(Daemon& d, int sig) {
   if (!d.process) return;
   d.port = 0;
