@@ -114,14 +114,19 @@ void Cluster::start(Daemon& d) {
   }
 }
 
+// Appends what this run of the daemon logged to its file under the log folder, and how it ended.
+void Cluster::keep_log(const Daemon& d, const std::string& ending) const {
+  std::ofstream(log_dir_ + "/" + d.name + ".log", std::ios::app)
+      << d.process->log() << "---- " << d.name << " " << ending << " ----\n";
+}
+
 // Signals the daemon, waits for it (a SIGTERM must end it with 0) and keeps its log.
 void Cluster::stop(Daemon& d, int sig) {
   if (!d.process) return;
   d.port = 0;
   d.process->send_signal(sig);
   const int code = d.process->wait_exit(kShutdownLimit);
-  std::ofstream(log_dir_ + "/" + d.name + ".log", std::ios::app)
-      << d.process->log() << "---- " << d.name << " ended (signal " << sig << ", exit " << code << ") ----\n";
+  keep_log(d, "ended (signal " + std::to_string(sig) + ", exit " + std::to_string(code) + ")");
   if (sig == SIGTERM && code != 0)
     journal_.anomaly(d.name + " did not stop cleanly on SIGTERM: exit " + std::to_string(code));
   d.process.reset();
@@ -144,8 +149,7 @@ std::vector<std::string> Cluster::restart_exited() {
     const int code = d->process->wait_exit(0ms);
     if (code == -1) continue;
     exited.push_back(d->name + " (exit " + std::to_string(code) + ")");
-    std::ofstream(log_dir_ + "/" + d->name + ".log", std::ios::app)
-        << d->process->log() << "---- " << d->name << " exited by itself: " << code << " ----\n";
+    keep_log(*d, "exited by itself: " + std::to_string(code));
     d->process.reset();
     d->port = 0;
     start(*d);

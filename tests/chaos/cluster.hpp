@@ -70,6 +70,7 @@ class Cluster {
   };
   void start(Daemon& d);
   void stop(Daemon& d, int sig);
+  void keep_log(const Daemon& d, const std::string& ending) const;
 
   std::string database_url_, log_dir_;
   Journal& journal_;
