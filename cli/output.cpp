@@ -64,6 +64,8 @@ void print_withdrawal(Context& ctx, const Withdrawal& w) {
               {"status", w.status},
               {"attempts", std::to_string(w.attempts)},
               {"failure", or_dash(w.failure_reason)},
+              {"possibly paid", w.possibly_paid ? "yes" : "no"},
+              {"resolution", w.resolution ? *w.resolution + " at " + w.resolved_at.value_or("") : "-"},
               {"transaction", w.transaction_id},
               {"created", w.created_at},
               {"updated", w.updated_at}});

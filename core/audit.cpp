@@ -36,8 +36,19 @@ const std::vector<Invariant>& invariants() {
        "COALESCE((SELECT sum(h.amount) FROM holds h WHERE h.wallet_id = w.id AND h.release_at > now()), 0) < 0)"},
       {"clearing_matches_withdrawals", "the clearing account equals the sum of withdrawals not yet completed or failed",
        "SELECT c.currency::text FROM wallets c LEFT JOIN (SELECT currency, sum(amount) AS total "
-       "FROM withdrawals WHERE status IN ('pending', 'processing') GROUP BY currency) p "
+       "FROM withdrawals WHERE status IN ('pending', 'processing', 'needs_review') GROUP BY currency) p "
        "ON p.currency = c.currency WHERE c.kind = 'clearing' AND c.balance <> COALESCE(p.total, 0)"},
+      // Settlement transactions name their withdrawal in their reference (Posting::settle).
+      {"withdrawals_settled_once",
+       "each withdrawal pays what its request debited; a completed one has exactly one payout, a "
+       "failed one exactly one refund, an unsettled one neither",
+       "SELECT d.id::text FROM withdrawals d JOIN transactions r ON r.id = d.transaction_id "
+       "LEFT JOIN transactions t ON t.reference = 'withdrawal ' || d.id AND t.kind IN ('payout', 'refund') "
+       "GROUP BY d.id, d.status, d.amount, d.wallet_id, r.amount, r.source_wallet_id "
+       "HAVING d.amount <> r.amount OR d.wallet_id <> r.source_wallet_id "
+       "OR count(t.id) <> CASE WHEN d.status IN ('completed', 'failed') THEN 1 ELSE 0 END "
+       "OR bool_or(t.kind = 'payout' AND d.status <> 'completed') OR bool_or(t.kind = 'refund' AND d.status <> 'failed') "
+       "OR bool_or(t.amount <> d.amount)"},
       // Events of transactions older than the pruning horizon may have been pruned once
       // published; none may ever be doubled.
       {"one_event_per_transaction", "every committed transaction wrote exactly one outbox event",

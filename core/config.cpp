@@ -214,6 +214,8 @@ const std::vector<Field>& fields() {
                 86'400'000),
       int_field("withdrawals", "backoff_max_ms", &S::withdrawals, &S::Withdrawals::backoff_max_ms, 1, 86'400'000),
       int_field("withdrawals", "lease_seconds", &S::withdrawals, &S::Withdrawals::lease_seconds, 1, 86'400),
+      int_field("withdrawals", "review_retry_seconds", &S::withdrawals, &S::Withdrawals::review_retry_seconds, 1,
+                86'400),
       bool_field("redis", "enabled", &S::redis, &S::Redis::enabled),
       string_field("redis", "addr", &S::redis, &S::Redis::addr, check_host_port, "REDIS_ADDR", false, "host:port"),
       int_field("redis", "timeout_ms", &S::redis, &S::Redis::timeout_ms, 1, 10'000),
@@ -341,9 +343,12 @@ std::optional<std::string> choose_file(const ConfigInputs& in, std::string& orig
 void check_together(const Settings& s) {
   const auto& w = s.withdrawals;
   const std::int64_t longest_call = w.gateway == "http" ? w.bank_timeout_ms : w.simulated_latency_ms;
-  if (w.lease_seconds * 1000 <= longest_call) {
-    bad("withdrawals.lease_seconds", "must outlast one gateway call (" + std::to_string(longest_call) +
-                                         " ms), or a second worker would claim a row whose call is still running");
+  // A call ends by its deadline (bank_timeout_ms, and never later than a second before its
+  // claim's lease ends), so no two workers ever call the bank for one withdrawal at once.
+  if (w.lease_seconds * 1000 < longest_call + kLeaseMarginMs) {
+    bad("withdrawals.lease_seconds", "must outlast one gateway call (" + std::to_string(longest_call) + " ms) by " +
+                                         std::to_string(kLeaseMarginMs / 1000) +
+                                         " s, or a second worker would claim a row whose call is still running");
   }
   if (w.backoff_max_ms < w.backoff_initial_ms) {
     bad("withdrawals.backoff_max_ms", "must be at least withdrawals.backoff_initial_ms");

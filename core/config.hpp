@@ -10,6 +10,10 @@
 
 namespace wallet {
 
+/// A bank call's deadline ends at least this long before its claim's lease: the time between
+/// the database granting a claim and the worker starting the call, and the recording after it.
+inline constexpr std::int64_t kLeaseMarginMs = 1000;
+
 struct Settings {
   struct Database {
     std::string url = "postgresql://wallet@127.0.0.1:5432/walletctl";
@@ -53,6 +57,7 @@ struct Settings {
     std::int64_t backoff_initial_ms = 1000;
     std::int64_t backoff_max_ms = 300'000;
     std::int64_t lease_seconds = 60;  // a claim expires after this; must outlast a bank call
+    std::int64_t review_retry_seconds = 900;  // between calls of a withdrawal in needs_review
   } withdrawals;
   struct Redis {
     bool enabled = true;

@@ -39,6 +39,8 @@ constexpr std::array kErrors = {
     ErrorInfo{kIdempotencyConflict, "idempotency_conflict", C::kConflict, 409,
               "Idempotency key reused with a different request"},
     ErrorInfo{kWalletExists, "wallet_exists", C::kConflict, 409, "Wallet already exists"},
+    ErrorInfo{kWithdrawalNotInReview, "withdrawal_not_in_review", C::kConflict, 409,
+              "Withdrawal is not waiting for review"},
     ErrorInfo{kBalanceOverflow, "balance_overflow", C::kRefused, 422, "Balance would exceed the representable range"},
     ErrorInfo{kMigrationChanged, "migration_changed", C::kConflict, 409, "An applied migration was changed"},
     ErrorInfo{kApiKeyNotFound, "api_key_not_found", C::kNotFound, 404, "API key not found"},
@@ -46,6 +48,8 @@ constexpr std::array kErrors = {
     ErrorInfo{kForbidden, "forbidden", C::kRefused, 403, "Not allowed for this API key"},
     ErrorInfo{kRateLimited, "rate_limited", C::kRefused, 429, "Too many requests"},
     ErrorInfo{kUnavailable, "unavailable", C::kUnavailable, 503, "Service unavailable"},
+    ErrorInfo{kOutcomeUnknown, "outcome_unknown", C::kUnavailable, 503,
+              "Outcome unknown: retry with the same Idempotency-Key"},
     ErrorInfo{kInternal, "internal", C::kInternal, 500, "Internal error"},
 };
 

@@ -38,6 +38,7 @@ enum class ErrorCode {
   kCurrencyMismatch,
   kIdempotencyConflict,
   kWalletExists,
+  kWithdrawalNotInReview,
   kBalanceOverflow,
   kMigrationChanged,
   kApiKeyNotFound,
@@ -45,6 +46,7 @@ enum class ErrorCode {
   kForbidden,     // a live key whose scope does not allow the request
   kRateLimited,
   kUnavailable,
+  kOutcomeUnknown,  // the commit's outcome is unknown: retry with the same idempotency key
   kInternal,
 };
 

@@ -43,6 +43,9 @@ nlohmann::json to_json(const Withdrawal& w) {
           {"attempts", w.attempts},
           {"failure_reason", optional_text(w.failure_reason)},
           {"transaction_id", w.transaction_id},
+          {"possibly_paid", w.possibly_paid},
+          {"resolution", optional_text(w.resolution)},
+          {"resolved_at", optional_text(w.resolved_at)},
           {"created_at", w.created_at},
           {"updated_at", w.updated_at}};
 }

@@ -27,8 +27,11 @@ constexpr const char* kInsertWithdrawals =
     "INSERT INTO withdrawals (id, wallet_id, amount, currency, transaction_id) "
     "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::uuid[])";
 constexpr const char* kSettleWithdrawals =
-    "UPDATE withdrawals d SET status = v.status, failure_reason = v.reason, locked_until = NULL, updated_at = now() "
-    "FROM unnest($1::uuid[], $2::text[], $3::text[]) AS v(id, status, reason) WHERE d.id = v.id";
+    "UPDATE withdrawals d SET status = v.status, failure_reason = v.reason, attempts = v.attempts, "
+    "possibly_paid = v.possibly_paid, resolution = v.resolution, "
+    "resolved_at = CASE WHEN v.resolution IS NULL THEN NULL ELSE now() END, locked_until = NULL, updated_at = now() "
+    "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::bool[], $6::text[]) "
+    "AS v(id, status, reason, attempts, possibly_paid, resolution) WHERE d.id = v.id";
 // Wakes the withdrawal pools at commit: new rows are worked on at once, not at the next poll.
 constexpr const char* kNotifyWithdrawals = "SELECT pg_notify('walletctl_withdrawals', '')";
 // Tells the trigger of migration 0007 that this transaction's writer tells the balance cache
@@ -59,7 +62,9 @@ std::string column(const std::vector<Row>& rows, Field field) {
   std::vector<std::optional<std::string>> values;
   values.reserve(rows.size());
   for (const auto& r : rows) {
-    if constexpr (std::is_same_v<std::decay_t<decltype(r.*field)>, std::int64_t>) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(r.*field)>, bool>) {
+      values.emplace_back(r.*field ? "true" : "false");
+    } else if constexpr (std::is_same_v<std::decay_t<decltype(r.*field)>, std::int64_t>) {
       values.emplace_back(std::to_string(r.*field));
     } else {
       values.emplace_back(r.*field);
@@ -110,9 +115,10 @@ std::vector<pg::Statement> write_statements(const PostingWrites& w) {
   }
   if (!w.settled_withdrawals.empty()) {
     const auto& d = w.settled_withdrawals;
-    statements.push_back(
-        {kSettleWithdrawals,
-         {column(d, &Withdrawal::id), column(d, &Withdrawal::status), column(d, &Withdrawal::failure_reason)}});
+    statements.push_back({kSettleWithdrawals,
+                          {column(d, &Withdrawal::id), column(d, &Withdrawal::status),
+                           column(d, &Withdrawal::failure_reason), column(d, &Withdrawal::attempts),
+                           column(d, &Withdrawal::possibly_paid), column(d, &Withdrawal::resolution)}});
   }
   if (!w.events.empty()) statements.push_back(insert_outbox(w.events));
   return statements;

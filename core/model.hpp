@@ -42,11 +42,14 @@ struct Withdrawal {
   std::string wallet_id;
   std::int64_t amount = 0;
   std::string currency;
-  std::string status;  // pending, processing, completed, failed
-  std::int64_t attempts = 0;
+  std::string status;  // pending, processing, needs_review, completed, failed
+  std::int64_t attempts = 0;  // calls made to the bank
   std::optional<std::string> failure_reason;
   std::string transaction_id;
   std::string created_at, updated_at;
+  bool possibly_paid = false;  // a call's outcome was unknown: never refunded automatically
+  std::int64_t claims = 0;     // fencing token of the current claim (not shown to users)
+  std::optional<std::string> resolution, resolved_at;  // an operator's decision: paid or refund
 };
 
 /// A wallet's version after a committed write: what the balance cache is told.

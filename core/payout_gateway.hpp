@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -15,20 +16,22 @@ struct PayoutRequest {
   std::string wallet_id;
   std::int64_t amount = 0;
   std::string currency;
+  /// The call is over by then, whatever happens (a second before its claim's lease ends).
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 enum class PayoutStatus {
   kPaid,       // the bank took it
-  kRefused,    // a definite no: the withdrawal fails and is refunded
-  kTransient,  // the bank did nothing (it said so with a 5xx, or never got the request): retried,
-               // and failed with a refund once attempts run out
-  kUnknown,    // the request was sent and no answer came: the bank may have paid. Retried with
-               // the same idempotency key until the bank answers; never refunded on this alone
+  kRefused,    // a definite no: refunded, unless an earlier call's outcome was unknown
+  kTransient,  // the bank did nothing (it said so, or never got the request): retried
+  kUnknown,    // the request may have reached the bank and no answer came: it may have paid.
+               // From then on the withdrawal is never refunded automatically
 };
 
 struct PayoutResult {
   PayoutStatus status = PayoutStatus::kTransient;
-  std::string reason;  // why it was refused or failed; empty when paid
+  std::string reason;                                  // why it was refused or failed; empty when paid
+  std::optional<std::chrono::milliseconds> retry_after;  // the bank asked to wait this long
 };
 
 /// One gateway per worker thread: implementations need not be thread-safe.

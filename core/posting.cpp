@@ -86,8 +86,14 @@ OperationResult Posting::post(const ResolvedOperation& r) {
   }
   writes_.transactions.push_back(t);
   if (op.kind == OperationKind::kWithdrawal) {
-    Withdrawal w{r.withdrawal_id, r.wallet_id, op.amount.minor(), r.currency, "pending", 0,
-                 std::nullopt,    t.id,        now_text_,         now_text_};
+    Withdrawal w;
+    w.id = r.withdrawal_id;
+    w.wallet_id = r.wallet_id;
+    w.amount = op.amount.minor();
+    w.currency = r.currency;
+    w.status = "pending";
+    w.transaction_id = t.id;
+    w.created_at = w.updated_at = now_text_;
     writes_.withdrawals.push_back(w);
     writes_.events.push_back(make_event("withdrawal.requested", t.id, now_text_, to_json(w)));
     result.withdrawal = w;
@@ -98,23 +104,18 @@ OperationResult Posting::post(const ResolvedOperation& r) {
   return result;
 }
 
-Withdrawal Posting::settle(const Withdrawal& w, const std::string& transaction_id,
-                           const std::optional<std::string>& failure_reason) {
+std::optional<Withdrawal> Posting::settle(const Withdrawal& w, const std::string& transaction_id, bool paid) {
   const auto& sys = system_.at(w.currency);
-  const bool paid = !failure_reason;
   const Leg leg = paid ? Leg{sys.clearing, sys.payouts} : Leg{sys.clearing, w.wallet_id};
-  // Clearing holds exactly what is in flight, so only an overflow of the destination can fail:
-  // a ledger that big is corrupt, and nothing is written.
-  if (auto error = move(transaction_id, leg, Money(w.amount))) {
-    throw DomainError(ErrorCode::kInternal, "cannot settle withdrawal " + w.id + ": " + error->what());
-  }
+  // Clearing holds exactly what is in flight, so only an overflow of the destination can fail.
+  if (move(transaction_id, leg, Money(w.amount))) return std::nullopt;
   Transaction t{transaction_id, paid ? "payout" : "refund", "completed",  w.amount, w.currency, leg.from, leg.to,
                 std::nullopt,   "withdrawal " + w.id,       std::nullopt, now_text_};
   writes_.transactions.push_back(t);
   Withdrawal settled = w;
   settled.status = paid ? "completed" : "failed";
-  settled.failure_reason = failure_reason;
   settled.updated_at = now_text_;
+  if (settled.resolution) settled.resolved_at = now_text_;
   writes_.settled_withdrawals.push_back(settled);
   writes_.events.push_back(
       make_event(paid ? "withdrawal.completed" : "withdrawal.failed", t.id, now_text_, to_json(settled)));

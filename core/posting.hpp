@@ -67,11 +67,12 @@ class Posting {
   /// Posts one operation; on refusal returns the error and changes nothing.
   OperationResult post(const ResolvedOperation& r);
 
-  /// Settles a withdrawal in flight with a new transaction: paid (no failure reason) moves its
-  /// amount from clearing to payouts; refused moves it back from clearing to its wallet (a
-  /// refund). Returns the withdrawal as it now stands. The accounts must be locked.
-  Withdrawal settle(const Withdrawal& w, const std::string& transaction_id,
-                    const std::optional<std::string>& failure_reason);
+  /// Settles a withdrawal in flight with a new transaction: paid moves its amount from
+  /// clearing to payouts (completed); otherwise it moves back from clearing to its wallet (a
+  /// refund: failed). `w` carries what the row will hold (attempts, reason, resolution).
+  /// Returns the withdrawal as it now stands, or none (and changes nothing) when a balance
+  /// would overflow. The accounts must be locked.
+  std::optional<Withdrawal> settle(const Withdrawal& w, const std::string& transaction_id, bool paid);
 
   const PostingWrites& writes() const { return writes_; }
 

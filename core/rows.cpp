@@ -67,6 +67,10 @@ Withdrawal withdrawal(const pg::Result& res, int row, int c) {
   w.transaction_id = res.str(row, c + 7);
   w.created_at = pg_timestamp_to_rfc3339(res.text(row, c + 8));
   w.updated_at = pg_timestamp_to_rfc3339(res.text(row, c + 9));
+  w.possibly_paid = res.boolean(row, c + 10);
+  w.claims = res.int64(row, c + 11);
+  w.resolution = res.opt(row, c + 12);
+  w.resolved_at = opt_time(res, row, c + 13);
   return w;
 }
 

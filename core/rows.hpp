@@ -27,10 +27,10 @@ inline constexpr const char* kTransactionColumns =
     "t.idempotency_key, t.reference, t.release_at, t.created_at";
 inline constexpr int kTransactionColumnCount = 11;
 
-/// Columns of a withdrawal `d` (10 columns).
+/// Columns of a withdrawal `d` (14 columns).
 inline constexpr const char* kWithdrawalColumns =
     "d.id, d.wallet_id, d.amount, d.currency, d.status, d.attempts, d.failure_reason, "
-    "d.transaction_id, d.created_at, d.updated_at";
+    "d.transaction_id, d.created_at, d.updated_at, d.possibly_paid, d.claims, d.resolution, d.resolved_at";
 
 /// Locks accounts ($1: uuid[]) in id order, the one global lock order of the ledger, so two
 /// writers touching the same accounts never deadlock. Returns id, balance, the transaction

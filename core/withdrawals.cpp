@@ -24,10 +24,11 @@ std::vector<Withdrawal> list_withdrawals(pg::Connection& conn, const WithdrawalF
 }
 
 std::string parse_withdrawal_status(std::string_view text) {
-  for (const char* s : {"pending", "processing", "completed", "failed"}) {
+  for (const char* s : {"pending", "processing", "needs_review", "completed", "failed"}) {
     if (text == s) return s;
   }
-  throw DomainError(ErrorCode::kInvalidInput, "status must be pending, processing, completed or failed, got '" +
+  throw DomainError(ErrorCode::kInvalidInput,
+                    "status must be pending, processing, needs_review, completed or failed, got '" +
                                                   std::string(text.substr(0, 40)) + "'");
 }
 

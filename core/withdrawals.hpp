@@ -15,7 +15,7 @@ namespace wallet {
 Withdrawal get_withdrawal(pg::Connection& conn, const std::string& withdrawal_id);
 
 struct WithdrawalFilter {
-  std::optional<std::string> status;     // pending, processing, completed or failed
+  std::optional<std::string> status;     // pending, processing, needs_review, completed or failed
   std::optional<std::string> wallet_id;  // a validated UUID
   int limit = 50;
 };

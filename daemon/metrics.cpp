@@ -60,8 +60,9 @@ void Metrics::gateway_call(const std::string& status, double seconds) {
   gateway_latency_[status].observe(seconds);
 }
 
-void Metrics::withdrawals_recorded(int completed, int failed, int retried, int lost) {
+void Metrics::withdrawals_recorded(int completed, int failed, int retried, int review, int lost) {
   std::lock_guard lock(mutex_);
+  withdrawal_outcomes_["needs_review"] += static_cast<std::uint64_t>(review);
   withdrawal_outcomes_["completed"] += static_cast<std::uint64_t>(completed);
   withdrawal_outcomes_["failed"] += static_cast<std::uint64_t>(failed);
   withdrawal_outcomes_["retried"] += static_cast<std::uint64_t>(retried);
@@ -152,8 +153,13 @@ std::string Metrics::render(const pg::PoolStats& pool, const GroupCommitStats& w
     header(out, "walletctl_withdrawals_queued", "gauge", "Withdrawals not yet settled, by status (all processes).");
     out << "walletctl_withdrawals_queued{status=\"pending\"} " << queue->pending << '\n';
     out << "walletctl_withdrawals_queued{status=\"processing\"} " << queue->processing << '\n';
-    header(out, "walletctl_withdrawals_oldest_unsettled_seconds", "gauge", "Age of the oldest unsettled withdrawal.");
+    out << "walletctl_withdrawals_queued{status=\"needs_review\"} " << queue->needs_review << '\n';
+    header(out, "walletctl_withdrawals_oldest_unsettled_seconds", "gauge",
+           "Age of the oldest withdrawal pending or processing.");
     out << "walletctl_withdrawals_oldest_unsettled_seconds " << queue->oldest_unsettled_seconds << '\n';
+    header(out, "walletctl_withdrawals_oldest_needs_review_seconds", "gauge",
+           "Age of the oldest withdrawal waiting for an operator (possibly paid, attempts used up).");
+    out << "walletctl_withdrawals_oldest_needs_review_seconds " << queue->oldest_needs_review_seconds << '\n';
   }
   header(out, "walletctl_events_published_total", "counter", "Outbox events this process published (confirmed).");
   out << "walletctl_events_published_total " << events_published_.load() << '\n';

@@ -31,7 +31,7 @@ class Metrics {
   /// One payout gateway call: its answer (paid, refused, transient) and how long it took.
   void gateway_call(const std::string& status, double seconds);
   /// Outcomes the withdrawal pool recorded.
-  void withdrawals_recorded(int completed, int failed, int retried, int lost);
+  void withdrawals_recorded(int completed, int failed, int retried, int review, int lost);
 
   void events_published(int count) { events_published_ += static_cast<std::uint64_t>(count); }
   void event_publish_failed() { ++event_publish_failures_; }

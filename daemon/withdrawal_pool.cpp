@@ -90,10 +90,14 @@ void WithdrawalPool::dispatch_once(pg::Connection& conn) {
   }
   std::optional<std::int64_t> next_due;
   if (capacity > 0) {
+    // Taken before the claim is asked for, so the lease (which the database starts later)
+    // cannot end before the deadline computed from it.
+    const auto call_deadline = std::chrono::steady_clock::now() +
+                               std::chrono::milliseconds(settings_.withdrawals.lease_seconds * 1000 - kLeaseMarginMs);
     auto claimed = queue.claim(capacity);
     if (!claimed.empty()) {
       std::lock_guard lock(mutex_);
-      for (auto& w : claimed) work_.push_back(std::move(w));
+      for (auto& w : claimed) work_.push_back({std::move(w), call_deadline});
       work_ready_.notify_all();
     }
     // Fewer rows than room: nothing else is due now, so sleep until the next one is.
@@ -115,12 +119,13 @@ void WithdrawalPool::work_loop(int index) {
   for (;;) {
     work_ready_.wait(lock, [this] { return stopping_ || !work_.empty(); });
     if (stopping_) break;  // claims not started are given back by stop()
-    Withdrawal claim = std::move(work_.front());
+    Claimed job = std::move(work_.front());
     work_.pop_front();
     --idle_workers_;
     lock.unlock();
+    Withdrawal& claim = job.withdrawal;
     const auto start = std::chrono::steady_clock::now();
-    auto result = gateway->pay({claim.id, claim.wallet_id, claim.amount, claim.currency});
+    auto result = gateway->pay({claim.id, claim.wallet_id, claim.amount, claim.currency, job.call_deadline});
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (metrics_) metrics_->gateway_call(status_name(result.status), seconds);
     lock.lock();
@@ -159,7 +164,7 @@ void WithdrawalPool::record_batch(std::optional<pg::Connection>& conn, std::vect
     try {
       if (!conn || conn->is_broken()) conn.emplace(connect());
       const auto summary = WithdrawalQueue(*conn, settings_, cache_).record(batch);
-      if (metrics_) metrics_->withdrawals_recorded(summary.completed, summary.failed, summary.retried, summary.lost);
+      if (metrics_) metrics_->withdrawals_recorded(summary.completed, summary.failed, summary.retried, summary.review, summary.lost);
       return;
     } catch (const std::exception& e) {
       conn.reset();
@@ -184,7 +189,7 @@ void WithdrawalPool::stop() {
   std::vector<Withdrawal> unstarted;
   {
     std::lock_guard lock(mutex_);
-    unstarted.assign(work_.begin(), work_.end());
+    for (auto& job : work_) unstarted.push_back(std::move(job.withdrawal));
     work_.clear();
   }
   try {

@@ -57,7 +57,11 @@ class WithdrawalPool {
 
   std::mutex mutex_;
   std::condition_variable work_ready_, outcome_ready_;
-  std::deque<Withdrawal> work_;         // claimed, not yet taken by a worker
+  struct Claimed {
+    Withdrawal withdrawal;
+    std::chrono::steady_clock::time_point call_deadline;  // kLeaseMarginMs before the lease ends
+  };
+  std::deque<Claimed> work_;            // claimed, not yet taken by a worker
   std::deque<PayoutOutcome> outcomes_;  // answered, not yet recorded
   int idle_workers_ = 0;
   int running_workers_ = 0;

@@ -24,6 +24,7 @@ std::vector<std::string> daemon_settings(const std::string& bank_url, const std:
           "withdrawals.bank_timeout_ms=1000",   "withdrawals.lease_seconds=3",
           "withdrawals.backoff_initial_ms=100", "withdrawals.backoff_max_ms=2000",
           "withdrawals.max_attempts=6",         "withdrawals.workers=8",
+          "withdrawals.review_retry_seconds=2",
           "database.connect_timeout=2",         "notify.webhook_url=" + inbox_url};
 }
 
@@ -72,6 +73,8 @@ Cluster::Cluster(std::string database_url, std::string log_dir, Journal& journal
             return BankAnswer::kHang;
           case BankMood::kLoseAnswers:
             return BankAnswer::kPayLoseAnswer;
+          case BankMood::kBusy:
+            return call.call % 2 ? BankAnswer::kBusy : BankAnswer::kConflict;
           case BankMood::kSlow: {
             thread_local std::mt19937 rng(std::random_device{}());
             std::this_thread::sleep_for(std::chrono::milliseconds(200 + rng() % 600));  // the bank's own pace

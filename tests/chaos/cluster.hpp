@@ -20,7 +20,7 @@
 
 namespace wallet::chaos {
 
-enum class BankMood { kPay, kFail, kHang, kSlow, kLoseAnswers };
+enum class BankMood { kPay, kFail, kHang, kSlow, kLoseAnswers, kBusy };
 
 /// The webhook `walletctl notify` posts to: counts the posts per event id.
 class NotificationInbox {
@@ -59,6 +59,8 @@ class Cluster {
   std::vector<std::string> stop_all();
 
   void set_bank_mood(BankMood mood) { mood_ = mood; }
+  /// The bank stops listening (true) or listens again (false).
+  void refuse_bank_connections(bool refuse) { refuse ? bank_->refuse_connections() : bank_->accept_connections(); }
   const testing::FakeBank& bank() const { return *bank_; }
   const NotificationInbox& inbox() const { return inbox_; }
 

@@ -24,14 +24,17 @@ enum class Fault {
   kBankFails,
   kBankHangs,
   kBankSlow,
-  kBankLosesAnswers
+  kBankLosesAnswers,
+  kBankBusy,             // 429 or 409 with Retry-After
+  kBankPaysThenRefuses,  // pays and loses its answers, then refuses connections
 };
 
 // Weights: daemons die most often, the slow RabbitMQ restart least.
 constexpr std::pair<Fault, int> kFaults[] = {
     {Fault::kKillServe, 6},     {Fault::kKillWorker, 2}, {Fault::kKillNotify, 1},       {Fault::kRestartPostgres, 2},
     {Fault::kCrashPostgres, 2}, {Fault::kKillRedis, 3},  {Fault::kBounceRabbit, 1},     {Fault::kBankFails, 2},
-    {Fault::kBankHangs, 2},     {Fault::kBankSlow, 1},   {Fault::kBankLosesAnswers, 2},
+    {Fault::kBankHangs, 2},     {Fault::kBankSlow, 1},   {Fault::kBankLosesAnswers, 2}, {Fault::kBankBusy, 1},
+    {Fault::kBankPaysThenRefuses, 2},
 };
 
 Fault draw(std::mt19937_64& rng) {
@@ -138,6 +141,22 @@ void FaultScheduler::inject() {
       cluster_.set_bank_mood(BankMood::kPay);
       break;
     }
+    case Fault::kBankBusy:
+      note("bank answers 429 or 409 with Retry-After");
+      cluster_.set_bank_mood(BankMood::kBusy);
+      std::this_thread::sleep_for(pause(2000, 5000));  // how long the bank is busy
+      cluster_.set_bank_mood(BankMood::kPay);
+      break;
+    case Fault::kBankPaysThenRefuses:
+      // The case that once refunded money the bank had paid: the retries find no bank at all.
+      note("bank pays and loses its answers, then refuses connections");
+      cluster_.set_bank_mood(BankMood::kLoseAnswers);
+      std::this_thread::sleep_for(pause(1000, 2000));  // how long answers are lost
+      cluster_.refuse_bank_connections(true);
+      std::this_thread::sleep_for(pause(2000, 5000));  // how long the bank is unreachable
+      cluster_.set_bank_mood(BankMood::kPay);
+      cluster_.refuse_bank_connections(false);
+      break;
   }
 }
 

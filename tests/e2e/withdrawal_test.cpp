@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "core/ledger.hpp"
+#include "core/wallet_store.hpp"
+#include "core/withdrawals.hpp"
 #include "tests/support/certificate.hpp"
 #include "tests/support/fake_bank.hpp"
 #include "tests/support/http_fixture.hpp"
@@ -21,15 +23,17 @@ using std::chrono::seconds;
 
 // Settings of a pool paying through the fake bank, with retries fast enough for a test.
 std::vector<std::string> pool_settings(const FakeBank& bank, int workers, int max_attempts = 8, int timeout_ms = 2000,
-                                       int lease_seconds = 5) {
+                                       int lease_seconds = 5, int backoff_initial_ms = 20,
+                                       int review_retry_seconds = 3600) {
   return {"withdrawals.enabled=true",
           "withdrawals.gateway=http",
           "withdrawals.bank_url=" + bank.url(),
           "withdrawals.workers=" + std::to_string(workers),
           "withdrawals.bank_timeout_ms=" + std::to_string(timeout_ms),
           "withdrawals.max_attempts=" + std::to_string(max_attempts),
-          "withdrawals.backoff_initial_ms=20",
-          "withdrawals.backoff_max_ms=200",
+          "withdrawals.backoff_initial_ms=" + std::to_string(backoff_initial_ms),
+          "withdrawals.backoff_max_ms=" + std::to_string(std::max(200, backoff_initial_ms)),
+          "withdrawals.review_retry_seconds=" + std::to_string(review_retry_seconds),
           "withdrawals.lease_seconds=" + std::to_string(lease_seconds)};
 }
 
@@ -70,15 +74,38 @@ class WithdrawalTest : public ::testing::Test {
 
   // Waits (bounded) until no withdrawal is pending or processing.
   bool all_settled(seconds limit) {
-    static constexpr const char* kUnsettled =
-        "SELECT count(*) FROM withdrawals WHERE status IN ('pending', 'processing')";
+    return eventually(limit, "SELECT count(*) = 0 FROM withdrawals WHERE status IN ('pending', 'processing')");
+  }
+
+  // Waits (bounded) until a query about the table the workers drain answers true.
+  bool eventually(seconds limit, const std::string& sql) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     auto conn = db();
     while (std::chrono::steady_clock::now() < deadline) {
-      if (conn.exec(kUnsettled).int64(0, 0) == 0) return true;
+      if (conn.exec(sql.c_str()).boolean(0, 0)) return true;
       std::this_thread::sleep_for(milliseconds(50));  // polls the table the workers drain
     }
     return false;
+  }
+
+  Withdrawal withdrawal(const std::string& id) {
+    auto conn = db();
+    return get_withdrawal(conn, id);
+  }
+
+  ProcessResult cli(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {WALLETCTL_PATH};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(argv, {{"DATABASE_URL", db_.url()}, {"WALLET_REDIS_ENABLED", "false"}});
+  }
+
+  // Ids of the withdrawals, oldest first.
+  std::vector<std::string> withdrawal_ids() {
+    auto conn = db();
+    auto res = conn.exec("SELECT id FROM withdrawals ORDER BY created_at, id");
+    std::vector<std::string> ids;
+    for (int r = 0; r < res.rows(); ++r) ids.push_back(res.str(r, 0));
+    return ids;
   }
 
   // Withdrawal ids by final status.
@@ -140,6 +167,154 @@ TEST_F(WithdrawalTest, AThousandWithdrawalsAgainstABankFailingThirtyPercent) {
   EXPECT_GT(status["failed"].size(), 100u);  // the refused amounts, and a few that ran out of attempts
   EXPECT_GT(status["completed"].size(), 700u);
   EXPECT_GT(bank.total_calls(), 1000);  // retries happened
+  // attempts counts calls the bank received: no claim ended without its call recorded here.
+  const auto calls = bank.calls();
+  for (const auto& id : withdrawal_ids()) {
+    auto it = calls.find(id);
+    EXPECT_EQ(withdrawal(id).attempts, it == calls.end() ? 0 : it->second) << id;
+  }
+  expect_settled_correctly(bank);
+}
+
+// Reproduced from outside: the bank paid the first call but answered after the timeout, then
+// refused connections; with max_attempts=2 the withdrawal was failed and refunded, and the
+// user kept both. Now it waits in needs_review, debited, until the bank answers.
+TEST_F(WithdrawalTest, APaymentWhoseAnswerWasLostIsNeverRefunded) {
+  FakeBank bank([](const BankCall& c) { return c.call == 1 ? BankAnswer::kPayLoseAnswer : BankAnswer::kPay; },
+                milliseconds(0), milliseconds(600));
+  const auto wallets = request_withdrawals(1, 1000, 1, 400);
+  const auto id = withdrawal_ids().at(0);
+  ServerProcess server(db_.url(), pool_settings(bank, 1, 2, 300, 2, 4000, 2));
+  const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+  while (bank.total_calls() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  bank.refuse_connections();  // returns once the first call's late answer went out: before the retry
+  ASSERT_TRUE(eventually(seconds(30), "SELECT status = 'needs_review' FROM withdrawals")) << server.log();
+  auto w = withdrawal(id);
+  EXPECT_TRUE(w.possibly_paid);
+  EXPECT_GE(w.attempts, 2);
+  EXPECT_NE(w.failure_reason.value_or("").find("unreachable"), std::string::npos);
+  EXPECT_EQ(count("SELECT count(*) FROM transactions WHERE kind = 'refund'"), 0);
+  EXPECT_EQ(to_reply(server.client()->Get("/wallets/" + wallets[0])).body["balance"], 1000 - 400);
+  const auto metrics = to_reply(server.client()->Get("/metrics")).text;
+  EXPECT_NE(metrics.find("walletctl_withdrawals_queued{status=\"needs_review\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.find("walletctl_withdrawals_oldest_needs_review_seconds "), std::string::npos);
+
+  // The bank is back: the slow retry of the review, with the same key, learns it was paid.
+  bank.accept_connections();
+  ASSERT_TRUE(eventually(seconds(30), "SELECT status = 'completed' FROM withdrawals")) << server.log();
+  EXPECT_EQ(bank.payouts().at(id), 1);
+  expect_settled_correctly(bank);
+}
+
+TEST_F(WithdrawalTest, BusyAndConflictAnswersAreRetriedAfterTheirRetryAfter) {
+  FakeBank bank([](const BankCall& c) {
+    if (c.call == 1) return BankAnswer::kBusy;
+    return c.call == 2 ? BankAnswer::kConflict : BankAnswer::kPay;
+  });
+  request_withdrawals(1, 1000, 1, 100);
+  const auto id = withdrawal_ids().at(0);
+  ServerProcess server(db_.url(), pool_settings(bank, 1, 8));
+  ASSERT_TRUE(all_settled(seconds(30))) << server.log();
+  const auto w = withdrawal(id);
+  EXPECT_EQ(w.status, "completed");
+  EXPECT_EQ(w.attempts, 3);
+  EXPECT_FALSE(w.possibly_paid);
+  const auto times = bank.call_times(id);
+  ASSERT_EQ(times.size(), 3u);
+  // The backoff alone is 20 ms; the bank asked for a second each time.
+  EXPECT_GE(times[1] - times[0], milliseconds(950));
+  EXPECT_GE(times[2] - times[1], milliseconds(950));
+  expect_settled_correctly(bank);
+}
+
+// A bank that sends its answer a byte at a time passes every per-read timeout: only a deadline
+// on the whole call ends it, before the claim's lease does, so no second call overlaps it.
+TEST_F(WithdrawalTest, ACallEndsByItsDeadlineEvenWhenTheBankDrips) {
+  FakeBank bank([](const BankCall& c) { return c.call == 1 ? BankAnswer::kPayDrip : BankAnswer::kPay; });
+  request_withdrawals(1, 1000, 1, 100);
+  const auto id = withdrawal_ids().at(0);
+  ServerProcess server(db_.url(), pool_settings(bank, 1, 8, 500, 3));
+  ASSERT_TRUE(all_settled(seconds(30))) << server.log();
+  const auto w = withdrawal(id);
+  EXPECT_EQ(w.status, "completed");
+  EXPECT_TRUE(w.possibly_paid);  // the dripped answer never arrived whole
+  EXPECT_EQ(w.attempts, 2);
+  const auto times = bank.call_times(id);
+  ASSERT_EQ(times.size(), 2u);
+  EXPECT_LT(times[1] - times[0], milliseconds(2000));  // the drip lasts 10 s; the lease is 3 s
+  EXPECT_EQ(bank.most_concurrent_per_key(), 1);
+  expect_settled_correctly(bank);
+}
+
+TEST_F(WithdrawalTest, AnOperatorResolvesWithdrawalsInReview) {
+  // Both calls go unanswered (the first paid, the second did not): with one attempt allowed,
+  // both wait in review, and the review's slow retry is an hour away.
+  FakeBank bank([](const BankCall& c) { return c.amount == 100 ? BankAnswer::kPayLoseAnswer : BankAnswer::kSilent; },
+                milliseconds(0), milliseconds(600));
+  const auto wallets = request_withdrawals(1, 1000, 0, 0);
+  auto conn = db();
+  Ledger ledger(conn, db_.settings());
+  for (std::int64_t amount : {100, 200}) {
+    Operation w;
+    w.kind = OperationKind::kWithdrawal;
+    w.wallet.wallet_id = wallets[0];
+    w.amount = Money(amount);
+    ASSERT_TRUE(ledger.apply_one(w).ok());
+  }
+  const auto ids = withdrawal_ids();
+  const auto paid_id = withdrawal(ids[0]).amount == 100 ? ids[0] : ids[1];
+  const auto unpaid_id = paid_id == ids[0] ? ids[1] : ids[0];
+  {
+    ServerProcess server(db_.url(), pool_settings(bank, 2, 1, 300, 2));
+    ASSERT_TRUE(eventually(seconds(30), "SELECT count(*) = 2 FROM withdrawals WHERE status = 'needs_review'"))
+        << server.log();
+  }
+  const auto listed = cli({"--output", "json", "withdrawals", "list", "--status", "needs_review"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(json::parse(listed.out)["items"].size(), 2u);
+
+  // Bad input changes nothing.
+  EXPECT_EQ(cli({"withdrawals", "resolve", paid_id, "--reason", "x"}).exit_code, 2);
+  EXPECT_EQ(cli({"withdrawals", "resolve", paid_id, "--paid", "--refund", "--reason", "x"}).exit_code, 2);
+  EXPECT_EQ(cli({"withdrawals", "resolve", paid_id, "--paid", "--reason", ""}).exit_code, 2);
+  EXPECT_EQ(cli({"withdrawals", "resolve", "not-a-uuid", "--paid", "--reason", "x"}).exit_code, 2);
+  EXPECT_EQ(withdrawal(paid_id).status, "needs_review");
+
+  const auto paid = cli({"--output", "json", "withdrawals", "resolve", paid_id, "--paid", "--reason",
+                         "bank statement of 2026-12-04 shows the payout"});
+  ASSERT_EQ(paid.exit_code, 0) << paid.err;
+  EXPECT_EQ(json::parse(paid.out)["status"], "completed");
+  EXPECT_EQ(json::parse(paid.out)["resolution"], "paid");
+  const auto refunded =
+      cli({"--output", "json", "withdrawals", "resolve", unpaid_id, "--refund", "--reason", "bank confirms no payout"});
+  ASSERT_EQ(refunded.exit_code, 0) << refunded.err;
+  EXPECT_EQ(json::parse(refunded.out)["status"], "failed");
+  EXPECT_NE(json::parse(refunded.out)["failure_reason"].get<std::string>().find("bank confirms no payout"),
+            std::string::npos);
+
+  const auto again = cli({"withdrawals", "resolve", paid_id, "--refund", "--reason", "changed my mind"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("withdrawal_not_in_review"), std::string::npos) << again.err;
+  EXPECT_EQ(cli({"withdrawals", "retry", paid_id}).exit_code, 1);
+  EXPECT_EQ(WalletStore(conn, 1).get(wallets[0]).balance, 1000 - 100);  // 200 came back
+  EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE event_type IN ('withdrawal.completed', 'withdrawal.failed')"), 2);
+  EXPECT_EQ(bank.payouts().count(paid_id), 1u);
+  EXPECT_EQ(bank.payouts().count(unpaid_id), 0u);
+  const auto audit = cli({"audit"});
+  EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
+}
+
+TEST_F(WithdrawalTest, RetryMakesAWithdrawalInReviewDueNow) {
+  FakeBank bank([](const BankCall& c) { return c.call == 1 ? BankAnswer::kSilent : BankAnswer::kPay; },
+                milliseconds(0), milliseconds(600));
+  request_withdrawals(1, 1000, 1, 100);
+  const auto id = withdrawal_ids().at(0);
+  ServerProcess server(db_.url(), pool_settings(bank, 1, 1, 300, 2));
+  ASSERT_TRUE(eventually(seconds(30), "SELECT status = 'needs_review' FROM withdrawals")) << server.log();
+  const auto retried = cli({"withdrawals", "retry", id});
+  ASSERT_EQ(retried.exit_code, 0) << retried.err;
+  ASSERT_TRUE(eventually(seconds(30), "SELECT status = 'completed' FROM withdrawals")) << server.log();
+  EXPECT_EQ(withdrawal(id).attempts, 2);
   expect_settled_correctly(bank);
 }
 

@@ -28,9 +28,17 @@ void FakeBank::start() {
   thread_ = std::thread([this] { server_->listen_after_bind(); });
 }
 
-FakeBank::~FakeBank() {
+FakeBank::~FakeBank() { refuse_connections(); }
+
+void FakeBank::refuse_connections() {
   server_->stop();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
+}
+
+void FakeBank::accept_connections() {
+  if (thread_.joinable()) return;
+  if (!server_->bind_to_port("127.0.0.1", port_)) throw std::runtime_error("fake bank: cannot bind again");
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
 }
 
 void FakeBank::handle(const httplib::Request& req, httplib::Response& res) {
@@ -41,9 +49,22 @@ void FakeBank::handle(const httplib::Request& req, httplib::Response& res) {
   {
     std::lock_guard lock(mutex_);
     call.call = ++calls_by_key_[call.key];
+    call_times_[call.key].push_back(std::chrono::steady_clock::now());
+    const int concurrent = ++in_flight_by_key_[call.key];
+    if (concurrent > most_concurrent_per_key_) most_concurrent_per_key_ = concurrent;
     auto [it, first] = withdrawal_of_key_.emplace(call.key, call.withdrawal_id);
     if (!first && it->second != call.withdrawal_id) mismatched_.insert(call.key);
   }
+  // The call counts as in progress until the handler returns; a dripped body is sent later,
+  // and its own provider ends when the caller hangs up.
+  struct Done {
+    FakeBank& bank;
+    const std::string& key;
+    ~Done() {
+      std::lock_guard lock(bank.mutex_);
+      --bank.in_flight_by_key_[key];
+    }
+  } done{*this, call.key};
   // The bank's own processing time: what the payout worker waits for.
   if (latency_.count() > 0) std::this_thread::sleep_for(latency_);
   bool already_paid = false;
@@ -57,7 +78,9 @@ void FakeBank::handle(const httplib::Request& req, httplib::Response& res) {
     std::lock_guard lock(mutex_);
     if (paid_keys_.insert(call.key).second) ++payouts_[call.withdrawal_id];
   }
-  if (answer == BankAnswer::kHang || answer == BankAnswer::kPayLoseAnswer) std::this_thread::sleep_for(hang_for_);
+  if (answer == BankAnswer::kHang || answer == BankAnswer::kPayLoseAnswer || answer == BankAnswer::kSilent) {
+    std::this_thread::sleep_for(hang_for_);
+  }
   const auto pay = [&] {
     std::lock_guard lock(mutex_);
     if (paid_keys_.insert(call.key).second) ++payouts_[call.withdrawal_id];
@@ -69,11 +92,29 @@ void FakeBank::handle(const httplib::Request& req, httplib::Response& res) {
       res.status = 200;
       res.set_content(R"({"status":"paid"})", "application/json");
       break;
+    case BankAnswer::kBusy:
+    case BankAnswer::kConflict:
+      res.status = answer == BankAnswer::kBusy ? 429 : 409;
+      res.set_header("Retry-After", "1");
+      break;
+    case BankAnswer::kPayDrip:
+      pay();
+      res.status = 200;
+      res.set_chunked_content_provider("application/json", [](std::size_t offset, httplib::DataSink& sink) {
+        if (offset >= 100) {
+          sink.done();
+          return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the drip itself
+        return sink.write(" ", 1);
+      });
+      break;
     case BankAnswer::kRefuse:
       res.status = 422;
       res.set_content(R"({"error":"account closed"})", "application/json");
       break;
     case BankAnswer::kFail:
+    case BankAnswer::kSilent:
       res.status = 503;
       break;
     case BankAnswer::kPayLoseAnswer:
@@ -96,6 +137,16 @@ std::map<std::string, int> FakeBank::calls() const {
 std::set<std::string> FakeBank::mismatched_keys() const {
   std::lock_guard lock(mutex_);
   return mismatched_;
+}
+
+}  // namespace wallet::testing
+
+namespace wallet::testing {
+
+std::vector<std::chrono::steady_clock::time_point> FakeBank::call_times(const std::string& key) const {
+  std::lock_guard lock(mutex_);
+  auto it = call_times_.find(key);
+  return it == call_times_.end() ? std::vector<std::chrono::steady_clock::time_point>{} : it->second;
 }
 
 }  // namespace wallet::testing

@@ -1,5 +1,5 @@
 // A fake bank for payout tests: a real HTTP server on a free loopback port that answers as the
-// test tells it (pay, refuse, fail, fail after paying, hang) and records every payout it made.
+// test tells it (pay, refuse, fail, busy, fail after paying, hang, drip, refuse connections) and records every payout it made.
 // Like a real bank it dedupes by the Idempotency-Key header; payouts are counted by the
 // withdrawal id in the body, so a retry sent under a different key would show as paid twice.
 #pragma once
@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace wallet::testing {
 
@@ -23,6 +24,11 @@ enum class BankAnswer {
   kFail,           // answer 503 without paying
   kPayLoseAnswer,  // pay, then say nothing for hang_for: the caller times out, the money moved
   kHang,           // say nothing for hang_for, then pay and answer 200
+  kSilent,         // say nothing for hang_for, then answer 503 without paying
+  kBusy,           // answer 429 with Retry-After: 1, without paying
+  kConflict,       // answer 409 with Retry-After: 1 (a call with this key is in progress), without paying
+  kPayDrip,        // pay, answer 200 and send the body a byte every 100 ms for 10 s: every read
+                   // gets data, so only a deadline on the whole call ends it
 };
 
 struct BankCall {
@@ -48,6 +54,13 @@ class FakeBank {
   /// Calls received, by idempotency key.
   std::map<std::string, int> calls() const;
   int total_calls() const { return total_calls_; }
+  /// When each call of a key arrived.
+  std::vector<std::chrono::steady_clock::time_point> call_times(const std::string& key) const;
+  /// The most calls of one key that were in progress at once (1 when calls never overlapped).
+  int most_concurrent_per_key() const { return most_concurrent_per_key_; }
+  /// Stops listening (connections are refused) until accept_connections().
+  void refuse_connections();
+  void accept_connections();
   int in_flight() const { return in_flight_; }
   /// Keys that came with a body naming another withdrawal than the first call did.
   std::set<std::string> mismatched_keys() const;
@@ -67,7 +80,9 @@ class FakeBank {
   std::map<std::string, std::string> withdrawal_of_key_;
   std::set<std::string> paid_keys_, mismatched_;
   std::map<std::string, int> payouts_;
-  std::atomic<int> total_calls_{0}, in_flight_{0};
+  std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> call_times_;
+  std::map<std::string, int> in_flight_by_key_;
+  std::atomic<int> total_calls_{0}, in_flight_{0}, most_concurrent_per_key_{0};
 };
 
 }  // namespace wallet::testing

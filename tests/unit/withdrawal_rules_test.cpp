@@ -4,6 +4,7 @@
 #include "core/errors.hpp"
 #include "core/posting.hpp"
 #include "core/withdrawal_queue.hpp"
+#include "daemon/bank_gateway.hpp"
 
 namespace wallet {
 namespace {
@@ -46,8 +47,9 @@ class SettleTest : public ::testing::Test {
 
 TEST_F(SettleTest, PaidMovesClearingToPayouts) {
   auto p = posting(300, 0, 10);
-  const auto settled = p.settle(withdrawal(300), "tx", std::nullopt);
-  EXPECT_EQ(settled.status, "completed");
+  const auto settled = p.settle(withdrawal(300), "tx", true);
+  ASSERT_TRUE(settled);
+  EXPECT_EQ(settled->status, "completed");
   EXPECT_EQ(p.writes().balances.at("clearing").minor(), 0);
   EXPECT_EQ(p.writes().balances.at("payouts").minor(), 300);
   EXPECT_EQ(p.writes().balances.count("w"), 0u);
@@ -60,9 +62,12 @@ TEST_F(SettleTest, PaidMovesClearingToPayouts) {
 
 TEST_F(SettleTest, RefusedRefundsTheWalletWithTheReason) {
   auto p = posting(300, 0, 10);
-  const auto settled = p.settle(withdrawal(300), "tx", std::string("bank answered 422"));
-  EXPECT_EQ(settled.status, "failed");
-  EXPECT_EQ(*settled.failure_reason, "bank answered 422");
+  auto refused = withdrawal(300);
+  refused.failure_reason = "bank answered 422";
+  const auto settled = p.settle(refused, "tx", false);
+  ASSERT_TRUE(settled);
+  EXPECT_EQ(settled->status, "failed");
+  EXPECT_EQ(*settled->failure_reason, "bank answered 422");
   EXPECT_EQ(p.writes().balances.at("w").minor(), 310);
   EXPECT_EQ(p.writes().balances.at("clearing").minor(), 0);
   EXPECT_EQ(p.writes().transactions[0].kind, "refund");
@@ -70,6 +75,108 @@ TEST_F(SettleTest, RefusedRefundsTheWalletWithTheReason) {
   long sum = 0;
   for (const auto& e : p.writes().entries) sum += e.amount;
   EXPECT_EQ(sum, 0);
+}
+
+}  // namespace
+}  // namespace wallet
+
+namespace wallet {
+namespace {
+
+class DecidePayoutTest : public ::testing::Test {
+ protected:
+  DecidePayoutTest() {
+    config.max_attempts = 3;
+    config.backoff_initial_ms = 100;
+    config.backoff_max_ms = 1000;
+    config.review_retry_seconds = 900;
+  }
+  PayoutDecision decide(std::int64_t attempts_before, bool possibly_paid, PayoutStatus status,
+                        std::optional<std::chrono::milliseconds> retry_after = std::nullopt) {
+    Withdrawal w;
+    w.attempts = attempts_before;
+    w.possibly_paid = possibly_paid;
+    return decide_payout(w, {status, "bank said so", retry_after}, config, 7);
+  }
+  Settings::Withdrawals config;
+};
+
+TEST_F(DecidePayoutTest, PaidCompletesWhateverCameBefore) {
+  for (bool possibly_paid : {false, true}) {
+    const auto d = decide(2, possibly_paid, PayoutStatus::kPaid);
+    EXPECT_EQ(d.next, PayoutNext::kComplete);
+    EXPECT_EQ(d.attempts, 3);
+    EXPECT_TRUE(d.reason.empty());
+  }
+}
+
+TEST_F(DecidePayoutTest, ARefusalIsBelievedOnlyWhenNoCallMayHavePaid) {
+  EXPECT_EQ(decide(0, false, PayoutStatus::kRefused).next, PayoutNext::kRefund);
+  const auto after_unknown = decide(0, true, PayoutStatus::kRefused);
+  EXPECT_EQ(after_unknown.next, PayoutNext::kRetry);
+  EXPECT_NE(after_unknown.reason.find("not believed"), std::string::npos);
+  EXPECT_EQ(decide(2, true, PayoutStatus::kRefused).next, PayoutNext::kReview);
+}
+
+// The reproduction: the first call paid but its answer was lost (unknown), the second found
+// the bank refusing connections (transient) with attempts used up. That was refunded.
+TEST_F(DecidePayoutTest, AnUnknownOutcomeIsNeverRefundedWhenAttemptsRunOut) {
+  config.max_attempts = 2;
+  const auto first = decide(0, false, PayoutStatus::kUnknown);
+  EXPECT_EQ(first.next, PayoutNext::kRetry);
+  EXPECT_TRUE(first.possibly_paid);
+  const auto second = decide(first.attempts, first.possibly_paid, PayoutStatus::kTransient);
+  EXPECT_EQ(second.next, PayoutNext::kReview);
+  EXPECT_TRUE(second.possibly_paid);
+  EXPECT_EQ(second.delay_ms, 900'000);  // retried slowly
+  EXPECT_EQ(decide(5, true, PayoutStatus::kUnknown).next, PayoutNext::kReview);
+}
+
+TEST_F(DecidePayoutTest, TransientFailuresRefundOnlyWhenNothingWasEverUnknown) {
+  EXPECT_EQ(decide(0, false, PayoutStatus::kTransient).next, PayoutNext::kRetry);
+  const auto last = decide(2, false, PayoutStatus::kTransient);
+  EXPECT_EQ(last.next, PayoutNext::kRefund);
+  EXPECT_NE(last.reason.find("gave up after 3 attempts"), std::string::npos);
+}
+
+TEST_F(DecidePayoutTest, RetryAfterIsHonouredWhenLongerThanTheBackoff) {
+  EXPECT_LE(decide(0, false, PayoutStatus::kTransient).delay_ms, 100);
+  EXPECT_EQ(decide(0, false, PayoutStatus::kTransient, std::chrono::milliseconds(30'000)).delay_ms, 30'000);
+}
+
+TEST(BankAnswerTest, StatusCodesMeanWhatTheIssueSays) {
+  using daemon::classify_bank_answer;
+  for (int paid : {200, 201, 202, 299}) EXPECT_EQ(classify_bank_answer(paid, "", "").status, PayoutStatus::kPaid);
+  for (int transient : {408, 409, 425, 429, 500, 502, 503, 504, 599}) {
+    EXPECT_EQ(classify_bank_answer(transient, "", "").status, PayoutStatus::kTransient) << transient;
+  }
+  for (int refused : {400, 401, 403, 404, 410, 422, 451}) {
+    const auto r = classify_bank_answer(refused, "account closed\n", "");
+    EXPECT_EQ(r.status, PayoutStatus::kRefused) << refused;
+    EXPECT_NE(r.reason.find("account closed?"), std::string::npos) << r.reason;
+  }
+  for (int odd : {100, 301, 302, 304}) EXPECT_EQ(classify_bank_answer(odd, "", "").status, PayoutStatus::kUnknown);
+}
+
+TEST(BankAnswerTest, RetryAfterInSecondsOrAsADateIsReadAndCapped) {
+  using daemon::classify_bank_answer;
+  EXPECT_EQ(classify_bank_answer(429, "", "7").retry_after, std::chrono::milliseconds(7000));
+  EXPECT_EQ(classify_bank_answer(503, "", "99999999").retry_after, std::chrono::milliseconds(86'400'000));
+  EXPECT_EQ(classify_bank_answer(503, "", "Wed, 21 Oct 2015 07:28:00 GMT").retry_after, std::chrono::milliseconds(0));
+  EXPECT_FALSE(classify_bank_answer(503, "", "soon").retry_after);
+  EXPECT_FALSE(classify_bank_answer(503, "", "-5").retry_after);
+  EXPECT_FALSE(classify_bank_answer(503, "", "").retry_after);
+}
+
+TEST(BankAnswerTest, OnlyFailuresBeforeSendingAreTransient) {
+  using daemon::classify_bank_failure;
+  EXPECT_EQ(classify_bank_failure(httplib::Error::Connection, false).status, PayoutStatus::kTransient);
+  EXPECT_EQ(classify_bank_failure(httplib::Error::ConnectionTimeout, false).status, PayoutStatus::kTransient);
+  EXPECT_EQ(classify_bank_failure(httplib::Error::Read, false).status, PayoutStatus::kUnknown);
+  EXPECT_EQ(classify_bank_failure(httplib::Error::Write, false).status, PayoutStatus::kUnknown);
+  const auto late = classify_bank_failure(httplib::Error::Canceled, true);
+  EXPECT_EQ(late.status, PayoutStatus::kUnknown);
+  EXPECT_NE(late.reason.find("deadline"), std::string::npos);
 }
 
 }  // namespace
