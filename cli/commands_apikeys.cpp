@@ -17,7 +17,7 @@ void add_create(CLI::App& parent, Context& ctx, Action& action) {
   auto a = std::make_shared<Args>();
   auto* cmd = parent.add_subcommand("create", "Make a key and print its secret, once");
   cmd->add_option("--name", a->name, "What the key is for (1-100 characters)")->required();
-  cmd->add_option("--scope", a->scope, "read, write or admin")->required();
+  cmd->add_option("--scope", a->scope, "read, write, charge (may also charge: money in from outside) or admin")->required();
   cmd->add_option("--user", a->user, "Bind the key to this user's wallets, withdrawals and transactions");
   cmd->callback([&ctx, &action, a] {
     action = [&ctx, a] {

@@ -77,8 +77,9 @@ void check_name(const std::string& name) {
 ApiScope parse_api_scope(std::string_view text) {
   if (text == "read") return ApiScope::kRead;
   if (text == "write") return ApiScope::kWrite;
+  if (text == "charge") return ApiScope::kCharge;
   if (text == "admin") return ApiScope::kAdmin;
-  throw DomainError(ErrorCode::kInvalidInput, "scope must be read, write or admin");
+  throw DomainError(ErrorCode::kInvalidInput, "scope must be read, write, charge or admin");
 }
 
 const char* api_scope_name(ApiScope scope) {
@@ -87,6 +88,8 @@ const char* api_scope_name(ApiScope scope) {
       return "read";
     case ApiScope::kWrite:
       return "write";
+    case ApiScope::kCharge:
+      return "charge";
     case ApiScope::kAdmin:
       return "admin";
   }
@@ -95,6 +98,11 @@ const char* api_scope_name(ApiScope scope) {
 
 NewApiKey ApiKeyStore::create(const std::string& name, ApiScope scope, const std::optional<std::string>& user_id) {
   check_name(name);
+  if (user_id && scope > ApiScope::kWrite) {
+    throw DomainError(ErrorCode::kInvalidInput,
+                      "a key bound to a user may hold read or write scope only: charge and admin move money in "
+                      "from outside the ledger");
+  }
   const auto user = user_id ? std::optional<std::string>(parse_user_id(*user_id)) : std::nullopt;
   const auto id = new_uuid();
   std::string id_hex = id;

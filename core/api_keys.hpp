@@ -11,10 +11,11 @@
 
 namespace wallet {
 
-/// read may GET; write may also move money and create wallets; admin may do everything.
-enum class ApiScope { kRead = 0, kWrite = 1, kAdmin = 2 };
+/// read may GET; write may also create wallets, transfer and withdraw; charge may also charge
+/// (money in from outside); admin may do everything. A key bound to a user holds read or write.
+enum class ApiScope { kRead = 0, kWrite = 1, kCharge = 2, kAdmin = 3 };
 
-/// Throws DomainError(kInvalidInput) for anything but read, write or admin.
+/// Throws DomainError(kInvalidInput) for anything but read, write, charge or admin.
 ApiScope parse_api_scope(std::string_view text);
 const char* api_scope_name(ApiScope scope);
 
@@ -35,8 +36,8 @@ class ApiKeyStore {
  public:
   explicit ApiKeyStore(pg::Connection& conn) : conn_(conn) {}
 
-  /// Throws DomainError(kInvalidInput) for a name outside 1-100 printable characters, and the
-  /// user id's own error for a bad user id.
+  /// Throws DomainError(kInvalidInput) for a name outside 1-100 printable characters or a key
+  /// bound to a user with a scope above write, and the user id's own error for a bad user id.
   NewApiKey create(const std::string& name, ApiScope scope, const std::optional<std::string>& user_id);
   std::vector<ApiKey> list();
   /// Throws DomainError(kApiKeyNotFound). Revoking a revoked key changes nothing.

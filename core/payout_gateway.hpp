@@ -32,6 +32,7 @@ struct PayoutResult {
   PayoutStatus status = PayoutStatus::kTransient;
   std::string reason;                                  // why it was refused or failed; empty when paid
   std::optional<std::chrono::milliseconds> retry_after;  // the bank asked to wait this long
+  bool reached_bank = true;  // false: the request never left (no connection): not an attempt
 };
 
 /// One gateway per worker thread: implementations need not be thread-safe.

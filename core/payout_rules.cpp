@@ -7,7 +7,7 @@ namespace wallet {
 PayoutDecision decide_payout(const Withdrawal& claim, const PayoutResult& result, const Settings::Withdrawals& config,
                              std::uint64_t random) {
   PayoutDecision d;
-  d.attempts = claim.attempts + 1;
+  d.attempts = claim.attempts + (result.reached_bank ? 1 : 0);
   d.possibly_paid = claim.possibly_paid || result.status == PayoutStatus::kUnknown;
   d.reason = result.reason;
   switch (result.status) {
@@ -34,7 +34,9 @@ PayoutDecision decide_payout(const Withdrawal& claim, const PayoutResult& result
   }
   d.next = exhausted ? PayoutNext::kReview : PayoutNext::kRetry;
   d.delay_ms = exhausted ? config.review_retry_seconds * 1000
-                         : retry_delay(d.attempts, config.backoff_initial_ms, config.backoff_max_ms, random).count();
+                         // By claims, which count every try: a bank that cannot be reached is
+                         // tried less and less often, though those tries are no attempts.
+                         : retry_delay(claim.claims, config.backoff_initial_ms, config.backoff_max_ms, random).count();
   if (result.retry_after) d.delay_ms = std::max<std::int64_t>(d.delay_ms, result.retry_after->count());
   return d;
 }

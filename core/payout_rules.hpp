@@ -22,7 +22,7 @@ enum class PayoutNext {
 struct PayoutDecision {
   PayoutNext next = PayoutNext::kRetry;
   bool possibly_paid = false;
-  std::int64_t attempts = 0;  // calls made, this one included
+  std::int64_t attempts = 0;  // calls that reached (or may have reached) the bank, this one included
   std::string reason;         // the failure_reason to record (empty when paid)
   std::int64_t delay_ms = 0;  // for kRetry and kReview: until the next call
 };

@@ -59,7 +59,9 @@ void move_money(Exchange& ex, ApiState& st, Decoder decode) {
 
 void add_write_routes(Router& router, ApiState& st) {
   router.add("POST", "/wallets", [&st](Exchange& ex) { create_wallet(ex, st); });
-  router.add("POST", "/charge", [&st](Exchange& ex) { move_money(ex, st, decode_charge); });
+  // A charge moves money in from outside the ledger: only the operator's keys may, never a key
+  // bound to a user (ApiKeyStore::create refuses to make one).
+  router.add("POST", "/charge", [&st](Exchange& ex) { move_money(ex, st, decode_charge); }, ApiScope::kCharge);
   router.add("POST", "/withdraw", [&st](Exchange& ex) { move_money(ex, st, decode_withdraw); });
   router.add("POST", "/transfers", [&st](Exchange& ex) { move_money(ex, st, decode_transfer); });
 }

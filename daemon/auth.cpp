@@ -39,7 +39,7 @@ bool Authenticator::is_public(const Exchange& ex) const {
   return false;
 }
 
-std::optional<ApiKey> Authenticator::admit(Exchange& ex) {
+std::optional<ApiKey> Authenticator::admit(Exchange& ex, ApiScope needed) {
   if (!settings_.enabled || is_public(ex)) return std::nullopt;
   const auto header = ex.header("Authorization");
   if (!header) unauthorized(ex, nullptr, "this route needs an API key: Authorization: Bearer <secret>");
@@ -47,7 +47,6 @@ std::optional<ApiKey> Authenticator::admit(Exchange& ex) {
   if (!secret) unauthorized(ex, "invalid_request", "the Authorization header must be 'Bearer <secret>'");
   const auto key = look_up(*secret);
   if (!key) unauthorized(ex, "invalid_token", "the API key is unknown or revoked");
-  const ApiScope needed = ex.req.method == "GET" ? ApiScope::kRead : ApiScope::kWrite;
   if (static_cast<int>(key->scope) < static_cast<int>(needed)) {
     throw DomainError(ErrorCode::kForbidden, std::string("this API key's scope is ") + api_scope_name(key->scope) +
                                                  "; " + ex.req.method + " " + ex.route + " needs " +

@@ -1,7 +1,7 @@
 // Who is calling and what they may do. A request names its API key in `Authorization: Bearer
 // <secret>`; keys are checked against the api_keys table through a short-lived in-process
-// cache (`auth.key_cache_ms`, so a revocation takes effect within it), routes need a scope (GET:
-// read, POST: write), and each key has a token bucket (`auth.rate_per_second`, `rate_burst`).
+// cache (`auth.key_cache_ms`, so a revocation takes effect within it), each route needs a scope
+// (GET and HEAD: read, POST: write, POST /charge: charge), and each key has a token bucket (`auth.rate_per_second`, `rate_burst`).
 #pragma once
 
 #include <chrono>
@@ -22,10 +22,10 @@ class Authenticator {
  public:
   Authenticator(const Settings& settings, pg::ConnectionPool& pool) : settings_(settings.auth), pool_(pool) {}
 
-  /// Admits a request to a matched route: returns its caller, none for a public route or when
-  /// auth is disabled. Throws DomainError kUnauthorized (with WWW-Authenticate set), kForbidden
-  /// or kRateLimited (with Retry-After set).
-  std::optional<ApiKey> admit(Exchange& ex);
+  /// Admits a request to a matched route that needs `needed`: returns its caller, none for a
+  /// public route or when auth is disabled. Throws DomainError kUnauthorized (with
+  /// WWW-Authenticate set), kForbidden or kRateLimited (with Retry-After set).
+  std::optional<ApiKey> admit(Exchange& ex, ApiScope needed);
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -71,16 +71,16 @@ void set_timeouts(httplib::Client& client, milliseconds budget) {
 
 PayoutResult classify_bank_answer(int status, const std::string& body, const std::string& retry_after) {
   const std::string answer = "bank answered " + std::to_string(status);
-  if (status >= 200 && status < 300) return {PayoutStatus::kPaid, "", std::nullopt};
+  if (status >= 200 && status < 300) return {PayoutStatus::kPaid, "", std::nullopt, true};
   const bool transient =
       status == 408 || status == 409 || status == 425 || status == 429 || (status >= 500 && status < 600);
   // An idempotent bank answers a key it already paid with its original success, so these say
   // this call did nothing.
-  if (transient) return {PayoutStatus::kTransient, answer, parse_retry_after(retry_after)};
+  if (transient) return {PayoutStatus::kTransient, answer, parse_retry_after(retry_after), true};
   if (status >= 400 && status < 500) {
-    return {PayoutStatus::kRefused, answer + (body.empty() ? "" : ": " + printable(body)), std::nullopt};
+    return {PayoutStatus::kRefused, answer + (body.empty() ? "" : ": " + printable(body)), std::nullopt, true};
   }
-  return {PayoutStatus::kUnknown, answer + ", which does not say whether it paid", std::nullopt};
+  return {PayoutStatus::kUnknown, answer + ", which does not say whether it paid", std::nullopt, true};
 }
 
 PayoutResult classify_bank_failure(httplib::Error error, bool deadline_passed) {
@@ -89,12 +89,12 @@ PayoutResult classify_bank_failure(httplib::Error error, bool deadline_passed) {
   const bool not_sent = error == httplib::Error::Connection || error == httplib::Error::ConnectionTimeout ||
                         error == httplib::Error::SSLConnection || error == httplib::Error::SSLServerVerification ||
                         error == httplib::Error::BindIPAddress || error == httplib::Error::SSLLoadingCerts;
-  if (not_sent) return {PayoutStatus::kTransient, "bank unreachable: " + httplib::to_string(error), std::nullopt};
+  if (not_sent) return {PayoutStatus::kTransient, "bank unreachable: " + httplib::to_string(error), std::nullopt, false};
   return {PayoutStatus::kUnknown,
           std::string(deadline_passed ? "no answer from the bank by the call's deadline: "
                                       : "no answer from the bank: ") +
               httplib::to_string(error),
-          std::nullopt};
+          std::nullopt, true};
 }
 
 BankGateway::BankGateway(const std::string& url, const std::string& ca_file, std::int64_t timeout_ms)
@@ -103,7 +103,11 @@ BankGateway::BankGateway(const std::string& url, const std::string& ca_file, std
   path_ = target.path;
   host_ = host_of(target.origin);
   client_ = std::make_unique<httplib::Client>(target.origin);
-  client_->set_keep_alive(true);
+  // A fresh connection per call: on a reused one that the bank closed while idle, the request
+  // fails after "sending", which would read as an outcome unknown (the bank may have paid).
+  // With its own connection, a call either fails to connect (the bank never saw it) or its
+  // outcome really is unknown.
+  client_->set_keep_alive(false);
   if (url.starts_with("https://")) {
     client_->enable_server_certificate_verification(true);
     if (!ca_file.empty()) client_->set_ca_cert_path(ca_file.c_str());
@@ -143,10 +147,14 @@ std::optional<std::string> BankGateway::resolve(Clock::time_point deadline) {
 
 PayoutResult BankGateway::pay(const PayoutRequest& r) {
   const auto deadline = std::min(Clock::now() + timeout_, r.deadline);
-  if (Clock::now() >= deadline) return {PayoutStatus::kTransient, "no time left in the claim to call the bank", {}};
+  if (Clock::now() >= deadline) {
+    return {PayoutStatus::kTransient, "no time left in the claim to call the bank", std::nullopt, false};
+  }
   if (!host_.empty()) {
     auto address = resolve(deadline);
-    if (!address) return {PayoutStatus::kTransient, "bank unreachable: cannot resolve " + printable(host_), {}};
+    if (!address) {
+      return {PayoutStatus::kTransient, "bank unreachable: cannot resolve " + printable(host_), std::nullopt, false};
+    }
     client_->set_hostname_addr_map({{host_, *address}});
   }
   set_timeouts(*client_, std::chrono::duration_cast<milliseconds>(deadline - Clock::now()) + milliseconds(1));

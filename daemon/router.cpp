@@ -40,8 +40,9 @@ bool fits(std::string_view templ, std::string_view path, std::vector<std::string
 
 }  // namespace
 
-void Router::add(std::string method, std::string path, Handler handler) {
-  routes_.push_back({std::move(method), std::move(path), std::move(handler)});
+void Router::add(std::string method, std::string path, Handler handler, std::optional<ApiScope> scope) {
+  const ApiScope needed = scope.value_or(method == "GET" ? ApiScope::kRead : ApiScope::kWrite);
+  routes_.push_back({std::move(method), std::move(path), std::move(handler), needed});
 }
 
 RouteMatch Router::match(std::string_view method, std::string_view path) const {

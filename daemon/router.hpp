@@ -4,9 +4,12 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/api_keys.hpp"
 
 namespace wallet::daemon {
 
@@ -17,6 +20,7 @@ struct Route {
   std::string method;  // GET, POST, ...
   std::string path;    // template: literal segments and {name} segments
   Handler handler;
+  ApiScope scope;      // the least an API key needs to call it
 };
 
 struct RouteMatch {
@@ -27,7 +31,8 @@ struct RouteMatch {
 
 class Router {
  public:
-  void add(std::string method, std::string path, Handler handler);
+  /// The scope defaults to read for GET and write for anything else.
+  void add(std::string method, std::string path, Handler handler, std::optional<ApiScope> scope = std::nullopt);
   /// HEAD is answered by the GET route of a path.
   RouteMatch match(std::string_view method, std::string_view path) const;
   const std::vector<Route>& routes() const { return routes_; }

@@ -170,7 +170,7 @@ void Server::dispatch(Exchange& ex) {
   }
   ex.route = m.route->path;
   ex.params = std::move(m.params);
-  ex.caller = auth_.admit(ex);
+  ex.caller = auth_.admit(ex, m.route->scope);
   m.route->handler(ex);
 }
 

@@ -240,6 +240,12 @@ TEST_F(CliTest, ApiKeysAreMadeListedAndRevokedAndTheSecretIsShownOnce) {
   EXPECT_EQ(json::parse(listed.out)["items"].size(), 1u);
   EXPECT_TRUE(ok_json({"apikey", "revoke", key["id"]})["items"][0]["revoked_at"].is_string());
   EXPECT_EQ(cli({"apikey", "create", "--name", "x", "--scope", "root"}).exit_code, 2);
+  for (const char* scope : {"charge", "admin"}) {  // a key bound to a user may not bring money in
+    const auto refused = cli({"apikey", "create", "--name", "x", "--scope", scope, "--user", "alice"});
+    EXPECT_EQ(refused.exit_code, 2) << scope;
+    EXPECT_NE(refused.err.find("read or write"), std::string::npos) << refused.err;
+  }
+  EXPECT_EQ(cli({"--output", "json", "apikey", "create", "--name", "till", "--scope", "charge"}).exit_code, 0);
   EXPECT_EQ(cli({"apikey", "create", "--scope", "read"}).exit_code, 2);
   EXPECT_EQ(cli({"apikey", "revoke", "01a20297-6a6a-7f1a-a2ed-0fcbcab4c86b"}).exit_code, 1);  // not found
 }

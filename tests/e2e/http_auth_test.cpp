@@ -4,6 +4,8 @@
 #include <thread>
 
 #include "core/api_keys.hpp"
+#include "core/errors.hpp"
+#include "core/pg/error.hpp"
 #include "tests/support/certificate.hpp"
 #include "tests/support/http_fixture.hpp"
 
@@ -49,6 +51,7 @@ TEST_F(HttpAuthTest, EveryRouteAnswersEachKindOfCallerAsSpecified) {
   const auto withdrawal = post("/withdraw", {{"wallet_id", alice}, {"amount", 1}}).body.value("id", "");
   const auto read = "Bearer " + key("reader", ApiScope::kRead);
   const auto write = "Bearer " + key("writer", ApiScope::kWrite);
+  const auto charger = "Bearer " + key("charger", ApiScope::kCharge);
   const auto admin = "Bearer " + key("admin", ApiScope::kAdmin);
   const auto bobs = "Bearer " + key("bob's app", ApiScope::kWrite, std::string("bob"));
   std::string revoked;
@@ -72,6 +75,7 @@ TEST_F(HttpAuthTest, EveryRouteAnswersEachKindOfCallerAsSpecified) {
       {"GET", "/balance/alice", {}, 200},
       {"GET", "/transactions/alice", {}, 200},
       {"GET", "/withdrawals/" + withdrawal, {}, 200},
+      {"HEAD", "/wallets/" + alice, {}, 200},
       {"POST", "/wallets", {}, 201},
       {"POST", "/charge", {{"wallet_id", alice}, {"amount", 1}}, 201},
       {"POST", "/withdraw", {{"wallet_id", alice}, {"amount", 1}}, 202},
@@ -91,13 +95,15 @@ TEST_F(HttpAuthTest, EveryRouteAnswersEachKindOfCallerAsSpecified) {
       {"not a bearer", std::string("Basic YWxpY2U6cHc="), unauthorized},
       {"made-up key", std::string("Bearer wk_") + std::string(32, 'a') + "_" + std::string(64, 'b'), unauthorized},
       {"revoked", revoked, unauthorized},
-      {"read", read, [](const Route& r) { return r.method == "GET" ? 0 : 403; }},
-      {"write", write, [](const Route&) { return 0; }},
+      {"read", read, [](const Route& r) { return r.method == "GET" || r.method == "HEAD" ? 0 : 403; }},
+      {"write", write, [](const Route& r) { return r.path == "/charge" ? 403 : 0; }},
+      {"charge", charger, [](const Route&) { return 0; }},
       {"admin", admin, [](const Route&) { return 0; }},
       {"bound to bob", bobs,
        [](const Route& r) {
          if (r.path == "/health" || r.path == "/metrics") return 0;
-         return r.path == "/wallets" ? 403 : 404;  // alice's things do not exist for bob's key
+         // Charging needs a scope bob's key cannot hold; alice's things do not exist for it.
+         return r.path == "/wallets" || r.path == "/charge" ? 403 : 404;
        }},
   };
   for (const auto& caller : callers) {
@@ -137,17 +143,39 @@ TEST_F(HttpAuthTest, AUserBoundKeyUsesItsOwnWalletsAndPaysAnyone) {
   EXPECT_EQ(call("GET", "/wallets/" + bob, {}, bobs).status, 200);
   EXPECT_EQ(call("GET", "/balance/bob", {}, bobs).body.value("total", -1), 100);
   EXPECT_EQ(call("POST", "/transfers", {{"sender_id", bob}, {"receiver_id", alice}, {"amount", 30}}, bobs).status, 201);
-  EXPECT_EQ(call("POST", "/charge", {{"user_id", "alice"}, {"amount", 5}}, bobs).status, 404);
-  EXPECT_EQ(call("POST", "/charge", {{"user_id", "dave"}, {"amount", 5}}, bobs).status, 404);  // not created
+  EXPECT_EQ(call("POST", "/charge", {{"user_id", "alice"}, {"amount", 5}}, bobs).status, 403);
+  EXPECT_EQ(call("POST", "/charge", {{"user_id", "dave"}, {"amount", 5}}, bobs).status, 403);  // not created
   EXPECT_EQ(call("POST", "/wallets", {{"user_id", "bob"}, {"currency", "EUR"}}, bobs).status, 201);
   EXPECT_EQ(balance(alice), 130);
   EXPECT_EQ(balance(bob), 70);
   EXPECT_EQ(get("/balance/dave").status, 404);
 }
 
+// Reproduced from outside: a write key bound to user U charged 10^12 into U's wallet and then
+// withdrew it. A charge moves money in from outside: a user-bound key can hold no scope for it.
+TEST_F(HttpAuthTest, AKeyBoundToAUserCannotMintMoney) {
+  const auto bob = funded_wallet("bob", 100);
+  const auto bobs = "Bearer " + key("bob's app", ApiScope::kWrite, std::string("bob"));
+  const auto before = ledger_state();
+  const auto minted = call("POST", "/charge", {{"wallet_id", bob}, {"amount", 1'000'000'000'000}}, bobs);
+  EXPECT_EQ(minted.status, 403);
+  EXPECT_EQ(minted.body["code"], "forbidden");
+  EXPECT_NE(minted.body["detail"].get<std::string>().find("needs charge"), std::string::npos) << minted.text;
+  EXPECT_EQ(ledger_state(), before);
+  EXPECT_EQ(call("POST", "/withdraw", {{"wallet_id", bob}, {"amount", 101}}, bobs).status, 422);
+  // Nor can such a key be made.
+  for (auto scope : {ApiScope::kCharge, ApiScope::kAdmin}) {
+    EXPECT_THROW(key("bob's admin", scope, std::string("bob")), DomainError);
+  }
+  auto conn = db_.connect();
+  EXPECT_THROW(conn.exec("INSERT INTO api_keys (id, name, scope, user_id, secret_hash) "
+                         "VALUES (gen_random_uuid(), 'sneaky', 'admin', 'bob', 'x')"),
+               pg::Error);
+}
+
 TEST_F(HttpAuthTest, IdempotencyKeysOfTwoApiKeysDoNotCollide) {
   const auto w = funded_wallet("alice", 100);
-  const auto one = "Bearer " + key("one", ApiScope::kWrite), two = "Bearer " + key("two", ApiScope::kWrite);
+  const auto one = "Bearer " + key("one", ApiScope::kCharge), two = "Bearer " + key("two", ApiScope::kCharge);
   const auto charge = [&](const std::string& secret, int amount) {
     httplib::Headers headers{{"Authorization", secret}, {"Idempotency-Key", "order-1"}};
     auto c = std::make_unique<httplib::Client>("127.0.0.1", server_.port());

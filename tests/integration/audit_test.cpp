@@ -96,7 +96,17 @@ TEST_F(AuditTest, ANegativeUserBalanceIsCaught) {
 
 TEST_F(AuditTest, ClearingThatDisagreesWithPendingWithdrawalsIsCaught) {
   tamper("UPDATE withdrawals SET status = 'completed'");
-  EXPECT_EQ(failed(), std::set<std::string>{"clearing_matches_withdrawals"});
+  // Completed without a payout transaction, too.
+  EXPECT_EQ(failed(), (std::set<std::string>{"clearing_matches_withdrawals", "withdrawals_settled_once"}));
+}
+
+TEST_F(AuditTest, AWithdrawalWhoseAmountDiffersFromItsRequestIsCaught) {
+  auto conn = db_.connect();
+  EXPECT_THROW(conn.exec("UPDATE withdrawals SET amount = amount + 1"), pg::Error);  // the trigger refuses
+  tamper(
+      "ALTER TABLE withdrawals DISABLE TRIGGER withdrawals_request_immutable; "
+      "UPDATE withdrawals SET amount = amount + 1");
+  EXPECT_TRUE(failed().count("withdrawals_settled_once"));
 }
 
 TEST_F(AuditTest, ATransactionWithoutItsEventIsCaught) {

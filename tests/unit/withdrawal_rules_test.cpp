@@ -95,6 +95,7 @@ class DecidePayoutTest : public ::testing::Test {
                         std::optional<std::chrono::milliseconds> retry_after = std::nullopt) {
     Withdrawal w;
     w.attempts = attempts_before;
+    w.claims = attempts_before + 1;
     w.possibly_paid = possibly_paid;
     return decide_payout(w, {status, "bank said so", retry_after}, config, 7);
   }
@@ -137,6 +138,17 @@ TEST_F(DecidePayoutTest, TransientFailuresRefundOnlyWhenNothingWasEverUnknown) {
   const auto last = decide(2, false, PayoutStatus::kTransient);
   EXPECT_EQ(last.next, PayoutNext::kRefund);
   EXPECT_NE(last.reason.find("gave up after 3 attempts"), std::string::npos);
+}
+
+TEST_F(DecidePayoutTest, ACallThatNeverReachedTheBankIsNoAttempt) {
+  PayoutResult unreachable{PayoutStatus::kTransient, "bank unreachable", std::nullopt, false};
+  Withdrawal w;
+  w.attempts = 2;
+  w.claims = 6;
+  const auto d = decide_payout(w, unreachable, config, 7);
+  EXPECT_EQ(d.next, PayoutNext::kRetry);  // not refunded: attempts did not run out
+  EXPECT_EQ(d.attempts, 2);
+  EXPECT_GE(d.delay_ms, 500);  // backs off by claims: the sixth try waits the most
 }
 
 TEST_F(DecidePayoutTest, RetryAfterIsHonouredWhenLongerThanTheBackoff) {
