@@ -30,7 +30,9 @@ struct Settings {
     std::int64_t write_timeout = 5;         // seconds
     std::int64_t keep_alive_timeout = 5;    // seconds an idle keep-alive connection is kept
     std::int64_t keep_alive_max_requests = 1000;
-    std::int64_t max_body_bytes = 65536;
+    std::int64_t max_body_bytes = 65536;  // whatever the framing; inflated size for compressed bodies
+    std::int64_t max_headers = 64;        // header fields in one request
+    std::int64_t max_header_bytes = 16384;  // their names and values together
     std::int64_t shutdown_timeout = 10;  // seconds to finish in-flight requests on SIGTERM
     std::string tls_cert, tls_key;       // PEM files: serve HTTPS (both, or neither)
   } http;
@@ -85,6 +87,8 @@ struct Settings {
     std::int64_t key_cache_ms = 1000;    // how long a checked key is trusted: revocation delay
     std::int64_t rate_per_second = 100;  // requests per second per API key (token bucket)
     std::int64_t rate_burst = 200;       // and the bucket's size
+    std::int64_t failures_per_second = 5;  // failed authentications per second per client address
+    std::int64_t failure_burst = 20;       // and that bucket's size
   } auth;
   struct Log {
     std::string level = "info";

@@ -13,7 +13,7 @@ using Decoder = Operation (*)(std::string_view, const std::optional<std::string>
 void create_wallet(Exchange& ex, ApiState& st) {
   ex.require_json_body();  // first: the library reads a form body as query parameters
   ex.allow_query({});
-  const auto request = decode_create_wallet(ex.req.body, st.settings);
+  const auto request = decode_create_wallet(ex.body, st.settings);
   if (ex.caller_user() && *ex.caller_user() != request.user_id) {
     throw DomainError(ErrorCode::kForbidden,
                       "this API key may create wallets for user '" + *ex.caller_user() + "' only");
@@ -33,7 +33,7 @@ void move_money(Exchange& ex, ApiState& st, Decoder decode) {
   ex.allow_query({});
   std::optional<std::string> header_key;
   if (auto h = ex.header("Idempotency-Key")) header_key = parse_idempotency_header(*h);
-  auto op = decode(ex.req.body, header_key, st.settings);
+  auto op = decode(ex.body, header_key, st.settings);
   op.acting_user = ex.caller_user();
   op.key_scope = ex.key_scope();
   const std::string kind = operation_kind_name(op.kind);

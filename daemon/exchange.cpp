@@ -20,7 +20,7 @@ std::string trim(std::string s) {
 
 }  // namespace
 
-void Exchange::send_json(int status, const nlohmann::json& body) { send_json_text(status, body.dump()); }
+void Exchange::send_json(int status, const nlohmann::json& document) { send_json_text(status, document.dump()); }
 
 const std::optional<std::string>& Exchange::caller_user() const {
   static const std::optional<std::string> kNobody;
@@ -31,9 +31,9 @@ void Exchange::require_owner(const std::string& owner, ErrorCode not_found, cons
   if (caller_user() && *caller_user() != owner) throw DomainError(not_found, detail);
 }
 
-void Exchange::send_json_text(int status, std::string body) {
+void Exchange::send_json_text(int status, std::string text) {
   res.status = status;
-  res.set_content(std::move(body), "application/json");
+  res.set_content(std::move(text), "application/json");
 }
 
 std::optional<std::string> Exchange::header(const char* name) const {

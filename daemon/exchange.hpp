@@ -23,6 +23,7 @@ struct Exchange {
   std::vector<std::string> params;  // path parameters, in template order
   std::string error_code;           // the problem code sent, for the log line
   std::optional<ApiKey> caller;     // the API key that made the request (none: auth off, public route)
+  std::string body;                 // as read by the server, never more than http.max_body_bytes
 
   /// The idempotency key space of the caller: its API key's.
   std::string key_scope() const { return caller ? caller->id : ""; }
@@ -33,9 +34,9 @@ struct Exchange {
   void require_owner(const std::string& owner, ErrorCode not_found, const std::string& detail) const;
 
   /// Sends a JSON body with a status.
-  void send_json(int status, const nlohmann::json& body);
+  void send_json(int status, const nlohmann::json& document);
   /// A body that is JSON text already (a cached copy).
-  void send_json_text(int status, std::string body);
+  void send_json_text(int status, std::string text);
   /// The value of a header when the request carried it once; several copies are refused.
   std::optional<std::string> header(const char* name) const;
   /// The value of a query parameter; unknown or repeated parameters are refused, so typos

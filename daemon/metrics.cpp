@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "daemon/router.hpp"
+
 namespace wallet::daemon {
 namespace {
 
@@ -50,8 +52,11 @@ void Metrics::Histogram::render(std::ostream& out, const std::string& name, cons
 
 void Metrics::request_finished(const std::string& route, const std::string& method, int status, double seconds) {
   --in_flight_;
+  // Labels come only from the route table and a fixed set of methods: a client inventing
+  // methods cannot create series.
+  const std::string method_label = is_known_method(method) ? method : "other";
   std::lock_guard lock(mutex_);
-  ++requests_[{route, method, status}];
+  ++requests_[{route, method_label, status}];
   latency_[route].observe(seconds);
 }
 

@@ -40,6 +40,13 @@ bool fits(std::string_view templ, std::string_view path, std::vector<std::string
 
 }  // namespace
 
+bool is_known_method(std::string_view method) {
+  for (const char* known : {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"}) {
+    if (method == known) return true;
+  }
+  return false;
+}
+
 void Router::add(std::string method, std::string path, Handler handler, std::optional<ApiScope> scope) {
   const ApiScope needed = scope.value_or(method == "GET" ? ApiScope::kRead : ApiScope::kWrite);
   routes_.push_back({std::move(method), std::move(path), std::move(handler), needed});

@@ -29,6 +29,9 @@ struct RouteMatch {
   std::vector<std::string> allowed;  // methods the path does have (for 405 and Allow)
 };
 
+/// The methods walletctl answers (any other is refused, and counted as "other" in metrics).
+bool is_known_method(std::string_view method);
+
 class Router {
  public:
   /// The scope defaults to read for GET and write for anything else.

@@ -1,8 +1,13 @@
 #include "daemon/server.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <utility>
 
 #include "core/ids.hpp"
 #include "core/logging.hpp"
@@ -31,11 +36,40 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-bool known_method(const std::string& m) {
-  for (const char* k : {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"}) {
-    if (m == k) return true;
+// Set by a refusal, read once its answer is written (on the same thread): the connection closes.
+thread_local bool close_after_answer = false;
+
+// Ends reading from the connection a request came on, so the library reads nothing more of
+// it (a refused body's rest, or another request) and closes it. This library version has no
+// other way to close a connection from a handler: the socket is found among the process's
+// descriptors by its two ends. Called once the answer is written: the library writes nothing
+// to a socket it can no longer read from.
+void stop_reading_connection_of(const httplib::Request& req) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    int fd = -1;
+    const auto name = entry.path().filename().string();
+    if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc()) continue;
+    sockaddr_storage local{}, peer{};
+    socklen_t local_len = sizeof local, peer_len = sizeof peer;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0 ||
+        getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) {
+      continue;
+    }
+    const auto port_of = [](const sockaddr_storage& a) {
+      return a.ss_family == AF_INET6 ? ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port)
+                                     : ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
+    };
+    char peer_text[INET6_ADDRSTRLEN] = {};
+    const void* peer_addr = peer.ss_family == AF_INET6
+                                ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr)
+                                : static_cast<const void*>(&reinterpret_cast<const sockaddr_in&>(peer).sin_addr);
+    inet_ntop(peer.ss_family, peer_addr, peer_text, sizeof peer_text);
+    if (port_of(local) == req.local_port && port_of(peer) == req.remote_port && req.remote_addr == peer_text) {
+      shutdown(fd, SHUT_RD);
+      return;
+    }
   }
-  return false;
 }
 
 std::pair<std::string, int> split_listen(const std::string& listen) {
@@ -88,15 +122,24 @@ void Server::configure() {
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     listen_fd_ = sock;
   });
-  // Every method reaches the one dispatcher, after the library has read the body, so 404,
-  // 405 and every error take the same path.
-  const auto handler = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
-  http_->Get(".*", handler);
-  http_->Post(".*", handler);
-  http_->Put(".*", handler);
-  http_->Patch(".*", handler);
-  http_->Delete(".*", handler);
-  http_->Options(".*", handler);
+  // Every method reaches the one dispatcher, so 404, 405 and every error take the same path.
+  // Bodies are read here, bounded as they arrive: this library version would read a chunked
+  // body whole, whatever its size. A request is screened before its body is read.
+  // The library calls its logger once an answer is written.
+  http_->set_logger([](const httplib::Request& req, const httplib::Response&) {
+    if (std::exchange(close_after_answer, false)) stop_reading_connection_of(req);
+  });
+  http_->set_pre_routing_handler(
+      [this](const httplib::Request& req, httplib::Response& res) { return screen(req, res); });
+  const auto without_body = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res, {}); };
+  const auto with_body = [this](const httplib::Request& req, httplib::Response& res,
+                                const httplib::ContentReader& read) { read_bounded_body(req, res, read); };
+  http_->Get(".*", without_body);
+  http_->Options(".*", without_body);
+  http_->Post(".*", with_body);
+  http_->Put(".*", with_body);
+  http_->Patch(".*", with_body);
+  http_->Delete(".*", with_body);
   http_->set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request& req, httplib::Response& res) { return on_library_error(req, res); }));
 }
@@ -121,11 +164,62 @@ void Server::stop() {
   http_->stop();
 }
 
-void Server::handle(const httplib::Request& req, httplib::Response& res) {
+// What a request may cost before anyone looks at its key: its headers are bounded, a body
+// is allowed only on methods that take one, and a declared length past the bound is refused
+// before a byte of it is read.
+httplib::Server::HandlerResponse Server::screen(const httplib::Request& req, httplib::Response& res) {
+  const auto& h = settings_.http;
+  std::size_t header_bytes = 0;
+  for (const auto& [name, value] : req.headers) header_bytes += name.size() + value.size();
+  if (req.headers.size() > static_cast<std::size_t>(h.max_headers) ||
+      header_bytes > static_cast<std::size_t>(h.max_header_bytes)) {
+    return refuse(req, res,
+                  DomainError(ErrorCode::kHeadersTooLarge, "at most " + std::to_string(h.max_headers) +
+                                                               " header fields of " + std::to_string(h.max_header_bytes) +
+                                                               " bytes in all"));
+  }
+  const bool takes_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE";
+  const bool has_body = req.has_header("Transfer-Encoding") ||
+                        (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
+  if (has_body && !takes_body) {
+    return refuse(req, res, DomainError(ErrorCode::kInvalidRequest, req.method + " requests carry no body"));
+  }
+  if (req.has_header("Content-Length")) {
+    // Digits past the bound (or past 64 bits) are too large; anything else the library refuses.
+    const auto declared = req.get_header_value("Content-Length");
+    std::uint64_t length = 0;
+    const auto [end, ec] = std::from_chars(declared.data(), declared.data() + declared.size(), length);
+    const bool too_large = (ec == std::errc::result_out_of_range) ||
+                           (ec == std::errc() && length > static_cast<std::uint64_t>(h.max_body_bytes));
+    if (too_large) return refuse(req, res, too_large_body());
+  }
+  return httplib::Server::HandlerResponse::Unhandled;
+}
+
+void Server::read_bounded_body(const httplib::Request& req, httplib::Response& res,
+                               const httplib::ContentReader& read) {
+  const auto limit = static_cast<std::size_t>(settings_.http.max_body_bytes);
+  std::string body;
+  bool too_large = false;
+  // The library hands over the body as it arrives (inflated, when it was compressed); reading
+  // stops at the first byte past the bound.
+  read([&](const char* data, std::size_t length) {
+    too_large = body.size() + length > limit;
+    if (!too_large) body.append(data, length);
+    return !too_large;
+  });
+  if (too_large) {
+    refuse(req, res, too_large_body());
+    return;
+  }
+  handle(req, res, std::move(body));
+}
+
+void Server::handle(const httplib::Request& req, httplib::Response& res, std::string body) {
   const auto start = Clock::now();
   ++in_flight_;
   metrics_.request_started();
-  Exchange ex{req, res, request_id_for(req), "unmatched", {}, "", std::nullopt};
+  Exchange ex{req, res, request_id_for(req), "unmatched", {}, "", std::nullopt, std::move(body)};
   res.set_header("X-Request-Id", ex.request_id);
   const auto fail = [&](const DomainError& e) {
     ex.error_code = std::string(e.name());
@@ -174,29 +268,41 @@ void Server::dispatch(Exchange& ex) {
   m.route->handler(ex);
 }
 
-// Statuses the library produces before any handler runs (body over the limit, URI too long,
-// malformed request line, unknown method) get the same problem documents, ids and log lines.
+// Statuses the library produces before any handler runs (URI too long, malformed request
+// line, unknown method) get the same problem documents, ids and log lines.
 httplib::Server::HandlerResponse Server::on_library_error(const httplib::Request& req, httplib::Response& res) {
   if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // a handler's own answer
-  const auto start = Clock::now();
-  metrics_.request_started();
-  Exchange ex{req, res, request_id_for(req), "unmatched", {}, "", std::nullopt};
   ErrorCode code = error_for_status(res.status);
   std::string detail = "the server could not accept this request";
-  if (!known_method(req.method)) {
+  if (!is_known_method(req.method)) {
     code = ErrorCode::kMethodNotAllowed;
     const auto allowed = router_.match("GET", req.path).allowed;
     if (!allowed.empty()) res.set_header("Allow", join(allowed));
     detail = "unsupported method";
   } else if (code == ErrorCode::kPayloadTooLarge) {
-    detail = "the body is larger than " + std::to_string(settings_.http.max_body_bytes) + " bytes";
+    return refuse(req, res, too_large_body());
   }
-  const DomainError error(code, detail);
-  ex.error_code = std::string(error.name());
+  return refuse(req, res, DomainError(code, detail));
+}
+
+// A request answered without reaching a route: counted, logged and answered like any other,
+// and its connection closed (what is left of its body is never read).
+httplib::Server::HandlerResponse Server::refuse(const httplib::Request& req, httplib::Response& res,
+                                                const DomainError& error) {
+  const auto start = Clock::now();
+  metrics_.request_started();
+  Exchange ex{req, res, request_id_for(req), "unmatched", {}, std::string(error.name()), std::nullopt, {}};
   res.set_header("X-Request-Id", ex.request_id);
+  res.set_header("Connection", "close");
+  close_after_answer = true;
   send_problem(res, error, ex.request_id, req.path.substr(0, 256));
   finish(ex, start);
   return httplib::Server::HandlerResponse::Handled;
+}
+
+DomainError Server::too_large_body() const {
+  return DomainError(ErrorCode::kPayloadTooLarge,
+                     "the body is larger than " + std::to_string(settings_.http.max_body_bytes) + " bytes");
 }
 
 void Server::finish(const Exchange& ex, Clock::time_point start) {

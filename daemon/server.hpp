@@ -40,8 +40,13 @@ class Server {
   using Clock = std::chrono::steady_clock;
   static std::unique_ptr<httplib::Server> make_http_server(const Settings::Http& http);
   void configure();
-  void handle(const httplib::Request& req, httplib::Response& res);
+  void handle(const httplib::Request& req, httplib::Response& res, std::string body);
+  void read_bounded_body(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read);
+  httplib::Server::HandlerResponse screen(const httplib::Request& req, httplib::Response& res);
   httplib::Server::HandlerResponse on_library_error(const httplib::Request& req, httplib::Response& res);
+  httplib::Server::HandlerResponse refuse(const httplib::Request& req, httplib::Response& res,
+                                          const DomainError& error);
+  DomainError too_large_body() const;
   void dispatch(Exchange& ex);
   void finish(const Exchange& ex, Clock::time_point start);
 

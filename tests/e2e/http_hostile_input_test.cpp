@@ -1,0 +1,154 @@
+// Requests meant to cost the server memory or series, sent without any API key: each is
+// refused at its bound, before authentication, with a problem document, and the connection is
+// closed. Reproduced from outside: a 400 MiB chunked body drove serve from 19 to 525 MiB
+// before its answer, and 200 made-up methods created 200 metric series.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <future>
+
+#include "tests/support/http_fixture.hpp"
+#include "tests/support/process.hpp"
+
+namespace wallet::testing {
+namespace {
+
+constexpr std::size_t kMiB = 1024 * 1024;
+
+// A raw TCP client on loopback: sends whatever it is given and reads whatever comes back.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval tv{10, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~RawConnection() { close(fd_); }
+  bool connected() const { return connected_; }
+  /// False once the server closed or reset the connection (or stopped reading for 10 s).
+  bool send_all(std::string_view data) {
+    while (!data.empty()) {
+      const auto n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  /// Everything the server sends until it closes (or 10 s of silence).
+  std::string read_all() {
+    std::string reply;
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::recv(fd_, buf, sizeof buf, 0)) > 0) reply.append(buf, static_cast<std::size_t>(n));
+    return reply;
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+// The most memory the server process has held so far (VmHWM), in bytes.
+std::size_t peak_rss(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoul(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+class HttpHostileInputTest : public HttpFixture {
+ protected:
+  HttpHostileInputTest() : HttpFixture({"http.max_body_bytes=65536"}) {}
+  static constexpr const char* kChargeHead =
+      "POST /charge HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+};
+
+TEST_F(HttpHostileInputTest, AChunkedBodyIsRefusedAtTheBoundNotReadWhole) {
+  const auto before = peak_rss(server_.pid());
+  RawConnection c(server_.port());
+  ASSERT_TRUE(c.connected());
+  // The answer is read while the body goes out: the server answers, then closes on the rest.
+  auto reply = std::async(std::launch::async, [&c] { return c.read_all(); });
+  ASSERT_TRUE(c.send_all(std::string(kChargeHead) + "Transfer-Encoding: chunked\r\n\r\n"));
+  const std::string chunk = "100000\r\n" + std::string(kMiB, ' ') + "\r\n";  // 1 MiB a chunk
+  std::size_t sent = 0;
+  while (sent < 400 * kMiB && c.send_all(chunk)) sent += kMiB;
+  const auto answer = reply.get();
+  EXPECT_LT(sent, 32 * kMiB) << "the server kept reading";
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer.substr(0, 300);
+  EXPECT_NE(answer.find("payload_too_large"), std::string::npos);
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos);
+  EXPECT_LT(peak_rss(server_.pid()) - before, 16 * kMiB);
+}
+
+TEST_F(HttpHostileInputTest, ADeclaredLengthPastTheBoundIsRefusedBeforeTheBody) {
+  RawConnection c(server_.port());
+  ASSERT_TRUE(c.send_all(std::string(kChargeHead) + "Content-Length: 419430400\r\n\r\n{"));
+  const auto answer = c.read_all();  // no more of the body is sent: the answer cannot wait for it
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer.substr(0, 300);
+  RawConnection overflow(server_.port());
+  ASSERT_TRUE(overflow.send_all(std::string(kChargeHead) + "Content-Length: 99999999999999999999999\r\n\r\n"));
+  EXPECT_EQ(overflow.read_all().rfind("HTTP/1.1 413", 0), 0u);
+}
+
+TEST_F(HttpHostileInputTest, ACompressedBodyCountsInflated) {
+  // 64 MiB of spaces, about 64 KiB gzipped: under the bound as sent, far over it inflated.
+  const auto gz = run_process({"/bin/sh", "-c", "head -c 67108864 /dev/zero | tr '\\000' ' ' | gzip -c"});
+  ASSERT_EQ(gz.exit_code, 0);
+  ASSERT_LT(gz.out.size(), 65536u);
+  const auto before = peak_rss(server_.pid());
+  RawConnection c(server_.port());
+  ASSERT_TRUE(c.send_all(std::string(kChargeHead) + "Content-Encoding: gzip\r\nContent-Length: " +
+                         std::to_string(gz.out.size()) + "\r\n\r\n" + gz.out));
+  const auto answer = c.read_all();
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer.substr(0, 300);
+  EXPECT_LT(peak_rss(server_.pid()) - before, 16 * kMiB);
+}
+
+TEST_F(HttpHostileInputTest, TooManyOrTooLargeHeadersAre431) {
+  std::string many = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  for (int i = 0; i < 100; ++i) many += "X-Filler-" + std::to_string(i) + ": x\r\n";
+  RawConnection a(server_.port());
+  ASSERT_TRUE(a.send_all(many + "\r\n"));
+  const auto refused = a.read_all();
+  EXPECT_EQ(refused.rfind("HTTP/1.1 431", 0), 0u) << refused.substr(0, 300);
+  EXPECT_NE(refused.find("headers_too_large"), std::string::npos);
+  std::string large = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  for (int i = 0; i < 10; ++i) large += "X-Filler-" + std::to_string(i) + ": " + std::string(2000, 'x') + "\r\n";
+  RawConnection b(server_.port());
+  ASSERT_TRUE(b.send_all(large + "\r\n"));
+  EXPECT_EQ(b.read_all().rfind("HTTP/1.1 431", 0), 0u);
+  EXPECT_EQ(get("/healthz").status, 200);  // and the server serves on
+}
+
+TEST_F(HttpHostileInputTest, ABodyOnAGetIsRefused) {
+  RawConnection c(server_.port());
+  ASSERT_TRUE(c.send_all("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"));
+  const auto answer = c.read_all();
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer.substr(0, 300);
+  EXPECT_NE(answer.find("invalid_request"), std::string::npos);
+}
+
+TEST_F(HttpHostileInputTest, MadeUpMethodsCreateNoMetricSeries) {
+  for (int i = 0; i < 50; ++i) {
+    RawConnection c(server_.port());
+    ASSERT_TRUE(c.send_all("BREW" + std::to_string(i) + " /wallets HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+    c.read_all();
+  }
+  const auto metrics = get("/metrics").text;
+  EXPECT_EQ(metrics.find("BREW"), std::string::npos);
+  EXPECT_NE(metrics.find("method=\"other\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wallet::testing
