@@ -15,12 +15,18 @@ class TokenBucket {
 
   /// Takes a token; when none is there, returns false and sets `wait` to when one will be.
   bool take(Clock::time_point now, std::chrono::duration<double>& wait) {
-    tokens_ = std::min(burst_, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
-    last_ = now;
-    if (tokens_ >= 1) {
+    if (has_token(now, wait)) {
       tokens_ -= 1;
       return true;
     }
+    return false;
+  }
+
+  /// Whether a token is there, taking none; when not, sets `wait` to when one will be.
+  bool has_token(Clock::time_point now, std::chrono::duration<double>& wait) {
+    tokens_ = std::min(burst_, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
+    last_ = now;
+    if (tokens_ >= 1) return true;
     wait = std::chrono::duration<double>((1 - tokens_) / rate_);
     return false;
   }

@@ -9,6 +9,7 @@
 #include "core/pg/pool.hpp"
 #include "daemon/group_commit.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/readiness.hpp"
 #include "daemon/router.hpp"
 
 namespace wallet::daemon {
@@ -20,6 +21,7 @@ struct ApiState {
   const std::atomic<bool>& stopping;  // set once shutdown began: /readyz answers 503
   BalanceCache* cache;                // none when Redis is disabled
   GroupCommitter& writes;             // where money-moving operations are applied
+  const Readiness& readiness;         // whether the database answered lately (/readyz)
 };
 
 /// POST /wallets, /charge, /withdraw, /transfers.

@@ -4,6 +4,7 @@
 
 #include "core/digest.hpp"
 #include "core/errors.hpp"
+#include "core/pg/pool.hpp"
 
 namespace wallet::daemon {
 namespace {
@@ -41,12 +42,13 @@ bool Authenticator::is_public(const Exchange& ex) const {
 
 std::optional<ApiKey> Authenticator::admit(Exchange& ex, ApiScope needed) {
   if (!settings_.enabled || is_public(ex)) return std::nullopt;
+  refuse_when_failing(ex);
   const auto header = ex.header("Authorization");
-  if (!header) unauthorized(ex, nullptr, "this route needs an API key: Authorization: Bearer <secret>");
+  if (!header) fail(ex, nullptr, "this route needs an API key: Authorization: Bearer <secret>");
   const auto secret = bearer_secret(*header);
-  if (!secret) unauthorized(ex, "invalid_request", "the Authorization header must be 'Bearer <secret>'");
+  if (!secret) fail(ex, "invalid_request", "the Authorization header must be 'Bearer <secret>'");
   const auto key = look_up(*secret);
-  if (!key) unauthorized(ex, "invalid_token", "the API key is unknown or revoked");
+  if (!key) fail(ex, "invalid_token", "the API key is unknown or revoked");
   if (static_cast<int>(key->scope) < static_cast<int>(needed)) {
     throw DomainError(ErrorCode::kForbidden, std::string("this API key's scope is ") + api_scope_name(key->scope) +
                                                  "; " + ex.req.method + " " + ex.route + " needs " +
@@ -68,20 +70,52 @@ std::optional<ApiKey> Authenticator::look_up(const std::string& secret) {
   try {
     auto conn = pool_.acquire();
     key = ApiKeyStore(*conn).authenticate(secret);
+  } catch (const pg::PoolExhausted&) {
+    throw;  // busy is not down: nothing is accepted unchecked
   } catch (const DomainError& e) {
-    // While the database cannot be asked, a key it accepted before stays accepted (its
-    // revocation cannot take effect before the database is back): /health and /metrics keep
-    // answering their callers; anything that needs the database fails on its own.
+    // While the database cannot be reached, a key it accepted lately stays accepted for one more
+    // auth.key_cache_ms (a revocation cannot take effect before the database is back):
+    // /health and /metrics keep answering their callers; anything that needs the database
+    // fails on its own.
     if (error_info(e.code()).error_class != ErrorClass::kUnavailable) throw;
     std::lock_guard lock(mutex_);
     auto it = checked_.find(digest);
-    if (it == checked_.end() || !it->second.key) throw;
+    if (it == checked_.end() || !it->second.key ||
+        now >= it->second.until + std::chrono::milliseconds(settings_.key_cache_ms)) {
+      throw;
+    }
     return it->second.key;
   }
   std::lock_guard lock(mutex_);
   if (checked_.size() >= kMaxChecked) checked_.clear();
   checked_[digest] = {key, now + std::chrono::milliseconds(settings_.key_cache_ms)};
   return key;
+}
+
+void Authenticator::refuse_when_failing(Exchange& ex) {
+  std::chrono::duration<double> wait{};
+  {
+    std::lock_guard lock(mutex_);
+    auto it = failures_.find(ex.req.remote_addr);
+    if (it == failures_.end() || it->second.has_token(Clock::now(), wait)) return;
+  }
+  ex.res.set_header("Retry-After", std::to_string(std::max(1L, static_cast<long>(std::ceil(wait.count())))));
+  throw DomainError(ErrorCode::kRateLimited, "too many failed authentications from this address; retry later");
+}
+
+void Authenticator::fail(Exchange& ex, const char* error, const std::string& detail) {
+  {
+    std::lock_guard lock(mutex_);
+    if (failures_.size() >= kMaxChecked) failures_.clear();  // a flood of addresses cannot grow it further
+    const auto now = Clock::now();
+    auto it = failures_
+                  .try_emplace(ex.req.remote_addr, static_cast<double>(settings_.failures_per_second),
+                               static_cast<double>(settings_.failure_burst), now)
+                  .first;
+    std::chrono::duration<double> wait{};
+    it->second.take(now, wait);
+  }
+  unauthorized(ex, error, detail);
 }
 
 void Authenticator::take_token(Exchange& ex, const ApiKey& key) {

@@ -1,7 +1,8 @@
 // Who is calling and what they may do. A request names its API key in `Authorization: Bearer
 // <secret>`; keys are checked against the api_keys table through a short-lived in-process
 // cache (`auth.key_cache_ms`, so a revocation takes effect within it), each route needs a scope
-// (GET and HEAD: read, POST: write, POST /charge: charge), and each key has a token bucket (`auth.rate_per_second`, `rate_burst`).
+// (GET and HEAD: read, POST: write, POST /charge: charge). Failed authentications are limited
+// per client address (`auth.failures_per_second`, `failure_burst`) before any key is looked up., and each key has a token bucket (`auth.rate_per_second`, `rate_burst`).
 #pragma once
 
 #include <chrono>
@@ -36,12 +37,17 @@ class Authenticator {
   bool is_public(const Exchange& ex) const;
   std::optional<ApiKey> look_up(const std::string& secret);
   void take_token(Exchange& ex, const ApiKey& key);
+  /// 429 for a client address whose failed authentications used up their bucket.
+  void refuse_when_failing(Exchange& ex);
+  /// Counts a failed authentication against the client's address, then answers 401.
+  [[noreturn]] void fail(Exchange& ex, const char* error, const std::string& detail);
 
   const Settings::Auth settings_;
   pg::ConnectionPool& pool_;
   std::mutex mutex_;
   std::unordered_map<std::string, Checked> checked_;      // by SHA-256 of the secret
   std::unordered_map<std::string, TokenBucket> buckets_;  // by key id
+  std::unordered_map<std::string, TokenBucket> failures_;  // by client address
 };
 
 }  // namespace wallet::daemon

@@ -12,6 +12,7 @@
 #include "core/ids.hpp"
 #include "core/logging.hpp"
 #include "core/pg/error.hpp"
+#include "core/probes.hpp"
 #include "daemon/problem.hpp"
 
 namespace wallet::daemon {
@@ -87,7 +88,17 @@ Server::Server(const Settings& settings, BalanceCache* cache)
                             static_cast<int>(settings.database.connect_timeout),
                             std::chrono::milliseconds(settings.database.pool_timeout_ms)}),
       writes_(settings, cache),
-      state_{settings_, pool_, metrics_, stopping_, cache, writes_},
+      readiness_(
+          [this] {
+            try {
+              auto conn = pool_.acquire();
+              return probe_postgres(*conn).up;
+            } catch (const std::exception&) {
+              return false;
+            }
+          },
+          std::chrono::seconds(1)),
+      state_{settings_, pool_, metrics_, stopping_, cache, writes_, readiness_},
       auth_(settings_, pool_),
       http_(make_http_server(settings.http)) {
   add_api_routes(router_, state_);

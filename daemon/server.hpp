@@ -56,6 +56,7 @@ class Server {
   GroupCommitter writes_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::int64_t> in_flight_{0};
+  Readiness readiness_;
   ApiState state_;
   Authenticator auth_;
   Router router_;

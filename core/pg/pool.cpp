@@ -23,8 +23,8 @@ Lease ConnectionPool::acquire() {
       if (freed_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && taken_ >= options_.size) {
         --counters_.waiting;
         ++counters_.timeouts;
-        throw DomainError(ErrorCode::kUnavailable,
-                          "all " + std::to_string(options_.size) + " database connections are busy; try again");
+        throw PoolExhausted(ErrorCode::kUnavailable,
+                            "all " + std::to_string(options_.size) + " database connections are busy; try again");
       }
     }
     if (waited) --counters_.waiting;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/errors.hpp"
 #include "core/pg/connection.hpp"
 
 namespace wallet::pg {
@@ -29,6 +30,12 @@ struct PoolStats {
   std::uint64_t waits = 0;     // acquisitions that had to wait for a connection
   std::uint64_t timeouts = 0;  // acquisitions that gave up waiting
   std::uint64_t replaced = 0;  // broken connections dropped
+};
+
+/// No connection freed up in time: the database may be fine, the pool is busy.
+class PoolExhausted : public DomainError {
+ public:
+  using DomainError::DomainError;
 };
 
 class ConnectionPool;

@@ -17,7 +17,8 @@ using json = nlohmann::json;
 class HttpAuthTest : public HttpFixture {
  protected:
   // At debug level the server logs the most; a secret must still never appear.
-  HttpAuthTest() : HttpFixture({"log.level=debug", "log.format=json"}) {}
+  // Its many refused callers share one address: the failure limit is another test's.
+  HttpAuthTest() : HttpFixture({"log.level=debug", "log.format=json", "auth.failure_burst=100000"}) {}
   std::string key(const char* name, ApiScope scope, std::optional<std::string> user = {}) {
     auto conn = db_.connect();
     return ApiKeyStore(conn).create(name, scope, std::move(user)).secret;
@@ -192,6 +193,34 @@ TEST_F(HttpAuthTest, IdempotencyKeysOfTwoApiKeysDoNotCollide) {
   EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
   EXPECT_EQ(charge(two, 99).status, 409);  // two's key, reused by two for another request
   EXPECT_EQ(balance(w), 130);
+}
+
+class HttpAuthFailureLimitTest : public HttpFixture {
+ protected:
+  HttpAuthFailureLimitTest() : HttpFixture({"auth.failures_per_second=1", "auth.failure_burst=3"}) {}
+};
+
+// Made-up keys cost a lookup each: an address that keeps failing is refused before its key is
+// looked at, and admitted again once its bucket refills.
+TEST_F(HttpAuthFailureLimitTest, AnAddressThatKeepsFailingIsRefusedBeforeAnyLookup) {
+  const auto made_up = std::string("Bearer wk_") + std::string(32, 'a') + "_" + std::string(64, 'b');
+  std::vector<int> statuses;
+  for (int i = 0; i < 6; ++i) {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", server_.port());
+    const auto r = to_reply(c->Get("/balance/alice", {{"Authorization", made_up}}));
+    statuses.push_back(r.status);
+    if (r.status == 429) {
+      EXPECT_EQ(r.body["code"], "rate_limited");
+      EXPECT_FALSE(r.header("Retry-After").empty());
+    }
+  }
+  EXPECT_EQ(statuses, (std::vector<int>{401, 401, 401, 429, 429, 429}));
+  // The bucket refills at one a second: the operator's own key gets through again.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  int status = 0;
+  while ((status = get("/balance/nobody").status) == 429 && std::chrono::steady_clock::now() < deadline) {
+  }
+  EXPECT_EQ(status, 404);  // admitted: nobody has no wallet
 }
 
 class HttpRateLimitTest : public HttpFixture {

@@ -6,7 +6,10 @@
 
 #include "core/digest.hpp"
 #include "core/errors.hpp"
+#include "daemon/auth.hpp"
 #include "tests/support/test_database.hpp"
+
+#include <thread>
 
 namespace wallet::testing {
 namespace {
@@ -64,6 +67,32 @@ TEST_F(ApiKeyTest, BadNamesScopesUsersAndIdsAreRefused) {
     EXPECT_EQ(e.code(), ErrorCode::kApiKeyNotFound);
   }
   EXPECT_TRUE(keys_.list().empty());
+}
+
+// Reproduced in review: when no pool connection was free, a key accepted once stayed accepted
+// however long ago, as if the database were down. Busy is not down: the request fails closed.
+TEST_F(ApiKeyTest, ABusyPoolFailsAuthenticationClosed) {
+  Settings settings = db_.settings();
+  settings.auth.key_cache_ms = 1;
+  pg::ConnectionPool pool(pg::PoolOptions{db_.url(), 1, 5, std::chrono::milliseconds(50)});
+  daemon::Authenticator auth(settings, pool);
+  const auto secret = keys_.create("ops", ApiScope::kAdmin, std::nullopt).secret;
+  httplib::Request req;
+  req.method = "GET";
+  req.path = "/balance/alice";
+  req.remote_addr = "127.0.0.1";
+  req.headers.emplace("Authorization", "Bearer " + secret);
+  httplib::Response res;
+  daemon::Exchange ex{req, res, "test", "/balance/{user_id}", {}, "", std::nullopt, ""};
+  ASSERT_TRUE(auth.admit(ex, ApiScope::kRead));  // checked, and trusted for 1 ms
+  auto held = pool.acquire();                    // the pool's only connection is taken
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));  // the trust and its outage grace expire
+  try {
+    auth.admit(ex, ApiScope::kRead);
+    ADD_FAILURE() << "admitted without a check";
+  } catch (const DomainError& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnavailable);
+  }
 }
 
 }  // namespace

@@ -15,8 +15,10 @@ namespace {
 class RouterTest : public ::testing::Test {
  protected:
   RouterTest()
-      : pool_(pg::PoolOptions{}), writes_(settings_, nullptr), state_{settings_, pool_,   metrics_,
-                                                                      stopping_, nullptr, writes_} {
+      : pool_(pg::PoolOptions{}),
+        writes_(settings_, nullptr),
+        readiness_([] { return true; }, std::chrono::hours(1)),
+        state_{settings_, pool_, metrics_, stopping_, nullptr, writes_, readiness_} {
     add_api_routes(router_, state_);
   }
   Settings settings_;
@@ -24,6 +26,7 @@ class RouterTest : public ::testing::Test {
   Metrics metrics_;
   std::atomic<bool> stopping_{false};
   GroupCommitter writes_;  // its writers never connect: no operation is applied here
+  Readiness readiness_;    // never asks a database
   ApiState state_;
   Router router_;
 };
