@@ -1,5 +1,7 @@
 #include "cli/app.hpp"
 
+#include <csignal>
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -58,6 +60,9 @@ int run_action(const Action& action) {
 }  // namespace
 
 int run(int argc, char** argv) {
+  // A peer that hangs up (a webhook, the bank, Redis, a TLS client, a closed stdout pipe) is an
+  // error where the write happens, never a signal that ends the process.
+  std::signal(SIGPIPE, SIG_IGN);
   spdlog::set_default_logger(spdlog::stderr_color_mt("walletctl"));
   spdlog::set_level(spdlog::level::warn);
 

@@ -368,9 +368,11 @@ std::string mask_url_password(const std::string& url) {
   std::string out = url;
   const auto scheme = out.find("://");
   if (scheme != std::string::npos) {
-    const auto at = out.find('@', scheme + 3);
+    // The user info ends at the authority's last '@': a password may hold '@' itself.
+    const auto authority_end = std::min(out.find_first_of("/?#", scheme + 3), out.size());
+    const auto at = out.rfind('@', authority_end == 0 ? 0 : authority_end - 1);
     const auto colon = out.find(':', scheme + 3);
-    if (at != std::string::npos && colon != std::string::npos && colon < at) {
+    if (at != std::string::npos && at > scheme && colon != std::string::npos && colon < at) {
       out = out.substr(0, colon + 1) + "****" + out.substr(at);
     }
   }

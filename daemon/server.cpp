@@ -113,6 +113,8 @@ std::unique_ptr<httplib::Server> Server::make_http_server(const Settings::Http& 
     throw DomainError(ErrorCode::kInvalidConfig, "http.tls_cert / http.tls_key: cannot load a certificate from '" +
                                                      h.tls_cert + "' with the key in '" + h.tls_key + "'");
   }
+  // Whatever the system's OpenSSL configuration allows: nothing older than TLS 1.2.
+  SSL_CTX_set_min_proto_version(tls->ssl_context(), TLS1_2_VERSION);
   return tls;
 }
 
@@ -239,7 +241,7 @@ void Server::handle(const httplib::Request& req, httplib::Response& res, std::st
   try {
     dispatch(ex);
   } catch (const DomainError& e) {
-    if (error_info(e.code()).error_class != ErrorClass::kUnavailable) {
+    if (error_info(e.code()).error_class != ErrorClass::kUnavailable || e.code() == ErrorCode::kOutcomeUnknown) {
       fail(e);
     } else {
       // Which server could not be reached is for the operator's log, not for clients.

@@ -1,5 +1,6 @@
 // Runs a unit of work in one database transaction, retrying serialization failures and
-// deadlocks a bounded number of times; connection loss becomes DomainError(kUnavailable).
+// deadlocks a bounded number of times; connection loss becomes DomainError(kUnavailable), and
+// loss during COMMIT DomainError(kOutcomeUnknown).
 #pragma once
 
 #include <chrono>
@@ -23,6 +24,20 @@ inline void rollback_quietly(Connection& conn) {
 [[noreturn]] inline void unavailable(const Connection& conn) {
   throw DomainError(ErrorCode::kUnavailable, "lost the connection to PostgreSQL at " + conn.address());
 }
+// COMMIT went out and no answer came back: the transaction may or may not have committed.
+// Nothing may treat that as "nothing happened": a client that retries with the same
+// idempotency key gets the original result if it did commit, and applies it once if not.
+inline void commit(Connection& conn) {
+  static constexpr const char* kCommit = "COMMIT";
+  try {
+    conn.exec(kCommit);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kConnection && !conn.is_broken()) throw;
+    throw DomainError(ErrorCode::kOutcomeUnknown,
+                      "the connection to the database was lost while committing, so whether this request took "
+                      "effect is unknown; retry it with the same Idempotency-Key");
+  }
+}
 }  // namespace detail
 
 /// Calls body() between BEGIN and COMMIT. body may run several times: it must not keep state
@@ -30,17 +45,16 @@ inline void rollback_quietly(Connection& conn) {
 template <class Body>
 auto in_transaction(Connection& conn, int max_attempts, Body&& body) -> decltype(body()) {
   static constexpr const char* kBegin = "BEGIN";
-  static constexpr const char* kCommit = "COMMIT";
   for (int attempt = 1;; ++attempt) {
     try {
       conn.defer({kBegin, {}});  // sent with the body's first statement: one round trip less
       if constexpr (std::is_void_v<decltype(body())>) {
         body();
-        conn.exec(kCommit);
+        detail::commit(conn);
         return;
       } else {
         auto result = body();
-        conn.exec(kCommit);
+        detail::commit(conn);
         return result;
       }
     } catch (const Error& e) {

@@ -68,6 +68,37 @@ TEST_F(HttpApiTest, WalletsAreCreatedReadAndUnique) {
   EXPECT_EQ(get("/wallets/nope").body["code"], "invalid_wallet_id");
 }
 
+// The connection is lost while COMMIT is under way: the request may or may not have taken
+// effect. That is neither "try again" nor a 500: 503 outcome_unknown, and a retry with the same
+// Idempotency-Key applies it exactly once.
+TEST_F(HttpApiTest, ALostCommitAnswersOutcomeUnknownAndARetryWithTheKeyAppliesOnce) {
+  const auto w = funded_wallet("alice", 100);
+  {
+    // At COMMIT, a deferred trigger ends its own backend: the client sees the connection go.
+    auto admin = db_.admin();
+    admin.exec_script(
+        "CREATE FUNCTION die_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END $$; "
+        "CREATE CONSTRAINT TRIGGER die_at_commit AFTER INSERT ON transactions DEFERRABLE INITIALLY DEFERRED "
+        "FOR EACH ROW WHEN (NEW.reference = 'die at commit') EXECUTE FUNCTION die_at_commit()");
+  }
+  const json charge = {{"wallet_id", w}, {"amount", 7}, {"reference", "die at commit"}};
+  const httplib::Headers key = {{"Idempotency-Key", "order-77"}};
+  const auto lost = post("/charge", charge, key);
+  EXPECT_EQ(lost.status, 503) << lost.text;
+  EXPECT_EQ(lost.body.value("code", ""), "outcome_unknown");
+  EXPECT_NE(lost.body.value("detail", "").find("same Idempotency-Key"), std::string::npos);
+  EXPECT_EQ(lost.text.find("postgresql://"), std::string::npos);
+  {
+    auto admin = db_.admin();
+    admin.exec_script("DROP TRIGGER die_at_commit ON transactions");
+  }
+  const auto retried = post("/charge", charge, key);
+  EXPECT_EQ(retried.status, 201) << retried.text;
+  EXPECT_EQ(post("/charge", charge, key).header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(balance(w), 107);
+}
+
 TEST_F(HttpApiTest, ChargeTransferAndWithdrawMoveMoney) {
   const auto a = create_wallet("alice"), b = create_wallet("bob");
   const auto charge = post("/charge", {{"wallet_id", a}, {"amount", 1000}, {"reference", "top-up"}});

@@ -278,6 +278,18 @@ TEST(HttpsTest, ServesTlsWithItsCertificateAndRefusesPlainHttpCleanly) {
   const auto still = https.Get("/healthz");
   ASSERT_TRUE(still);
   EXPECT_EQ(still->status, 200);
+  // Nor does a client that offers nothing newer than TLS 1.1.
+  httplib::SSLClient old_tls("127.0.0.1", server.port());
+  SSL_CTX_set_security_level(old_tls.ssl_context(), 0);
+  SSL_CTX_set_max_proto_version(old_tls.ssl_context(), TLS1_1_VERSION);
+  EXPECT_FALSE(old_tls.Get("/healthz"));
+  httplib::SSLClient tls12("127.0.0.1", server.port());
+  SSL_CTX_set_max_proto_version(tls12.ssl_context(), TLS1_2_VERSION);
+  tls12.set_ca_cert_path(tls.cert_file.c_str());
+  tls12.enable_server_certificate_verification(true);
+  const auto on_tls12 = tls12.Get("/healthz");
+  ASSERT_TRUE(on_tls12);
+  EXPECT_EQ(on_tls12->status, 200);
   // A client that does not trust the certificate does not get through either.
   httplib::SSLClient untrusting("127.0.0.1", server.port());
   untrusting.enable_server_certificate_verification(true);

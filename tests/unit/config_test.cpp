@@ -75,6 +75,11 @@ TEST_F(ConfigTest, SecretsAreMaskedInTheViews) {
   for (const auto& v : load_settings(in).views) EXPECT_EQ(v.value.find("s3cret"), std::string::npos) << v.key;
   EXPECT_EQ(mask_url_password("amqp://guest:pw@host:5672/"), "amqp://guest:****@host:5672/");
   EXPECT_EQ(mask_url_password("postgresql://host/db"), "postgresql://host/db");
+  // Reproduced in review: a password holding '@' was shown from its '@' on.
+  EXPECT_EQ(mask_url_password("postgresql://app:p@ss@w0rd@db.example:5432/ledger"),
+            "postgresql://app:****@db.example:5432/ledger");
+  EXPECT_EQ(mask_url_password("amqp://guest:a@b@host/vhost?x=@"), "amqp://guest:****@host/vhost?x=@");
+  EXPECT_EQ(mask_url_password("postgresql://host/db?user=a@b"), "postgresql://host/db?user=a@b");
   EXPECT_EQ(mask_url_password("host=db user=app password=s3cret dbname=ledger"),
             "host=db user=app password=**** dbname=ledger");
   EXPECT_EQ(mask_url_password("host=db password='two words'"), "host=db password=****");
