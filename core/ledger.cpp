@@ -25,6 +25,9 @@ const std::string kSelectTransactions =
 const std::string kSelectWithdrawals =
     std::string("SELECT ") + rows::kWithdrawalColumns + " FROM withdrawals d WHERE d.id = ANY($1::uuid[])";
 
+// Every funding account opened takes at least one charge of the batch before it can fill.
+constexpr int kMaxFundingAccountsPerBatch = 64;
+
 DomainError key_conflict(const Operation& op) {
   return DomainError(ErrorCode::kIdempotencyConflict,
                      "idempotency key '" + *op.idempotency_key + "' was used for a different request");
@@ -195,7 +198,10 @@ class BatchRun {
     for (const auto& s : slots_) {
       if (s.settled) continue;
       const auto& sys = system.at(s.resolved.currency);
-      if (op(s).kind == OperationKind::kCharge) lock_ids.insert(sys.funding);
+      if (op(s).kind == OperationKind::kCharge) {
+        lock_ids.insert(sys.funding);
+        lock_ids.insert(sys.more_funding.begin(), sys.more_funding.end());
+      }
       if (op(s).kind == OperationKind::kWithdrawal) lock_ids.insert(sys.clearing);
     }
     const auto ids = pg::text_array(std::vector<std::string>(lock_ids.begin(), lock_ids.end()));
@@ -304,16 +310,36 @@ Ledger::Ledger(pg::Connection& conn, const Settings& settings, BalanceCache* cac
 
 std::vector<OperationResult> Ledger::apply(const std::vector<Operation>& ops, BatchMode mode) {
   if (ops.empty()) return {};
-  std::map<std::string, SystemAccounts> fresh_system;
-  int attempts = 0;
-  auto results = pg::in_transaction(conn_, max_retries_, [&] {
-    ++attempts;
-    fresh_system.clear();
-    return BatchRun(*this, ops, mode, fresh_system).run();
-  });
-  retries_ += attempts - 1;
-  system_accounts_.merge(fresh_system);
-  return results;
+  // A batch whose charges fill a funding account is rolled back and run again with one more
+  // funding account to move on to (each run gets further; the bound is only a guard).
+  for (int opened = 0;; ++opened) {
+    std::map<std::string, SystemAccounts> fresh_system;
+    int attempts = 0;
+    try {
+      auto results = pg::in_transaction(conn_, max_retries_, [&] {
+        ++attempts;
+        fresh_system.clear();
+        return BatchRun(*this, ops, mode, fresh_system).run();
+      });
+      retries_ += attempts - 1;
+      system_accounts_.merge(fresh_system);
+      for (auto& [currency, sys] : system_accounts_) {
+        if (sys.more_funding.empty()) continue;
+        sys.funding = sys.more_funding.back();  // later batches start on the newest
+        sys.more_funding.clear();
+      }
+      return results;
+    } catch (const FundingAccountFull& full) {
+      if (opened >= kMaxFundingAccountsPerBatch) throw;
+      auto it = system_accounts_.find(full.currency);
+      if (it == system_accounts_.end()) {
+        it = system_accounts_.emplace(full.currency, system_accounts(conn_, full.currency)).first;
+      }
+      // The next account after the full one (or the newest, when another writer opened it).
+      const auto next = open_next_funding_account(conn_, full.currency, full.funding_id).funding;
+      if (next != full.funding_id) it->second.more_funding.push_back(next);
+    }
+  }
 }
 
 OperationResult Ledger::apply_one(const Operation& op) {

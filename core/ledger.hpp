@@ -47,7 +47,7 @@ class Ledger {
   std::string default_currency_;
   int max_retries_;
   std::int64_t retries_ = 0;
-  std::map<std::string, SystemAccounts> system_accounts_;  // by currency; ids never change
+  std::map<std::string, SystemAccounts> system_accounts_;  // by currency; funding moves on as one fills
 };
 
 }  // namespace wallet

@@ -20,6 +20,19 @@ std::optional<DomainError> Posting::check_funds(const std::string& wallet_id, Mo
   return std::nullopt;
 }
 
+// The funding account a charge draws on: the current one while it can take the amount, else
+// the next of the batch's newer ones. A charge its own wallet cannot take is refused by move().
+const std::string& Posting::funding_for(const std::string& currency, const std::string& wallet_id, Money amount) {
+  auto& sys = system_.at(currency);
+  if (!accounts_.at(wallet_id).balance.plus(amount)) return sys.funding;
+  while (!accounts_.at(sys.funding).balance.minus(amount)) {
+    if (sys.more_funding.empty()) throw FundingAccountFull(currency, sys.funding);
+    sys.funding = sys.more_funding.front();
+    sys.more_funding.erase(sys.more_funding.begin());
+  }
+  return sys.funding;
+}
+
 // Moves amount from one account to another, or changes nothing when a balance would overflow.
 std::optional<DomainError> Posting::move(const std::string& transaction_id, const Leg& leg, Money amount) {
   auto& from = accounts_.at(leg.from);
@@ -48,7 +61,6 @@ void Posting::add_entry(const std::string& transaction_id, const std::string& wa
 
 OperationResult Posting::post(const ResolvedOperation& r) {
   const Operation& op = *r.op;
-  const auto& sys = system_.at(r.currency);
   OperationResult result;
   Leg leg;
   const char* kind = "charge";
@@ -58,7 +70,7 @@ OperationResult Posting::post(const ResolvedOperation& r) {
         result.error = DomainError(ErrorCode::kInvalidReleaseAt, "release_at must be in the future");
         return result;
       }
-      leg = {sys.funding, r.wallet_id};
+      leg = {funding_for(r.currency, r.wallet_id, op.amount), r.wallet_id};
       break;
     case OperationKind::kTransfer:
       kind = "transfer";
@@ -67,7 +79,7 @@ OperationResult Posting::post(const ResolvedOperation& r) {
       break;
     case OperationKind::kWithdrawal:
       kind = "withdrawal";
-      leg = {r.wallet_id, sys.clearing};
+      leg = {r.wallet_id, system_.at(r.currency).clearing};
       result.error = check_funds(r.wallet_id, op.amount);
       break;
   }

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -58,13 +59,25 @@ struct PostingWrites {
   std::vector<WalletVersion> changed_user_wallets;
 };
 
+/// A charge cannot be posted because the currency's newest funding account would pass the
+/// smallest balance: the batch is run again on the next funding account (Ledger::apply).
+class FundingAccountFull : public std::runtime_error {
+ public:
+  FundingAccountFull(std::string of_currency, std::string full_funding_id)
+      : std::runtime_error("funding account " + full_funding_id + " is full"),
+        currency(std::move(of_currency)),
+        funding_id(std::move(full_funding_id)) {}
+  std::string currency, funding_id;
+};
+
 class Posting {
  public:
   /// now: the database's transaction time, as Timestamp and as RFC 3339 text.
   Posting(std::map<std::string, AccountState> accounts, std::map<std::string, SystemAccounts> system, Timestamp now,
           std::string now_text);
 
-  /// Posts one operation; on refusal returns the error and changes nothing.
+  /// Posts one operation; on refusal returns the error and changes nothing. Throws
+  /// FundingAccountFull when a charge would overflow its funding account.
   OperationResult post(const ResolvedOperation& r);
 
   /// Settles a withdrawal in flight with a new transaction: paid moves its amount from
@@ -81,6 +94,7 @@ class Posting {
     std::string from, to;
   };
   std::optional<DomainError> check_funds(const std::string& wallet_id, Money amount) const;
+  const std::string& funding_for(const std::string& currency, const std::string& wallet_id, Money amount);
   std::optional<DomainError> move(const std::string& transaction_id, const Leg& leg, Money amount);
   void add_entry(const std::string& transaction_id, const std::string& wallet_id, AccountState& account,
                  std::int64_t amount);

@@ -15,8 +15,15 @@ namespace {
 constexpr const char* kEnsureSystemAccounts =
     "INSERT INTO wallets (id, kind, currency) "
     "SELECT gen_random_uuid(), k, $1 FROM unnest(ARRAY['funding', 'clearing', 'payouts']) AS k "
-    "ON CONFLICT (kind, currency) WHERE kind <> 'user' DO NOTHING";
-constexpr const char* kSelectSystemAccounts = "SELECT kind, id FROM wallets WHERE kind <> 'user' AND currency = $1";
+    "ON CONFLICT (kind, currency, shard) WHERE kind <> 'user' DO NOTHING";
+// In shard order: the newest funding account is the one charges draw on.
+constexpr const char* kSelectSystemAccounts =
+    "SELECT kind, id FROM wallets WHERE kind <> 'user' AND currency = $1 ORDER BY shard";
+// The funding account after $2, unless another writer opened it first.
+constexpr const char* kOpenNextFunding =
+    "INSERT INTO wallets (id, kind, currency, shard) SELECT gen_random_uuid(), 'funding', w.currency, w.shard + 1 "
+    "FROM wallets w WHERE w.id = $1 AND w.kind = 'funding' "
+    "ON CONFLICT (kind, currency, shard) WHERE kind <> 'user' DO NOTHING";
 constexpr const char* kInsertUserWallets =
     "INSERT INTO wallets (id, kind, user_id, currency) "
     "SELECT u.id, 'user', u.user_id, u.currency FROM unnest($1::uuid[], $2::text[], $3::text[]) "
@@ -55,6 +62,12 @@ SystemAccounts system_accounts(pg::Connection& conn, const std::string& currency
   conn.exec(kEnsureSystemAccounts, {currency});
   if (auto made = read_system_accounts(conn, currency)) return *made;
   throw DomainError(ErrorCode::kInternal, "system accounts for " + currency + " are missing");
+}
+
+SystemAccounts open_next_funding_account(pg::Connection& conn, const std::string& currency,
+                                        const std::string& full_funding_id) {
+  conn.exec(kOpenNextFunding, {full_funding_id});
+  return system_accounts(conn, currency);
 }
 
 pg::Statement insert_outbox(const std::vector<OutboxEvent>& events) {

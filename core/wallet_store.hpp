@@ -12,9 +12,13 @@
 namespace wallet {
 
 /// The system accounts of one currency: money enters through funding and leaves through
-/// clearing (withdrawals in flight) into payouts.
+/// clearing (withdrawals in flight) into payouts. A currency may have several funding accounts
+/// (shards, opened as each fills); `funding` is the newest.
 struct SystemAccounts {
   std::string funding, clearing, payouts;
+  /// Newer funding accounts a batch may move on to when `funding` fills (Ledger::apply opens
+  /// them as one of its batches needs them).
+  std::vector<std::string> more_funding;
 };
 
 class WalletStore {
@@ -44,8 +48,14 @@ class WalletStore {
 std::vector<Wallet> create_user_wallets(pg::Connection& conn,
                                         const std::vector<std::pair<std::string, std::string>>& pairs);
 
-/// Inside an open transaction: the system accounts of a currency, created if missing.
+/// Inside an open transaction: the system accounts of a currency, created if missing. Funding
+/// is the newest of the currency's funding accounts.
 SystemAccounts system_accounts(pg::Connection& conn, const std::string& currency);
+
+/// Opens the funding account after a full one (unless it exists) and returns the currency's
+/// system accounts with it. Its own statement: commits at once outside a transaction.
+SystemAccounts open_next_funding_account(pg::Connection& conn, const std::string& currency,
+                                        const std::string& full_funding_id);
 
 /// Inside an open transaction: writes outbox rows.
 pg::Statement insert_outbox(const std::vector<OutboxEvent>& events);

@@ -32,6 +32,30 @@ TEST_F(LedgerTest, ChargeTransferWithdrawMoveMoneyAndBalanceTheBooks) {
   EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE event_type = 'wallet.created'"), 2);
 }
 
+// Reproduced in review: the funding account's balance is minus every charge ever made, so once
+// it neared the smallest bigint every further charge failed. Any number of valid charges works.
+TEST_F(LedgerTest, ChargesNeverRunOutOfFundingAccount) {
+  constexpr std::int64_t kHuge = 4'000'000'000'000'000'000;  // two fit in a wallet, not three
+  const auto a = new_wallet("a"), b = new_wallet("b"), c = new_wallet("c");
+  for (const auto& w : {a, b}) {
+    for (int i = 0; i < 2; ++i) EXPECT_TRUE(ledger_.apply_one(charge(w, kHuge)).ok());
+  }
+  // A batch whose charges fill the funding account again runs on the next one.
+  const auto results = ledger_.apply({charge(c, kHuge), charge(c, kHuge), charge(c, kHuge)});
+  EXPECT_TRUE(results[0].ok() && results[1].ok());
+  ASSERT_TRUE(results[2].error);
+  EXPECT_EQ(results[2].error->code(), ErrorCode::kBalanceOverflow);  // c itself cannot take a third
+  EXPECT_EQ(wallets_.get(c).balance, 2 * kHuge);
+  EXPECT_EQ(conn_.exec("SELECT count(*) FROM wallets WHERE kind = 'funding'").int64(0, 0), 3);
+  // Another ledger, whose cache still names the first funding account, finds the newest.
+  auto other_conn = db_.connect();
+  Ledger other(other_conn, settings_);
+  const auto d = new_wallet("d");
+  EXPECT_TRUE(other.apply({charge(d, kHuge), charge(d, kHuge)})[1].ok());
+  EXPECT_EQ(wallets_.get(d).balance, 2 * kHuge);
+  EXPECT_TRUE(run_audit(conn_).passed());
+}
+
 TEST_F(LedgerTest, ChargeByUserCreatesTheWalletOtherOperationsDoNot) {
   Operation op = charge("", 700);
   op.wallet = {std::nullopt, std::string("carol")};

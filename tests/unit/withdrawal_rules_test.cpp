@@ -30,7 +30,7 @@ class SettleTest : public ::testing::Test {
     std::map<std::string, AccountState> accounts = {{"clearing", {Money(clearing), Money(0)}},
                                                     {"payouts", {Money(payouts), Money(0)}},
                                                     {"w", {Money(wallet), Money(0)}}};
-    std::map<std::string, SystemAccounts> system = {{"USD", {"funding", "clearing", "payouts"}}};
+    std::map<std::string, SystemAccounts> system = {{"USD", {"funding", "clearing", "payouts", {}}}};
     return Posting(accounts, system, parse_rfc3339("2026-11-22T00:00:00Z"), "2026-11-22T00:00:00Z");
   }
   Withdrawal withdrawal(std::int64_t amount) {
