@@ -25,4 +25,16 @@ grep -q '^redis  *down' <<< "$status" || fail "redis still up after stop"
 "$root/scripts/stack" start redis
 [[ "$(redis get walletctl:stack-test)" == kept ]] || fail "redis lost its data across stop/start"
 redis del walletctl:stack-test >/dev/null
+
+# Reproduced under CPU load: RabbitMQ's readiness probe timed out, `start` started a second node,
+# which failed on the distribution port and deleted the running node's pid file, leaving the
+# stack reporting rabbitmq down for good. A frozen node stands for the slow one here.
+pid_file="$root/.stack/rabbitmq/rabbitmq.pid"
+node=$(cat "$pid_file")
+kill -STOP "$node"
+STACK_RABBIT_READY_SECONDS=2 STACK_RABBIT_START_SECONDS=3 "$root/scripts/stack" start rabbitmq 2>/dev/null || true
+kill -CONT "$node"
+[[ "$(cat "$pid_file" 2>/dev/null)" == "$node" ]] || fail "start while the node was slow replaced its pid file"
+"$root/scripts/stack" start rabbitmq  # ready again: returns at once
+rabbitmqctl -q status >/dev/null 2>&1 || fail "rabbitmq is not up after the slow spell"
 echo "1 passed, 0 failed"
