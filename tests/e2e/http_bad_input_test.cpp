@@ -1,11 +1,7 @@
 // A table of malformed requests, at the JSON, HTTP and socket level: each gets its 4xx
 // problem, none gets a 5xx, and none changes anything in the ledger.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "tests/support/http_fixture.hpp"
+#include "tests/support/loopback_socket.hpp"
 
 namespace wallet::testing {
 namespace {
@@ -18,22 +14,6 @@ struct BadRequest {
   std::string code;
   httplib::Headers headers = {};
 };
-
-// A TCP connection to the server on loopback, reads timing out after 10 s; -1 on failure.
-int connect_loopback(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // Sends raw bytes and returns the status code of the response's first line (0 if none).
 int raw_status(int port, const std::string& bytes) {

@@ -2,15 +2,11 @@
 // refused at its bound, before authentication, with a problem document, and the connection is
 // closed. Reproduced from outside: a 400 MiB chunked body drove serve from 19 to 525 MiB
 // before its answer, and 200 made-up methods created 200 metric series.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <future>
 
 #include "tests/support/http_fixture.hpp"
+#include "tests/support/loopback_socket.hpp"
 #include "tests/support/process.hpp"
 
 namespace wallet::testing {
@@ -19,20 +15,14 @@ namespace {
 constexpr std::size_t kMiB = 1024 * 1024;
 
 // A raw TCP client on loopback: sends whatever it is given and reads whatever comes back.
+// (A failed connect leaves fd_ at -1: every send and read then fails.)
 class RawConnection {
  public:
-  explicit RawConnection(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval tv{10, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  explicit RawConnection(int port) : fd_(connect_loopback(port)) {}
+  ~RawConnection() {
+    if (fd_ >= 0) close(fd_);
   }
-  ~RawConnection() { close(fd_); }
-  bool connected() const { return connected_; }
+  bool connected() const { return fd_ >= 0; }
   /// False once the server closed or reset the connection (or stopped reading for 10 s).
   bool send_all(std::string_view data) {
     while (!data.empty()) {
@@ -69,7 +59,6 @@ class RawConnection {
 
  private:
   int fd_;
-  bool connected_ = false;
 };
 
 // The most memory the server process has held so far (VmHWM), in bytes.
