@@ -169,7 +169,14 @@ TEST_F(ConfigTest, HttpAndPoolSettingsAreBounded) {
                                                                                    {"database.url", ""},
                                                                                    {"database.pool_size", "0"},
                                                                                    {"database.pool_timeout_ms", "x"},
-                                                                                   {"log.format", "xml"}}) {
+                                                                                   {"log.format", "xml"},
+                                                                                   // Reproduced in review: it was
+                                                                                   // spoken as plain AMQP.
+                                                                                   {"rabbitmq.url", "amqps://h:5671/"},
+                                                                                   {"http.max_headers", "2"},
+                                                                                   {"auth.failure_burst", "0"},
+                                                                                   {"withdrawals.review_retry_seconds",
+                                                                                    "0"}}) {
     ConfigInputs bad;
     bad.flags = {{key, value}};
     EXPECT_NE(error_of(bad).find(key), std::string::npos) << key << "=" << value;
