@@ -41,14 +41,21 @@ std::string summary_line(const AmqpDelivery& d) {
   return line;
 }
 
-// Posts a notification to the webhook; true when the receiver took it (2xx).
-bool post_webhook(const std::string& url, const nlohmann::json& body) {
+enum class WebhookAnswer { kTaken, kRefused, kTryAgain };
+
+// Posts a notification to the webhook: 2xx took it; a 4xx other than 408, 409, 425 and 429
+// refuses it for good (retrying the same body cannot help); anything else is tried again.
+WebhookAnswer post_webhook(const std::string& url, const nlohmann::json& body) {
   const auto target = split_http_url(url);
   httplib::Client client(target.origin);
   client.set_connection_timeout(5);
   client.set_read_timeout(10);
   const auto res = client.Post(target.path, body.dump(), "application/json");
-  return res && res->status >= 200 && res->status < 300;
+  if (!res) return WebhookAnswer::kTryAgain;
+  const int status = res->status;
+  if (status >= 200 && status < 300) return WebhookAnswer::kTaken;
+  const bool permanent = status >= 400 && status < 500 && status != 408 && status != 409 && status != 425 && status != 429;
+  return permanent ? WebhookAnswer::kRefused : WebhookAnswer::kTryAgain;
 }
 
 class Notifier {
@@ -88,24 +95,34 @@ class Notifier {
       mq.reject(d.delivery_tag);
       return;
     }
-    if (note) deliver(*note, event);
+    if (note && !deliver(*note, event)) {
+      // Refused for good: dead-lettered (not remembered, so it can be sent again from there),
+      // never holding up the queue behind it.
+      log_event(spdlog::level::warn, "notification refused by the webhook; dead-lettered",
+                {{"message_id", *d.message_id}, {"routing_key", d.routing_key}});
+      mq.reject(d.delivery_tag);
+      return;
+    }
     record_.remember(*d.message_id);
     mq.ack(d.delivery_tag);
   }
 
  private:
   // A webhook that is down holds the message (unacknowledged) until it answers or we stop.
-  void deliver(const Notification& note, const nlohmann::json& event) {
+  // Returns false when the webhook refused the notification for good.
+  bool deliver(const Notification& note, const nlohmann::json& event) {
     const nlohmann::json body = {
         {"user_id", note.user_id}, {"text", note.text}, {"event_id", event["id"]}, {"event_type", event["type"]}};
     if (settings_.notify.webhook_url.empty()) {
       std::cout << "notify " << note.user_id << ": " << note.text << std::endl;
-      return;
+      return true;
     }
     auto backoff = std::chrono::milliseconds(200);
-    while (!post_webhook(settings_.notify.webhook_url, body)) {
+    for (;;) {
+      const auto answer = post_webhook(settings_.notify.webhook_url, body);
+      if (answer != WebhookAnswer::kTryAgain) return answer == WebhookAnswer::kTaken;
       if (stop_.raised()) throw DomainError(ErrorCode::kUnavailable, "stopping with the webhook unreachable");
-      log_event(spdlog::level::warn, "notification webhook refused; retrying", {{"event_id", event["id"]}});
+      log_event(spdlog::level::warn, "notification webhook unavailable; retrying", {{"event_id", event["id"]}});
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(10'000));
     }

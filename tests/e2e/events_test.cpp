@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <latch>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -240,6 +241,61 @@ TEST_F(EventsTest, NotifyTellsOwnersOnceAndDeadLettersWhatItCannotRead) {
   notify.send_signal(SIGTERM);
   EXPECT_EQ(notify.wait_exit(seconds(10)), 0);
   // Leave the shared broker as we found it: no durable queue collecting other tests' events.
+  mq.delete_queue(daemon::kNotificationsQueue);
+}
+
+// A webhook that refuses a notification for good (a 4xx that is not "try later") used to be
+// retried forever, holding up every notification behind it. It is dead-lettered instead.
+TEST_F(EventsTest, NotifyDeadLettersWhatTheWebhookRefusesAndGoesOn) {
+  httplib::Server webhook;
+  std::mutex mutex;
+  std::vector<std::string> taken;
+  webhook.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+    const auto body = json::parse(req.body, nullptr, false);
+    const std::string user = body.is_object() ? body.value("user_id", "") : "";
+    if (user == "ivan") {
+      res.status = 400;  // e.g. an unknown recipient: retrying cannot help
+      return;
+    }
+    std::lock_guard lock(mutex);
+    taken.push_back(user);
+  });
+  const int port = webhook.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { webhook.listen_after_bind(); });
+  ServerProcess notify(db_.url(), {"notify.webhook_url=http://127.0.0.1:" + std::to_string(port) + "/hook"}, "notify");
+  ServerProcess server(db_.url(), {"withdrawals.enabled=false"});
+  auto c = server.client();
+  const auto refused = to_reply(c->Post("/charge", json{{"user_id", "ivan"}, {"amount", 5}}.dump(), "application/json"));
+  ASSERT_EQ(refused.status, 201);
+  ASSERT_EQ(to_reply(c->Post("/charge", json{{"user_id", "olga"}, {"amount", 6}}.dump(), "application/json")).status,
+            201);
+  const auto olga_told = [&] {
+    std::lock_guard lock(mutex);
+    return std::find(taken.begin(), taken.end(), "olga") != taken.end();
+  };
+  const auto deadline = std::chrono::steady_clock::now() + seconds(60);
+  while (!olga_told() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polls what the webhook received
+  }
+  EXPECT_TRUE(olga_told()) << notify.log();
+  // Ivan's notification waits in the dead-letter queue, not in front of olga's.
+  auto dlq = AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000));
+  dlq.consume(daemon::kNotificationsDeadLetters, true);
+  bool dead_lettered = false;
+  const auto ivan_tx = refused.body["id"].get<std::string>();
+  while (!dead_lettered && std::chrono::steady_clock::now() < deadline) {
+    auto d = dlq.next_delivery(std::chrono::milliseconds(500));
+    if (!d) continue;
+    dlq.ack(d->delivery_tag);
+    dead_lettered = d->body.find(ivan_tx) != std::string::npos;
+  }
+  EXPECT_TRUE(dead_lettered);
+  EXPECT_NE(notify.log().find("refused by the webhook; dead-lettered"), std::string::npos);
+  notify.send_signal(SIGTERM);
+  EXPECT_EQ(notify.wait_exit(seconds(10)), 0);
+  webhook.stop();
+  serving.join();
+  auto mq = AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000));
   mq.delete_queue(daemon::kNotificationsQueue);
 }
 
