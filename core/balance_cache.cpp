@@ -69,6 +69,29 @@ BalanceCache::~BalanceCache() = default;
 std::string BalanceCache::epoch_candidate() { return epoch_prefix_ + std::to_string(++epoch_counter_); }
 
 template <class Call>
+bool BalanceCache::on_connection(redis::Connection& conn, Call& call) {
+  const auto missed = missed_.load();
+  if (missed != covered_.load()) {
+    start_new_epoch(conn);
+    auto covered = covered_.load();
+    while (covered < missed && !covered_.compare_exchange_weak(covered, missed)) {
+    }
+  }
+  call(conn);
+  breaker_.success();
+  return true;
+}
+
+void BalanceCache::failed(const std::exception& e) noexcept {
+  // Redis may have lost or kept writes we cannot know about: nothing cached so far is trusted.
+  ++missed_;
+  ++errors_;
+  breaker_.failure();
+  log_event(spdlog::level::warn, "balance cache: Redis call failed; reads go to PostgreSQL until it answers",
+            {{"error", e.what()}, {"breaker", static_cast<int>(breaker_.state())}});
+}
+
+template <class Call>
 bool BalanceCache::with_redis(Call&& call) noexcept {
   if (!breaker_.allow()) {
     ++bypassed_;
@@ -76,18 +99,26 @@ bool BalanceCache::with_redis(Call&& call) noexcept {
   }
   try {
     auto conn = pool_->take();
-    if (epoch_stale_.exchange(false)) start_new_epoch(*conn);
-    call(*conn);
+    on_connection(*conn, call);
     pool_->give_back(std::move(conn));
-    breaker_.success();
     return true;
   } catch (const std::exception& e) {
-    // Redis may have lost or kept writes we cannot know about: nothing cached so far is trusted.
-    epoch_stale_ = true;
-    ++errors_;
-    breaker_.failure();
-    log_event(spdlog::level::warn, "balance cache: Redis call failed; reads go to PostgreSQL until it answers",
-              {{"error", e.what()}, {"breaker", static_cast<int>(breaker_.state())}});
+    failed(e);
+    return false;
+  }
+}
+
+template <class Call>
+bool BalanceCache::with_redis(Call&& call, std::chrono::milliseconds timeout) noexcept {
+  if (!breaker_.allow()) {
+    ++bypassed_;
+    return false;
+  }
+  try {
+    auto conn = redis::Connection::open(config_.addr, timeout);
+    return on_connection(conn, call);
+  } catch (const std::exception& e) {
+    failed(e);
     return false;
   }
 }
@@ -261,8 +292,15 @@ bool BalanceCache::invalidate(const std::vector<WalletVersion>& changed) noexcep
     }
   } catch (const std::exception&) {
   }
-  epoch_stale_ = true;  // Redis may hold a copy older than this change now
+  ++missed_;  // Redis may hold a copy older than this change now
   return false;
+}
+
+bool BalanceCache::catch_up() noexcept {
+  if (missed_.load() == covered_.load()) return true;
+  // on_connection() starts the new epoch; nothing else is to be done once it is in place.
+  // A failure is logged by with_redis(); the commit's notification then tells each serve.
+  return with_redis([](redis::Connection&) {}, std::chrono::milliseconds(config_.catch_up_timeout_ms));
 }
 
 CacheStats BalanceCache::stats() const {

@@ -52,7 +52,13 @@ class BalanceCache {
   bool invalidate(const std::vector<WalletVersion>& changed) noexcept;
   /// Forgets everything cached (at the next call that reaches Redis): for when invalidations
   /// may have been missed, such as a daemon's start or a lost notification stream.
-  void forget_all() noexcept { epoch_stale_ = true; }
+  void forget_all() noexcept { ++missed_; }
+  /// Called by a writer after its commit, before it acknowledges: when this process failed to
+  /// tell Redis something, makes Redis forget every copy now (a new epoch), waiting up to
+  /// `catch_up_timeout_ms`. Other processes' readers never see what this process's failed
+  /// tells left behind. Never throws; false when Redis stayed out of reach (then the commit's
+  /// notification is what tells the other processes).
+  bool catch_up() noexcept;
   CacheStats stats() const;
 
   // The two halves of a read, public so a test can force a write between them.
@@ -87,10 +93,17 @@ class BalanceCache {
   std::string epoch_candidate();
   bool fill(const std::string& epoch, const WalletSnapshot& snapshot, const std::string& json,
             Clock::time_point loaded_at, bool map_user);
-  /// Runs `call` on a pooled connection unless the breaker is open; false when it did not run
-  /// or failed (then the epoch is stale).
+  /// Runs `call` on a pooled connection unless the breaker is open, after a new epoch when a
+  /// failure has not been covered by one yet; false when it did not run or failed (then a new
+  /// epoch is due).
   template <class Call>
   bool with_redis(Call&& call) noexcept;
+  /// The same on a connection of its own with a longer timeout.
+  template <class Call>
+  bool with_redis(Call&& call, std::chrono::milliseconds timeout) noexcept;
+  template <class Call>
+  bool on_connection(redis::Connection& conn, Call& call);
+  void failed(const std::exception& e) noexcept;
   struct Script {
     const char* text;
     std::string sha1;
@@ -111,7 +124,11 @@ class BalanceCache {
   std::unique_ptr<Pool> pool_;
   ReadBatcher<EntryRead> reads_;  // concurrent lookups share round trips
   CircuitBreaker breaker_;
-  std::atomic<bool> epoch_stale_{false};
+  // Failures (and forget_all calls) so far, and how many of them a new epoch has covered. The
+  // count covered rises only once that epoch is in Redis, so no call reads the old epoch's
+  // copies after a failure it could know of (a flag cleared before setting the epoch allowed
+  // exactly that).
+  std::atomic<std::uint64_t> missed_{0}, covered_{0};
   std::atomic<std::uint64_t> hits_{0}, misses_{0}, fills_{0}, fills_refused_{0}, invalidations_{0}, errors_{0},
       epochs_{0}, bypassed_{0};
 };

@@ -225,6 +225,7 @@ const std::vector<Field>& fields() {
       bool_field("redis", "enabled", &S::redis, &S::Redis::enabled),
       string_field("redis", "addr", &S::redis, &S::Redis::addr, check_host_port, "REDIS_ADDR", false, "host:port"),
       int_field("redis", "timeout_ms", &S::redis, &S::Redis::timeout_ms, 1, 10'000),
+      int_field("redis", "catch_up_timeout_ms", &S::redis, &S::Redis::catch_up_timeout_ms, 1, 60'000),
       int_field("redis", "ttl_seconds", &S::redis, &S::Redis::ttl_seconds, 10, 86'400),
       int_field("redis", "breaker_failures", &S::redis, &S::Redis::breaker_failures, 1, 1000),
       int_field("redis", "breaker_cooldown_ms", &S::redis, &S::Redis::breaker_cooldown_ms, 10, 600'000),

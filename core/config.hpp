@@ -65,6 +65,7 @@ struct Settings {
     bool enabled = true;
     std::string addr = "127.0.0.1:6379";
     std::int64_t timeout_ms = 50;             // connect and each command
+    std::int64_t catch_up_timeout_ms = 1000;  // a writer whose tell failed, after its commit
     std::int64_t ttl_seconds = 300;           // of cached wallets and of tombstones
     std::int64_t breaker_failures = 3;        // consecutive failures that open the breaker
     std::int64_t breaker_cooldown_ms = 2000;  // how long an open breaker keeps callers away

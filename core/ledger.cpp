@@ -316,7 +316,7 @@ std::vector<OperationResult> Ledger::apply(const std::vector<Operation>& ops, Ba
     std::map<std::string, SystemAccounts> fresh_system;
     int attempts = 0;
     try {
-      auto results = pg::in_transaction(conn_, max_retries_, [&] {
+      auto results = in_posting_transaction(conn_, max_retries_, cache_, [&] {
         ++attempts;
         fresh_system.clear();
         return BatchRun(*this, ops, mode, fresh_system).run();

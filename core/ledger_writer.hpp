@@ -6,6 +6,7 @@
 
 #include "core/balance_cache.hpp"
 #include "core/pg/connection.hpp"
+#include "core/pg/transaction.hpp"
 #include "core/posting.hpp"
 
 namespace wallet {
@@ -17,5 +18,16 @@ namespace wallet {
 /// on wallets notifies.
 void write_posting(pg::Connection& conn, const PostingWrites& writes, std::vector<pg::Statement> more,
                    BalanceCache* cache);
+
+/// pg::in_transaction() for a body that calls write_posting(): once it committed, and before
+/// the caller acknowledges anything, the cache holds nothing older than what it wrote, even
+/// when its tombstones could not be left before the commit (BalanceCache::catch_up()).
+template <class Body>
+auto in_posting_transaction(pg::Connection& conn, int max_attempts, BalanceCache* cache, Body&& body)
+    -> decltype(body()) {
+  auto result = pg::in_transaction(conn, max_attempts, std::forward<Body>(body));
+  if (cache) cache->catch_up();
+  return result;
+}
 
 }  // namespace wallet

@@ -154,7 +154,7 @@ std::vector<Withdrawal> WithdrawalQueue::claim(int limit) {
 RecordSummary WithdrawalQueue::record(const std::vector<PayoutOutcome>& outcomes) {
   if (outcomes.empty()) return {};
   static thread_local std::mt19937_64 rng(std::random_device{}());
-  return pg::in_transaction(conn_, max_retries_, [&] {
+  return in_posting_transaction(conn_, max_retries_, cache_, [&] {
     RecordSummary summary;
     const auto valid = still_claimed(conn_, outcomes);
     summary.lost = static_cast<int>(outcomes.size() - valid.size());
@@ -218,7 +218,7 @@ std::optional<std::int64_t> WithdrawalQueue::next_due_ms() {
 }
 
 Withdrawal WithdrawalQueue::resolve(const std::string& withdrawal_id, Resolution resolution, const std::string& reason) {
-  return pg::in_transaction(conn_, max_retries_, [&] {
+  return in_posting_transaction(conn_, max_retries_, cache_, [&] {
     auto res = conn_.exec(kLockOne.c_str(), {withdrawal_id});
     if (res.rows() == 0) throw DomainError(ErrorCode::kWithdrawalNotFound, "no withdrawal with id " + withdrawal_id);
     Withdrawal w = rows::withdrawal(res, 0);

@@ -10,6 +10,7 @@
 
 #include "core/balance_cache.hpp"
 #include "core/ids.hpp"
+#include "core/redis/connection.hpp"
 #include "daemon/wallet_change_listener.hpp"
 #include "tests/support/ledger_fixture.hpp"
 
@@ -102,6 +103,27 @@ TEST_F(BalanceCacheTest, AWriterThatCannotReachRedisIsCoveredByTheChangeListener
   EXPECT_EQ(balance_through(cache_, w), 150);
 }
 
+// A writer whose tell before the commit timed out (Redis paused for longer than its 1 ms) does
+// not acknowledge while Redis still holds the old copy: after the commit it waits for Redis and
+// starts a new epoch. Before, the old copy stayed readable until a serve's change listener got
+// round to the notification.
+TEST_F(BalanceCacheTest, AWriterWhoseTellTimedOutMakesRedisForgetBeforeItAnswers) {
+  const auto w = new_wallet("alice", 100);
+  EXPECT_EQ(balance_through(cache_, w), 100);
+  ASSERT_EQ(cached_balance(w), 100);
+  auto impatient_config = settings_.redis;
+  impatient_config.timeout_ms = 1;
+  impatient_config.catch_up_timeout_ms = 5000;
+  BalanceCache impatient(impatient_config, prefix_);
+  auto admin = redis::Connection::open(settings_.redis.addr, std::chrono::milliseconds(1000));
+  ASSERT_FALSE(admin.command({"CLIENT", "PAUSE", "300", "ALL"}).is_error());
+  Ledger(conn_, settings_, &impatient).apply_one(charge(w, 50));
+  EXPECT_GE(impatient.stats().errors, 1U);  // the tell before the commit timed out...
+  EXPECT_EQ(impatient.stats().epochs, 1U);  // ...and the catch-up after it started a new epoch
+  EXPECT_EQ(cached_balance(w), std::nullopt);
+  EXPECT_EQ(balance_through(cache_, w), 150);
+}
+
 // The cache is told before the commit, so a writer that dies right after its commit leaves no
 // old copy behind. Here every commit waits at an advisory lock the test holds.
 TEST_F(BalanceCacheTest, TheOldCopyIsGoneBeforeTheWriteCommits) {
@@ -158,7 +180,9 @@ TEST_F(BalanceCacheTest, UnreachableRedisMeansPostgresReadsAndAnOpenBreaker) {
   EXPECT_EQ(balance_through(unreachable, w), 101);
   const auto stats = unreachable.stats();
   EXPECT_EQ(stats.errors, 2U);    // two failures opened the breaker...
-  EXPECT_EQ(stats.bypassed, 5U);  // ...and nothing waited on Redis after them
+  // ...and nothing waited on Redis after them: three reads, the charge's tell and its
+  // catch-up after the commit, the last read.
+  EXPECT_EQ(stats.bypassed, 6U);
   EXPECT_EQ(stats.breaker, CircuitBreaker::State::kOpen);
   EXPECT_EQ(stats.hits, 0U);
 }
