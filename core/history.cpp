@@ -27,9 +27,10 @@ const std::string kSelectUserHistory =
     "WHERE w.user_id = $1 AND w.kind = 'user' ORDER BY e.id DESC LIMIT $3";
 constexpr const char* kUserHasWallets = "SELECT EXISTS (SELECT 1 FROM wallets WHERE user_id = $1 AND kind = 'user')";
 
-// Cursors are signed so that an edited cursor is refused rather than silently followed. The
-// key only needs to be stable across daemons, not secret from operators.
-constexpr std::string_view kCursorKey = "walletctl cursor v1";
+// Cursors are signed so that an edited cursor is refused rather than silently followed, with a
+// key no client knows (read per page: one small indexed row, and a rotated key takes effect
+// at once).
+constexpr const char* kSelectCursorKey = "SELECT value FROM ledger_secrets WHERE name = 'history_cursor'";
 constexpr std::string_view kBase64Url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 std::string base64url(std::string_view in) {
@@ -77,7 +78,9 @@ std::string user_scope(const std::string& user_id) { return "user/" + user_id; }
 
 HistoryPage read_page(pg::Connection& conn, const std::string& sql, const std::string& scope, const std::string& key,
                       int limit, const std::optional<std::string>& cursor) {
-  const std::int64_t before = cursor ? decode_cursor(*cursor, scope) : std::numeric_limits<std::int64_t>::max();
+  const auto signing = cursor_key(conn);
+  const std::int64_t before =
+      cursor ? decode_cursor(signing, *cursor, scope) : std::numeric_limits<std::int64_t>::max();
   // One row more than asked tells whether another page follows.
   auto res = conn.exec(sql.c_str(), {key, std::to_string(before), std::to_string(limit + 1)});
   HistoryPage page;
@@ -86,7 +89,7 @@ HistoryPage read_page(pg::Connection& conn, const std::string& sql, const std::s
     page.items.push_back(
         {rows::transaction(res, r, kFirstTransactionColumn), res.str(r, 1), res.int64(r, 2), res.int64(r, 3)});
   }
-  if (res.rows() > limit) page.next_cursor = encode_cursor(scope, res.int64(shown - 1, 0));
+  if (res.rows() > limit) page.next_cursor = encode_cursor(signing, scope, res.int64(shown - 1, 0));
   return page;
 }
 
@@ -102,17 +105,27 @@ int parse_limit(std::string_view text) {
   return v;
 }
 
-std::string encode_cursor(const std::string& scope, std::int64_t entry_id) {
-  const std::string body = scope + ":" + std::to_string(entry_id);
-  return base64url(body + hmac_sha256(kCursorKey, body).substr(0, 12));
+CursorKey cursor_key(pg::Connection& conn) {
+  const auto res = conn.exec(kSelectCursorKey);
+  // bytea arrives as text in hex form: "\x" and two digits a byte.
+  const auto hex = res.rows() == 1 ? res.text(0, 0) : std::string_view();
+  if (hex.size() < 2 + 64 || !hex.starts_with("\\x")) {
+    throw DomainError(ErrorCode::kInternal, "the ledger has no history cursor secret: run `walletctl migrate`");
+  }
+  return CursorKey{std::string(hex.substr(2))};
 }
 
-std::int64_t decode_cursor(const std::string& cursor, const std::string& scope) {
+std::string encode_cursor(const CursorKey& key, const std::string& scope, std::int64_t entry_id) {
+  const std::string body = scope + ":" + std::to_string(entry_id);
+  return base64url(body + hmac_sha256(key.bytes, body).substr(0, 12));
+}
+
+std::int64_t decode_cursor(const CursorKey& key, const std::string& cursor, const std::string& scope) {
   if (cursor.size() > 400) bad_cursor();
   const auto raw = unbase64url(cursor);
   if (!raw || raw->size() <= 12) bad_cursor();
   const std::string body = raw->substr(0, raw->size() - 12);
-  if (hmac_sha256(kCursorKey, body).substr(0, 12) != raw->substr(raw->size() - 12)) bad_cursor();
+  if (hmac_sha256(key.bytes, body).substr(0, 12) != raw->substr(raw->size() - 12)) bad_cursor();
   // The scope may itself hold colons (user ids are free text); the entry id follows the last.
   const auto colon = body.rfind(':');
   if (colon == std::string::npos || body.substr(0, colon) != scope) bad_cursor();

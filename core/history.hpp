@@ -32,9 +32,16 @@ HistoryPage wallet_history(pg::Connection& conn, const std::string& wallet_id, i
 HistoryPage user_history(pg::Connection& conn, const std::string& user_id, int limit,
                          const std::optional<std::string>& cursor);
 
+/// The key that signs cursors: this ledger's secret (migration 0011), the same for every process.
+struct CursorKey {
+  std::string bytes;
+};
+CursorKey cursor_key(pg::Connection& conn);
+
 /// Cursor codec, exposed for tests: a cursor names its history (a wallet id, or a user's
-/// scope) and the last entry id seen. A cursor of one history is refused by every other.
-std::string encode_cursor(const std::string& scope, std::int64_t entry_id);
-std::int64_t decode_cursor(const std::string& cursor, const std::string& scope);
+/// scope) and the last entry id seen, signed with `key`. A cursor of one history is refused by
+/// every other, and by a ledger with another key.
+std::string encode_cursor(const CursorKey& key, const std::string& scope, std::int64_t entry_id);
+std::int64_t decode_cursor(const CursorKey& key, const std::string& cursor, const std::string& scope);
 
 }  // namespace wallet

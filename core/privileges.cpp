@@ -21,6 +21,7 @@ const std::map<std::string, std::string>& table_privileges() {
       {"outbox_pruning", "SELECT, INSERT, UPDATE"},    //
       {"notifications_seen", "SELECT, INSERT, DELETE"},
       {"api_keys", "SELECT, INSERT, UPDATE"},  // revoke sets revoked_at
+      {"ledger_secrets", "SELECT"},            // made by migrations only
       {"schema_migrations", "SELECT"},         // serve checks the schema is current
   };
   return kPrivileges;

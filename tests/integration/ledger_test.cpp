@@ -237,6 +237,26 @@ TEST_F(LedgerTest, HistoryPagesNewestFirstWithCursors) {
   EXPECT_THROW(wallet_history(conn_, funding, 2, std::nullopt), DomainError);
 }
 
+// The cursor key is each ledger's own secret: a cursor of one user's history is refused by
+// another ledger holding the same user, and by this one after its key changed (while it was a
+// constant in the source, anyone could sign one).
+TEST_F(LedgerTest, HistoryCursorsAreSignedWithTheLedgersOwnSecret) {
+  const auto wallet = new_wallet("dora", 5);
+  ledger_.apply_one(charge(wallet, 2));
+  const auto page = user_history(conn_, "dora", 1, std::nullopt);
+  ASSERT_TRUE(page.next_cursor);
+  EXPECT_EQ(user_history(conn_, "dora", 1, page.next_cursor).items.size(), 1u);
+
+  TestDatabase other_ledger;
+  auto other = other_ledger.connect();
+  WalletStore(other, 1).create("dora", "USD");
+  EXPECT_THROW(user_history(other, "dora", 1, page.next_cursor), DomainError);
+
+  db_.owner().exec("UPDATE ledger_secrets SET value = decode(md5('rotated') || md5('key'), 'hex')");
+  EXPECT_THROW(user_history(conn_, "dora", 1, page.next_cursor), DomainError);
+  EXPECT_NE(cursor_key(conn_).bytes, cursor_key(other).bytes);
+}
+
 TEST_F(LedgerTest, LedgerEntriesAreAppendOnlyInTheDatabase) {
   new_wallet("alice", 100);
   EXPECT_THROW(conn_.exec("UPDATE ledger_entries SET amount = amount + 1"), pg::Error);
