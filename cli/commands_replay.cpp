@@ -14,6 +14,7 @@
 #include "core/digest.hpp"
 #include "core/errors.hpp"
 #include "core/replay.hpp"
+#include "core/settlement.hpp"
 
 namespace wallet::cli {
 namespace {
@@ -23,7 +24,7 @@ constexpr std::size_t kRowsShownOnStderr = 20;
 struct ReplayArgs {
   std::string file;
   std::optional<std::string> report;
-  std::optional<std::string> batch_size;
+  std::optional<std::string> batch_size, key_scope;
   bool dry_run = false, stop_on_error = false, quiet = false;
 };
 
@@ -170,6 +171,7 @@ int run_replay(Context& ctx, const ReplayArgs& args) {
     }
     options.batch_size = static_cast<std::size_t>(n);
   }
+  if (args.key_scope) options.key_scope = replay_key_scope(*args.key_scope);
   options.dry_run = args.dry_run;
   options.stop_on_error = args.stop_on_error;
   options.cache = ctx.cache();
@@ -192,6 +194,9 @@ void add_replay_command(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_flag("--stop-on-error", a->stop_on_error, "Stop at the first invalid or refused row");
   cmd->add_option("--report", a->report, "Write one line per row: line,status,transaction_id,error_code,message");
   cmd->add_option("--batch-size", a->batch_size, "Rows per database transaction (default: ledger.batch_size)");
+  cmd->add_option("--key-scope", a->key_scope,
+                  "Whose idempotency keys the rows carry (e.g. the sender's name): rows of different scopes "
+                  "never share a key");
   cmd->add_flag("--quiet", a->quiet, "No progress bar");
   cmd->callback([&ctx, &action, a] { action = [&ctx, a] { return run_replay(ctx, *a); }; });
 }

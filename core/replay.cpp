@@ -49,7 +49,7 @@ class ChunkReader {
         break;
       }
       try {
-        chunk.ops.push_back(parse_settlement_row(*header_, record, max_amount_, file_hash_));
+        chunk.ops.push_back(parse_settlement_row(*header_, record, max_amount_, file_hash_, options_.key_scope));
         chunk.rows.push_back({record.line, std::nullopt});
       } catch (const DomainError& e) {
         chunk.rows.push_back(

@@ -28,6 +28,9 @@ struct ReplayOptions {
   bool dry_run = false;           // validate rows and check wallets; change nothing
   bool stop_on_error = false;     // stop at the first invalid or refused row
   BalanceCache* cache = nullptr;  // told of every committed batch's changes
+  /// Where rows' own idempotency keys live: replay_key_scope() of --key-scope, or "" (the key
+  /// space of CLI commands, which files used before --key-scope existed).
+  std::string key_scope;
 };
 
 struct ReplaySummary {

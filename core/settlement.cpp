@@ -1,5 +1,8 @@
 #include "core/settlement.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/currency.hpp"
 #include "core/errors.hpp"
 #include "core/ids.hpp"
@@ -51,8 +54,19 @@ std::string derived_row_key(const std::string& file_hash, std::uint64_t line) {
   return "replay:" + file_hash.substr(0, 32) + ":" + std::to_string(line);
 }
 
+std::string replay_key_scope(std::string_view name) {
+  const bool valid = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  });
+  if (!valid) {
+    throw DomainError(ErrorCode::kInvalidInput,
+                      "--key-scope must be 1 to 64 characters of A-Z a-z 0-9 _ . -, such as the sender's name");
+  }
+  return "replay/" + std::string(name);  // API scopes are API key ids: never this shape
+}
+
 Operation parse_settlement_row(const SettlementHeader& h, const CsvRecord& row, std::int64_t max_amount,
-                               const std::string& file_hash) {
+                               const std::string& file_hash, const std::string& key_scope) {
   using C = SettlementColumn;
   if (row.error) invalid(*row.error);
   if (row.fields.size() != h.width()) {
@@ -92,6 +106,7 @@ Operation parse_settlement_row(const SettlementHeader& h, const CsvRecord& row, 
   if (const auto reference = h.value(row, C::kReference)) op.reference = parse_reference(*reference);
   const auto key = h.value(row, C::kIdempotencyKey);
   op.idempotency_key = key ? parse_idempotency_key(*key) : derived_row_key(file_hash, row.line);
+  if (key) op.key_scope = key_scope;
   return op;
 }
 

@@ -44,8 +44,14 @@ class SettlementHeader {
 /// so replaying the same file (or finishing it after a crash) applies nothing twice.
 std::string derived_row_key(const std::string& file_hash, std::uint64_t line);
 
-/// Turns a row into an operation, or throws DomainError naming the field that is wrong.
+/// The key scope of a sender's files (`replay --key-scope NAME`): 1 to 64 of A-Z a-z 0-9 _ . -,
+/// else DomainError(kInvalidInput). Rows of two senders with the same idempotency_key then
+/// never meet: each sender's keys live apart from the other's and from CLI commands'.
+std::string replay_key_scope(std::string_view name);
+
+/// Turns a row into an operation, or throws DomainError naming the field that is wrong. A row's
+/// own idempotency_key lives in `key_scope`; a derived key (unique to the file) in the CLI's.
 Operation parse_settlement_row(const SettlementHeader& header, const CsvRecord& row, std::int64_t max_amount,
-                               const std::string& file_hash);
+                               const std::string& file_hash, const std::string& key_scope = "");
 
 }  // namespace wallet

@@ -293,6 +293,33 @@ TEST_F(ReplayTest, StandardInputDryRunAndStopOnError) {
   EXPECT_EQ(balance(w), 30);
 }
 
+// Two senders number their rows alike: the same key on the same kind of row. Without a scope
+// the second file's rows looked replayed and were not applied (the sender's money never moved).
+// With --key-scope each sender's keys live apart, and a rerun of either file applies nothing.
+TEST_F(ReplayTest, TwoSendersFilesWithTheSameKeysBothApplyInTheirOwnScopes) {
+  const auto w = WalletStore(conn(), 5).create("alice", "USD").id;
+  const std::string file = "op,wallet_id,amount,idempotency_key\ncharge," + w + ",10,row-1\ncharge," + w + ",20,row-2\n";
+  const auto acme = walletctl({"--output", "json", "replay", "-", "--key-scope", "acme"}, file);
+  EXPECT_EQ(acme.exit_code, 0) << acme.err;
+  const auto globex = walletctl({"--output", "json", "replay", "-", "--key-scope", "globex"}, file);
+  EXPECT_EQ(globex.exit_code, 0) << globex.err;
+  EXPECT_EQ(json::parse(globex.out)["applied"], 2);
+  EXPECT_EQ(balance(w), 60);
+  const auto again = walletctl({"--output", "json", "replay", "-", "--key-scope", "acme"}, file);
+  EXPECT_EQ(json::parse(again.out)["replayed"], 2);
+  EXPECT_EQ(balance(w), 60);
+  // A CLI command with the same key is in neither sender's scope.
+  const auto cli = walletctl({"charge", w, "10", "--key", "row-1"});
+  EXPECT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_EQ(balance(w), 70);
+  for (const std::string& bad : {std::string(), std::string("a b"), std::string(65, 'x'), std::string("acme/1"), std::string("\xc3\xa9")}) {
+    const auto r = walletctl({"replay", "-", "--key-scope", bad}, file);
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find("--key-scope must be"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(balance(w), 70);
+}
+
 TEST_F(ReplayTest, StopOnErrorStopsAtARefusedRowInsideABatch) {
   const auto w = WalletStore(conn(), 5).create("alice", "USD").id;
   const std::string file = "op,wallet_id,amount\ncharge," + w + ",10\nwithdraw," + w + ",50\ncharge," + w + ",20\n";
