@@ -22,7 +22,8 @@ timeval to_timeval(std::chrono::milliseconds t) {
 
 }  // namespace
 
-AmqpConnection AmqpConnection::open(const std::string& url, std::chrono::milliseconds timeout) {
+AmqpConnection AmqpConnection::open(const std::string& url, std::chrono::milliseconds timeout,
+                                    std::chrono::seconds heartbeat) {
   std::vector<char> buffer(url.begin(), url.end());
   buffer.push_back('\0');
   amqp_connection_info info{};
@@ -39,7 +40,8 @@ AmqpConnection AmqpConnection::open(const std::string& url, std::chrono::millise
   amqp_set_rpc_timeout(conn.state_, &tv);
   // "amqp://host:port/" names the empty vhost to rabbitmq-c; everyone means the default "/".
   const char* vhost = (info.vhost && *info.vhost) ? info.vhost : "/";
-  const auto login = amqp_login(conn.state_, vhost, 1, 131072, 0, AMQP_SASL_METHOD_PLAIN, info.user, info.password);
+  const auto login = amqp_login(conn.state_, vhost, 1, 131072, static_cast<int>(heartbeat.count()),
+                                AMQP_SASL_METHOD_PLAIN, info.user, info.password);
   if (login.reply_type != AMQP_RESPONSE_NORMAL) conn.fail("RabbitMQ refused the login");
   amqp_channel_open(conn.state_, kChannel);
   conn.check_rpc("opening a channel");
@@ -193,6 +195,19 @@ std::optional<AmqpDelivery> AmqpConnection::next_delivery(std::chrono::milliseco
   if (p._flags & AMQP_BASIC_TYPE_FLAG) d.type = text(p.type);
   amqp_destroy_envelope(&envelope);
   return d;
+}
+
+void AmqpConnection::keep_alive() {
+  // rabbitmq-c services heartbeats only inside its calls: a wait that returns at once is enough.
+  timeval none{0, 0};
+  amqp_frame_t frame;
+  const int rc = amqp_simple_wait_frame_noblock(state_, &frame, &none);
+  if (rc == AMQP_STATUS_TIMEOUT) return;
+  if (rc != AMQP_STATUS_OK) fail("lost the connection to RabbitMQ");
+  if (frame.frame_type == AMQP_FRAME_METHOD && (frame.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD ||
+                                                frame.payload.method.id == AMQP_CONNECTION_CLOSE_METHOD)) {
+    fail("RabbitMQ closed the channel");
+  }
 }
 
 void AmqpConnection::ack(std::uint64_t tag) {

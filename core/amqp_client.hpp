@@ -34,8 +34,10 @@ struct QueueOptions {
 class AmqpConnection {
  public:
   /// Connects and logs in; throws DomainError(kUnavailable) naming host:port (never the
-  /// password) when the broker cannot be reached or refuses the login.
-  static AmqpConnection open(const std::string& url, std::chrono::milliseconds timeout);
+  /// password) when the broker cannot be reached or refuses the login. With a `heartbeat`,
+  /// a broker silent for two of them makes the next call throw the same.
+  static AmqpConnection open(const std::string& url, std::chrono::milliseconds timeout,
+                             std::chrono::seconds heartbeat = std::chrono::seconds(0));
   AmqpConnection(AmqpConnection&&) noexcept;
   AmqpConnection& operator=(AmqpConnection&&) noexcept;
   ~AmqpConnection();
@@ -61,6 +63,9 @@ class AmqpConnection {
   /// The next delivery, or nothing when none arrives within `timeout`.
   std::optional<AmqpDelivery> next_delivery(std::chrono::milliseconds timeout);
   void ack(std::uint64_t delivery_tag);
+  /// For a connection that only publishes now and then: sends a heartbeat when one is due and
+  /// throws DomainError(kUnavailable) when the broker has gone silent or closed the connection.
+  void keep_alive();
   /// Rejects without requeueing: the queue's dead-letter exchange gets the message.
   void reject(std::uint64_t delivery_tag);
 

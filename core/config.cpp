@@ -243,6 +243,7 @@ const std::vector<Field>& fields() {
       string_field("rabbitmq", "url", &S::rabbitmq, &S::Rabbitmq::url, check_amqp_url, "RABBITMQ_URL", true,
                    "an AMQP URL"),
       int_field("rabbitmq", "publish_batch", &S::rabbitmq, &S::Rabbitmq::publish_batch, 1, 10'000),
+      int_field("rabbitmq", "heartbeat_seconds", &S::rabbitmq, &S::Rabbitmq::heartbeat_seconds, 0, 600),
       int_field("rabbitmq", "outbox_retention_hours", &S::rabbitmq, &S::Rabbitmq::outbox_retention_hours, 1, 87'600),
       string_field("notify", "webhook_url", &S::notify, &S::Notify::webhook_url, check_optional_http_url, nullptr, true,
                    "an http(s) URL or empty"),

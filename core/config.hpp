@@ -76,6 +76,7 @@ struct Settings {
     std::string url = "amqp://guest:guest@127.0.0.1:5672/";
     std::int64_t publish_batch = 500;           // outbox rows per confirmed batch
     std::int64_t outbox_retention_hours = 168;  // published rows are pruned after this
+    std::int64_t heartbeat_seconds = 30;        // AMQP heartbeats; 0 turns them off
   } rabbitmq;
   struct Notify {
     std::string webhook_url;  // empty: notifications go to the log

@@ -23,7 +23,8 @@ constexpr std::chrono::milliseconds kPoll{250};  // how often a waiting consumer
 constexpr std::chrono::milliseconds kFirstReconnect{250}, kLastReconnect{5000};
 
 AmqpConnection connect_broker(const Settings& settings) {
-  auto mq = AmqpConnection::open(settings.rabbitmq.url, std::chrono::milliseconds(5000));
+  auto mq = AmqpConnection::open(settings.rabbitmq.url, std::chrono::milliseconds(5000),
+                                 std::chrono::seconds(settings.rabbitmq.heartbeat_seconds));
   mq.declare_exchange(kEventsExchange, "topic", true);
   return mq;
 }

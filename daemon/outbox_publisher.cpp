@@ -72,6 +72,18 @@ class Relay {
   }
 
   void drop_broker() { mq_.reset(); }
+  /// Between batches: heartbeats go out, and a broker gone silent (frozen, cut off) is
+  /// dropped now rather than found out by the next batch's confirm timeout.
+  void keep_broker_alive() {
+    if (!mq_) return;
+    try {
+      mq_->keep_alive();
+    } catch (const DomainError& e) {
+      mq_.reset();
+      log_event(spdlog::level::warn, "outbox relay: lost the broker; reconnecting for the next batch",
+                {{"error", std::string(e.detail())}});
+    }
+  }
   void drop_database() {
     db_.reset();
     leader_ = false;
@@ -81,7 +93,8 @@ class Relay {
   void publish(const std::vector<OutboxRow>& rows) {
     try {
       if (!mq_) {
-        mq_.emplace(AmqpConnection::open(settings_.rabbitmq.url, std::chrono::milliseconds(5000)));
+        mq_.emplace(AmqpConnection::open(settings_.rabbitmq.url, std::chrono::milliseconds(5000),
+                                         std::chrono::seconds(settings_.rabbitmq.heartbeat_seconds)));
         mq_->declare_exchange(kEventsExchange, "topic", true);
         mq_->enable_confirms();
       }
@@ -130,6 +143,7 @@ void OutboxPublisher::run() {
       if (relay.lead()) {
         relay.relay_all(stopping_);
         relay.prune_if_due();
+        relay.keep_broker_alive();
       }
       wake_.wait(socket, kIdleWait);
       if (!stopping_) relay.db().drain_notifications();

@@ -4,8 +4,9 @@
 #include <signal.h>
 
 #include <chrono>
-
+#include <fstream>
 #include <set>
+#include <thread>
 
 #include "core/outbox.hpp"
 #include "daemon/event_consumers.hpp"
@@ -23,6 +24,15 @@ class HttpOutageTest : public HttpFixture {
   static void stack(const char* action, const char* service = "postgres") {
     const auto r = run_process({"/bin/bash", std::string(WALLET_SOURCE_DIR) + "/scripts/stack", action, service});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  // Whether notify prints `line`. Other tests' events share the queue and may come first: waits
+  // for this line, bounded.
+  static bool told(ServerProcess& notify, const std::string& line) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (const auto next = notify.next_stdout_line(std::chrono::milliseconds(500)); next && *next == line) return true;
+    }
+    return false;
   }
   // Starts the services again however the test ends, so the tests after it find them up.
   ~HttpOutageTest() override {
@@ -102,16 +112,8 @@ TEST_F(HttpOutageTest, RabbitMqStoppedThenStartedEveryEventArrives) {
 
 TEST_F(HttpOutageTest, NotifyOutlastsRestartsOfPostgresAndRabbitMq) {
   ServerProcess notify(db_.url(), {}, "notify");  // its queue exists before any event below
-  const auto told = [&](const std::string& line) {
-    // Other tests' events share the queue and may come first: wait for this line, bounded.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (const auto next = notify.next_stdout_line(std::chrono::milliseconds(500)); next && *next == line) return true;
-    }
-    return false;
-  };
   const auto w = funded_wallet("nora", 100);
-  EXPECT_TRUE(told("notify nora: you received 1.00 USD (top-up)"));
+  EXPECT_TRUE(told(notify, "notify nora: you received 1.00 USD (top-up)"));
 
   stack("stop");
   stack("start");
@@ -120,17 +122,61 @@ TEST_F(HttpOutageTest, NotifyOutlastsRestartsOfPostgresAndRabbitMq) {
   }
   ASSERT_EQ(post("/charge", {{"wallet_id", w}, {"amount", 234}}).status, 201);
   // Its database connection died with the restart: it reconnects and tells this one too.
-  EXPECT_TRUE(told("notify nora: you received 2.34 USD (top-up)")) << notify.log();
+  EXPECT_TRUE(told(notify, "notify nora: you received 2.34 USD (top-up)")) << notify.log();
 
   stack("stop", "rabbitmq");
   ASSERT_EQ(post("/charge", {{"wallet_id", w}, {"amount", 345}}).status, 201);
   stack("start", "rabbitmq");
-  EXPECT_TRUE(told("notify nora: you received 3.45 USD (top-up)")) << notify.log();
+  EXPECT_TRUE(told(notify, "notify nora: you received 3.45 USD (top-up)")) << notify.log();
 
   EXPECT_EQ(notify.wait_exit(std::chrono::milliseconds(0)), -1) << "notify exited: " << notify.log();
   notify.send_signal(SIGTERM);
   EXPECT_EQ(notify.wait_exit(std::chrono::seconds(10)), 0);
   // Leave the shared broker as we found it: no durable queue collecting other tests' events.
+  AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000))
+      .delete_queue(daemon::kNotificationsQueue);
+}
+
+// The broker's node stopped (SIGSTOP) as a frozen machine or a cut network would leave it: its
+// TCP connections stay open and say nothing. Resumed however the test ends.
+class FrozenBroker {
+ public:
+  FrozenBroker() {
+    std::ifstream pid_file(std::string(WALLET_SOURCE_DIR) + "/.stack/rabbitmq/rabbitmq.pid");
+    pid_file >> pid_;
+    EXPECT_GT(pid_, 0) << "no RabbitMQ pid file";
+    if (pid_ > 0) {
+      EXPECT_EQ(kill(pid_, SIGSTOP), 0);
+    }
+  }
+  ~FrozenBroker() {
+    if (pid_ > 0) kill(pid_, SIGCONT);
+  }
+
+ private:
+  int pid_ = 0;
+};
+
+// Without heartbeats, notify waited on a frozen broker for ever (its reads simply timed out).
+// With them it notices within two heartbeats, reconnects once the broker is back, and tells
+// what happened meanwhile.
+TEST_F(HttpOutageTest, NotifyNoticesAFrozenBrokerByItsHeartbeats) {
+  ServerProcess notify(db_.url(), {"rabbitmq.heartbeat_seconds=1"}, "notify");
+  const auto w = funded_wallet("fred", 100);
+  EXPECT_TRUE(told(notify, "notify fred: you received 1.00 USD (top-up)"));
+  {
+    FrozenBroker frozen;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (notify.log().find("notify lost a service") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polls notify's log
+    }
+    EXPECT_NE(notify.log().find("notify lost a service"), std::string::npos) << notify.log();
+  }
+  ASSERT_EQ(post("/charge", {{"wallet_id", w}, {"amount", 200}}).status, 201);
+  EXPECT_TRUE(told(notify, "notify fred: you received 2.00 USD (top-up)")) << notify.log();
+  notify.send_signal(SIGTERM);
+  EXPECT_EQ(notify.wait_exit(std::chrono::seconds(10)), 0);
   AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000))
       .delete_queue(daemon::kNotificationsQueue);
 }
