@@ -68,18 +68,13 @@ BalanceCache::~BalanceCache() = default;
 
 std::string BalanceCache::epoch_candidate() { return epoch_prefix_ + std::to_string(++epoch_counter_); }
 
-template <class Call>
-bool BalanceCache::on_connection(redis::Connection& conn, Call& call) {
+void BalanceCache::cover_failures(redis::Connection& conn, bool always) {
   const auto missed = missed_.load();
-  if (missed != covered_.load()) {
-    start_new_epoch(conn);
-    auto covered = covered_.load();
-    while (covered < missed && !covered_.compare_exchange_weak(covered, missed)) {
-    }
+  if (!always && missed == covered_.load()) return;
+  start_new_epoch(conn);
+  auto covered = covered_.load();
+  while (covered < missed && !covered_.compare_exchange_weak(covered, missed)) {
   }
-  call(conn);
-  breaker_.success();
-  return true;
 }
 
 void BalanceCache::failed(const std::exception& e) noexcept {
@@ -91,16 +86,15 @@ void BalanceCache::failed(const std::exception& e) noexcept {
             {{"error", e.what()}, {"breaker", static_cast<int>(breaker_.state())}});
 }
 
-template <class Call>
-bool BalanceCache::with_redis(Call&& call) noexcept {
+template <class Body>
+bool BalanceCache::guarded(Body&& body) noexcept {
   if (!breaker_.allow()) {
     ++bypassed_;
     return false;
   }
   try {
-    auto conn = pool_->take();
-    on_connection(*conn, call);
-    pool_->give_back(std::move(conn));
+    body();
+    breaker_.success();
     return true;
   } catch (const std::exception& e) {
     failed(e);
@@ -109,18 +103,13 @@ bool BalanceCache::with_redis(Call&& call) noexcept {
 }
 
 template <class Call>
-bool BalanceCache::with_redis(Call&& call, std::chrono::milliseconds timeout) noexcept {
-  if (!breaker_.allow()) {
-    ++bypassed_;
-    return false;
-  }
-  try {
-    auto conn = redis::Connection::open(config_.addr, timeout);
-    return on_connection(conn, call);
-  } catch (const std::exception& e) {
-    failed(e);
-    return false;
-  }
+bool BalanceCache::with_redis(Call&& call) noexcept {
+  return guarded([&] {
+    auto conn = pool_->take();
+    cover_failures(*conn, false);
+    call(*conn);
+    pool_->give_back(std::move(conn));
+  });
 }
 
 redis::Reply BalanceCache::run_script(redis::Connection& conn, const Script& script,
@@ -296,11 +285,14 @@ bool BalanceCache::invalidate(const std::vector<WalletVersion>& changed) noexcep
   return false;
 }
 
-bool BalanceCache::catch_up() noexcept {
-  if (missed_.load() == covered_.load()) return true;
-  // on_connection() starts the new epoch; nothing else is to be done once it is in place.
-  // A failure is logged by with_redis(); the commit's notification then tells each serve.
-  return with_redis([](redis::Connection&) {}, std::chrono::milliseconds(config_.catch_up_timeout_ms));
+bool BalanceCache::catch_up(std::uint64_t failures_before) noexcept {
+  if (missed_.load() == failures_before) return true;
+  // On a connection of its own, with a longer timeout: the commit is done, and what the
+  // writer acknowledges next must not be read older from Redis.
+  return guarded([&] {
+    auto conn = redis::Connection::open(config_.addr, std::chrono::milliseconds(config_.catch_up_timeout_ms));
+    cover_failures(conn, true);
+  });
 }
 
 CacheStats BalanceCache::stats() const {

@@ -53,12 +53,16 @@ class BalanceCache {
   /// Forgets everything cached (at the next call that reaches Redis): for when invalidations
   /// may have been missed, such as a daemon's start or a lost notification stream.
   void forget_all() noexcept { ++missed_; }
-  /// Called by a writer after its commit, before it acknowledges: when this process failed to
-  /// tell Redis something, makes Redis forget every copy now (a new epoch), waiting up to
-  /// `catch_up_timeout_ms`. Other processes' readers never see what this process's failed
-  /// tells left behind. Never throws; false when Redis stayed out of reach (then the commit's
-  /// notification is what tells the other processes).
-  bool catch_up() noexcept;
+  /// How many failures (and forget_all calls) this process has had so far. A writer takes it
+  /// before its transaction and hands it to catch_up() after the commit.
+  std::uint64_t failures_so_far() const noexcept { return missed_.load(); }
+  /// Called by a writer after its commit, before it acknowledges: when any call of this process
+  /// failed since `failures_before` (its own tell, perhaps), makes Redis forget every copy now
+  /// with a new epoch, waiting up to `catch_up_timeout_ms`. An epoch started by another call
+  /// before this commit does not do: a reader may have cached the uncommitted state in it.
+  /// Never throws; false when Redis stayed out of reach (then the commit's notification is
+  /// what tells the other processes).
+  bool catch_up(std::uint64_t failures_before) noexcept;
   CacheStats stats() const;
 
   // The two halves of a read, public so a test can force a write between them.
@@ -98,11 +102,11 @@ class BalanceCache {
   /// epoch is due).
   template <class Call>
   bool with_redis(Call&& call) noexcept;
-  /// The same on a connection of its own with a longer timeout.
-  template <class Call>
-  bool with_redis(Call&& call, std::chrono::milliseconds timeout) noexcept;
-  template <class Call>
-  bool on_connection(redis::Connection& conn, Call& call);
+  /// Runs `body` unless the breaker is open; a failure is counted and logged.
+  template <class Body>
+  bool guarded(Body&& body) noexcept;
+  /// Starts a new epoch when a failure has not been covered by one yet, or `always`.
+  void cover_failures(redis::Connection& conn, bool always);
   void failed(const std::exception& e) noexcept;
   struct Script {
     const char* text;

@@ -25,8 +25,9 @@ void write_posting(pg::Connection& conn, const PostingWrites& writes, std::vecto
 template <class Body>
 auto in_posting_transaction(pg::Connection& conn, int max_attempts, BalanceCache* cache, Body&& body)
     -> decltype(body()) {
+  const auto failures_before = cache ? cache->failures_so_far() : 0;
   auto result = pg::in_transaction(conn, max_attempts, std::forward<Body>(body));
-  if (cache) cache->catch_up();
+  if (cache) cache->catch_up(failures_before);
   return result;
 }
 
