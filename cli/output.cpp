@@ -89,10 +89,12 @@ void print_withdrawals(Context& ctx, const std::vector<Withdrawal>& list) {
 void print_outbox_status(Context& ctx, const OutboxStatus& s) {
   if (ctx.json()) {
     return print_json({{"unpublished", s.unpublished},
+                       {"returned", s.returned},
                        {"oldest_unpublished_seconds", s.oldest_unpublished_seconds},
                        {"last_published_at", s.last_published_at ? nlohmann::json(*s.last_published_at) : nullptr}});
   }
   print_rows({{"unpublished", std::to_string(s.unpublished)},
+              {"returned (no queue)", std::to_string(s.returned)},
               {"oldest unpublished", std::to_string(static_cast<std::int64_t>(s.oldest_unpublished_seconds)) + " s"},
               {"last published", or_dash(s.last_published_at)}});
 }

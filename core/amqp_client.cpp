@@ -112,7 +112,9 @@ void AmqpConnection::enable_confirms() {
   next_delivery_tag_ = 1;
 }
 
-void AmqpConnection::publish(const std::string& exchange, const AmqpMessage& m) {
+void AmqpConnection::publish(const std::string& exchange, const AmqpMessage& m) { send(exchange, m, false); }
+
+void AmqpConnection::send(const std::string& exchange, const AmqpMessage& m, bool mandatory) {
   amqp_basic_properties_t props{};
   props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_MESSAGE_ID_FLAG |
                  AMQP_BASIC_TYPE_FLAG | AMQP_BASIC_TIMESTAMP_FLAG;
@@ -121,19 +123,21 @@ void AmqpConnection::publish(const std::string& exchange, const AmqpMessage& m) 
   props.message_id = bytes(m.message_id);
   props.type = bytes(m.type);
   props.timestamp = static_cast<std::uint64_t>(m.timestamp);
-  if (amqp_basic_publish(state_, kChannel, bytes(exchange), bytes(m.routing_key), 0, 0, &props, bytes(m.body)) !=
-      AMQP_STATUS_OK) {
+  if (amqp_basic_publish(state_, kChannel, bytes(exchange), bytes(m.routing_key), mandatory ? 1 : 0, 0, &props,
+                         bytes(m.body)) != AMQP_STATUS_OK) {
     fail("publishing to RabbitMQ failed");
   }
   ++next_delivery_tag_;
 }
 
-void AmqpConnection::publish_confirmed(const std::string& exchange, const std::vector<AmqpMessage>& messages,
-                                       std::chrono::milliseconds timeout) {
+std::set<std::string> AmqpConnection::publish_confirmed(const std::string& exchange,
+                                                        const std::vector<AmqpMessage>& messages,
+                                                        std::chrono::milliseconds timeout) {
   std::set<std::uint64_t> unconfirmed;
+  std::set<std::string> returned;
   for (const auto& m : messages) {
     unconfirmed.insert(next_delivery_tag_);
-    publish(exchange, m);
+    send(exchange, m, true);
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!unconfirmed.empty()) {
@@ -154,6 +158,16 @@ void AmqpConnection::publish_confirmed(const std::string& exchange, const std::v
         }
         break;
       }
+      case AMQP_BASIC_RETURN_METHOD: {
+        // Unroutable: the message follows (its id tells which), and its confirm comes after it.
+        amqp_message_t message;
+        if (amqp_read_message(state_, frame.channel, &message, 0).reply_type != AMQP_RESPONSE_NORMAL) {
+          fail("lost the connection to RabbitMQ");
+        }
+        if (message.properties._flags & AMQP_BASIC_MESSAGE_ID_FLAG) returned.insert(text(message.properties.message_id));
+        amqp_destroy_message(&message);
+        break;
+      }
       case AMQP_BASIC_NACK_METHOD:
         fail("RabbitMQ refused a message (nack)");
       case AMQP_CHANNEL_CLOSE_METHOD:
@@ -164,6 +178,7 @@ void AmqpConnection::publish_confirmed(const std::string& exchange, const std::v
     }
   }
   amqp_maybe_release_buffers(state_);
+  return returned;
 }
 
 void AmqpConnection::set_prefetch(int count) {

@@ -50,11 +50,12 @@ class AmqpConnection {
 
   /// Puts the channel in confirm mode: publish_confirmed() needs it.
   void enable_confirms();
-  /// Publishes persistent messages and returns once the broker confirmed every one of them.
-  /// Throws DomainError(kUnavailable) on a refusal (nack), a timeout or a lost connection; the
-  /// caller then publishes them again (delivery is at least once).
-  void publish_confirmed(const std::string& exchange, const std::vector<AmqpMessage>& messages,
-                         std::chrono::milliseconds timeout);
+  /// Publishes persistent messages, mandatory, and returns once the broker confirmed every one
+  /// of them: the message ids of those it returned because no queue took them. Throws
+  /// DomainError(kUnavailable) on a refusal (nack), a timeout or a lost connection; the caller
+  /// then publishes them again (delivery is at least once).
+  std::set<std::string> publish_confirmed(const std::string& exchange, const std::vector<AmqpMessage>& messages,
+                                          std::chrono::milliseconds timeout);
   /// Publishes one message without waiting for a confirm (tests and tools).
   void publish(const std::string& exchange, const AmqpMessage& message);
 
@@ -71,6 +72,7 @@ class AmqpConnection {
 
  private:
   AmqpConnection(amqp_connection_state_t_* state, std::string where) : state_(state), where_(std::move(where)) {}
+  void send(const std::string& exchange, const AmqpMessage& message, bool mandatory);
   void check_rpc(const char* what);
   [[noreturn]] void fail(const std::string& what);
 

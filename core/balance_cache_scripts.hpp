@@ -15,11 +15,14 @@ namespace wallet::cache_scripts {
 // ARGV[1] the epoch the reader saw before it read PostgreSQL, ARGV[2] the version it read,
 // ARGV[3] ms until its next hold releases (-1: none), ARGV[4] the body, ARGV[5] TTL (ms),
 // ARGV[6] the wallet id. Refused (0) when the epoch moved on or a newer version (or the
-// tombstone of one) is there; a copy of the same version may be replaced (held funds released).
+// tombstone of one) is there, of whatever epoch: a new epoch forgets old copies, never what
+// a writer still in its transaction said is coming (its tombstone would otherwise count for
+// nothing once anyone starts an epoch, and a reader could cache the balance before its commit).
+// A copy of the same version may be replaced (held funds released).
 inline constexpr const char* kFill = R"lua(
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 local current = redis.call('HMGET', KEYS[2], 'e', 'v')
-if current[1] == ARGV[1] and tonumber(current[2]) > tonumber(ARGV[2]) then return 0 end
+if current[2] and tonumber(current[2]) > tonumber(ARGV[2]) then return 0 end
 local valid_until = 0
 local release_in = tonumber(ARGV[3])
 if release_in >= 0 then
@@ -35,22 +38,25 @@ end
 return 1
 )lua";
 
-// KEYS[1] epoch, KEYS[2..n] wallet keys. ARGV[1] a new epoch, used when there is none,
+// KEYS[1] epoch, KEYS[2..n] wallet keys. ARGV[1] a new epoch, started when there is none
+// (a restarted Redis) and holding the tombstones at once,
 // ARGV[2] TTL (ms), ARGV[3..n+1] the versions just committed, in KEYS order. Leaves a
-// tombstone of each version, so a fill of anything older is refused afterwards. Returns how
-// many entries it replaced.
+// tombstone of each version (or of the newer one an older epoch's entry knew), so a fill of
+// anything older is refused afterwards. Returns how many entries it replaced.
 inline constexpr const char* kInvalidate = R"lua(
 local epoch = redis.call('GET', KEYS[1])
 if not epoch then
-  redis.call('SET', KEYS[1], ARGV[1])
-  return 0
+  epoch = ARGV[1]
+  redis.call('SET', KEYS[1], epoch)
 end
 local replaced = 0
 for i = 2, #KEYS do
-  local version = tonumber(ARGV[i + 1])
+  local version = ARGV[i + 1]
   local current = redis.call('HMGET', KEYS[i], 'e', 'v')
-  if current[1] ~= epoch or tonumber(current[2]) < version then
-    redis.call('HSET', KEYS[i], 'e', epoch, 'v', ARGV[i + 1], 'u', 0, 'd', '')
+  local known = tonumber(current[2]) or -1
+  if current[1] ~= epoch or known < tonumber(version) then
+    if known > tonumber(version) then version = current[2] end
+    redis.call('HSET', KEYS[i], 'e', epoch, 'v', version, 'u', 0, 'd', '')
     redis.call('PEXPIRE', KEYS[i], ARGV[2])
     replaced = replaced + 1
   end

@@ -4,6 +4,7 @@
 
 #include <toml++/toml.h>
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <functional>
@@ -110,6 +111,23 @@ void check_amqp_url(const std::string& v) {
         "network or a TLS tunnel)");
   }
   if (!v.starts_with("amqp://")) throw std::invalid_argument("an AMQP URL such as amqp://user:pass@host:5672/");
+}
+
+// AMQP names travel as short strings; these characters are what RabbitMQ's tools accept.
+bool valid_amqp_name(const std::string& v) {
+  return !v.empty() && v.size() <= 255 && !v.starts_with("amq.") && std::all_of(v.begin(), v.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':';
+  });
+}
+
+void check_amqp_name(const std::string& v) {
+  if (!valid_amqp_name(v)) throw std::invalid_argument("1-255 of A-Z a-z 0-9 - _ . :, not starting with amq.");
+}
+
+void check_optional_amqp_name(const std::string& v) {
+  if (!v.empty() && !valid_amqp_name(v)) {
+    throw std::invalid_argument("empty, or 1-255 of A-Z a-z 0-9 - _ . :, not starting with amq.");
+  }
 }
 
 void check_level(const std::string& v) {
@@ -245,6 +263,10 @@ const std::vector<Field>& fields() {
       int_field("rabbitmq", "publish_batch", &S::rabbitmq, &S::Rabbitmq::publish_batch, 1, 10'000),
       int_field("rabbitmq", "heartbeat_seconds", &S::rabbitmq, &S::Rabbitmq::heartbeat_seconds, 0, 600),
       int_field("rabbitmq", "outbox_retention_hours", &S::rabbitmq, &S::Rabbitmq::outbox_retention_hours, 1, 87'600),
+      string_field("rabbitmq", "exchange", &S::rabbitmq, &S::Rabbitmq::exchange, check_amqp_name, nullptr, false,
+                   "an exchange name"),
+      string_field("rabbitmq", "events_queue", &S::rabbitmq, &S::Rabbitmq::events_queue, check_optional_amqp_name,
+                   nullptr, false, "a queue name or empty"),
       string_field("notify", "webhook_url", &S::notify, &S::Notify::webhook_url, check_optional_http_url, nullptr, true,
                    "an http(s) URL or empty"),
       int_field("notify", "prefetch", &S::notify, &S::Notify::prefetch, 1, 10'000),

@@ -77,6 +77,8 @@ struct Settings {
     std::int64_t publish_batch = 500;           // outbox rows per confirmed batch
     std::int64_t outbox_retention_hours = 168;  // published rows are pruned after this
     std::int64_t heartbeat_seconds = 30;        // AMQP heartbeats; 0 turns them off
+    std::string exchange = "wallet.events";     // the topic exchange events go to
+    std::string events_queue = "wallet.events.all";  // declared, bound to every event; empty: none
   } rabbitmq;
   struct Notify {
     std::string webhook_url;  // empty: notifications go to the log

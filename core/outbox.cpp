@@ -7,9 +7,17 @@
 namespace wallet {
 namespace {
 
+// Rows never sent, and returned rows whose next attempt is due, each through its own index.
 constexpr const char* kUnpublished =
-    "SELECT id, event_id, event_type, payload, EXTRACT(EPOCH FROM created_at)::bigint FROM outbox "
-    "WHERE published_at IS NULL ORDER BY id LIMIT $1";
+    "SELECT id, event_id, event_type, payload, EXTRACT(EPOCH FROM created_at)::bigint FROM ("
+    "(SELECT * FROM outbox WHERE published_at IS NULL AND next_attempt_at IS NULL ORDER BY id LIMIT $1) "
+    "UNION ALL (SELECT * FROM outbox WHERE published_at IS NULL AND next_attempt_at <= now() "
+    "ORDER BY next_attempt_at LIMIT $1)) due ORDER BY id LIMIT $1";
+// 1 s after the first return, doubling up to 5 minutes.
+constexpr const char* kMarkReturned =
+    "UPDATE outbox SET returned_count = returned_count + 1, "
+    "next_attempt_at = now() + LEAST(power(2, returned_count), 300) * interval '1 second' "
+    "WHERE id = ANY($1::bigint[])";
 constexpr const char* kMarkPublished = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])";
 // The horizon moves first, in the same transaction: the audit never sees a pruned event of a
 // transaction newer than the horizon.
@@ -22,6 +30,7 @@ constexpr const char* kPrune =
 constexpr const char* kPruneSeen = "DELETE FROM notifications_seen WHERE seen_at < now() - $1 * interval '1 second'";
 constexpr const char* kStatus =
     "SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL), "
+    "(SELECT count(*) FROM outbox WHERE published_at IS NULL AND next_attempt_at IS NOT NULL), "
     "COALESCE((SELECT EXTRACT(EPOCH FROM now() - min(created_at)) FROM outbox WHERE published_at IS NULL), 0)::float8, "
     "(SELECT max(published_at) FROM outbox WHERE published_at IS NOT NULL)";
 
@@ -41,6 +50,10 @@ void mark_published(pg::Connection& conn, const std::vector<std::int64_t>& ids) 
   if (!ids.empty()) conn.exec(kMarkPublished, {pg::int_array(ids)});
 }
 
+void mark_returned(pg::Connection& conn, const std::vector<std::int64_t>& ids) {
+  if (!ids.empty()) conn.exec(kMarkReturned, {pg::int_array(ids)});
+}
+
 std::int64_t prune_published(pg::Connection& conn, std::chrono::seconds retention) {
   const std::string seconds = std::to_string(retention.count());
   return pg::in_transaction(conn, 3, [&] {
@@ -53,8 +66,8 @@ std::int64_t prune_published(pg::Connection& conn, std::chrono::seconds retentio
 
 OutboxStatus outbox_status(pg::Connection& conn) {
   auto res = conn.exec(kStatus);
-  OutboxStatus s{res.int64(0, 0), std::stod(res.str(0, 1)), std::nullopt};
-  if (!res.is_null(0, 2)) s.last_published_at = pg_timestamp_to_rfc3339(res.text(0, 2));
+  OutboxStatus s{res.int64(0, 0), res.int64(0, 1), std::stod(res.str(0, 2)), std::nullopt};
+  if (!res.is_null(0, 3)) s.last_published_at = pg_timestamp_to_rfc3339(res.text(0, 3));
   return s;
 }
 

@@ -14,8 +14,6 @@ namespace wallet {
 
 /// The channel a commit that writes outbox rows notifies.
 inline constexpr const char* kOutboxChannel = "walletctl_outbox";
-/// The exchange events are published to.
-inline constexpr const char* kEventsExchange = "wallet.events";
 
 struct OutboxRow {
   std::int64_t id = 0;
@@ -25,13 +23,16 @@ struct OutboxRow {
 
 struct OutboxStatus {
   std::int64_t unpublished = 0;
+  std::int64_t returned = 0;  // of those, sent and returned by RabbitMQ: no queue took them
   double oldest_unpublished_seconds = 0;
   std::optional<std::string> last_published_at;  // RFC 3339
 };
 
-/// The next unpublished rows, oldest first.
+/// The next unpublished rows, oldest first: never sent, or returned and due again.
 std::vector<OutboxRow> unpublished_events(pg::Connection& conn, int limit);
 void mark_published(pg::Connection& conn, const std::vector<std::int64_t>& ids);
+/// Rows RabbitMQ returned (no queue took them): kept, and tried again after a backoff.
+void mark_returned(pg::Connection& conn, const std::vector<std::int64_t>& ids);
 /// Deletes rows published longer than `retention` ago and moves the pruning horizon; returns
 /// how many were deleted.
 std::int64_t prune_published(pg::Connection& conn, std::chrono::seconds retention);

@@ -8,6 +8,7 @@
 
 #include "core/amqp_client.hpp"
 #include "core/errors.hpp"
+#include "core/event_topology.hpp"
 #include "core/logging.hpp"
 #include "core/notifications.hpp"
 #include "core/outbox.hpp"
@@ -25,7 +26,7 @@ constexpr std::chrono::milliseconds kFirstReconnect{250}, kLastReconnect{5000};
 AmqpConnection connect_broker(const Settings& settings) {
   auto mq = AmqpConnection::open(settings.rabbitmq.url, std::chrono::milliseconds(5000),
                                  std::chrono::seconds(settings.rabbitmq.heartbeat_seconds));
-  mq.declare_exchange(kEventsExchange, "topic", true);
+  declare_event_topology(mq, settings.rabbitmq);
   return mq;
 }
 
@@ -73,7 +74,7 @@ class Notifier {
     mq.bind_queue(kNotificationsDeadLetters, kNotificationsDeadLetterExchange, "");
     mq.declare_queue(kNotificationsQueue, {.durable = true, .dead_letter_exchange = kNotificationsDeadLetterExchange});
     for (const char* key : {"charge.completed", "transfer.completed", "withdrawal.completed", "withdrawal.failed"}) {
-      mq.bind_queue(kNotificationsQueue, kEventsExchange, key);
+      mq.bind_queue(kNotificationsQueue, settings_.rabbitmq.exchange, key);
     }
     mq.set_prefetch(static_cast<int>(settings_.notify.prefetch));
     mq.consume(kNotificationsQueue, true);
@@ -142,9 +143,9 @@ int tail_events(const Settings& settings, const TailOptions& options, std::ostre
   auto mq = connect_broker(settings);
   const auto queue =
       mq.declare_queue("", {.exclusive = true, .auto_delete = true, .dead_letter_exchange = std::nullopt});
-  for (const auto& b : options.bindings) mq.bind_queue(queue, kEventsExchange, b);
+  for (const auto& b : options.bindings) mq.bind_queue(queue, settings.rabbitmq.exchange, b);
   mq.consume(queue, false);
-  std::cerr << "walletctl: tailing " << kEventsExchange << std::endl;
+  std::cerr << "walletctl: tailing " << settings.rabbitmq.exchange << std::endl;
   int seen = 0;
   while (!stop.raised() && (!options.max_events || seen < *options.max_events)) {
     const auto d = mq.next_delivery(kPoll);

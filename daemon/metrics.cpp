@@ -175,6 +175,9 @@ std::string Metrics::render(const pg::PoolStats& pool, const GroupCommitStats& w
     out << "walletctl_outbox_unpublished " << outbox->unpublished << '\n';
     header(out, "walletctl_outbox_lag_seconds", "gauge", "Age of the oldest unpublished outbox event.");
     out << "walletctl_outbox_lag_seconds " << outbox->oldest_unpublished_seconds << '\n';
+    header(out, "walletctl_outbox_returned", "gauge",
+           "Unpublished events RabbitMQ returned because no queue was bound for them; tried again with backoff.");
+    out << "walletctl_outbox_returned " << outbox->returned << '\n';
   }
   if (cache) render_cache(out, *cache);
   return out.str();

@@ -1,9 +1,11 @@
 #include "daemon/outbox_publisher.hpp"
 
 #include <optional>
+#include <set>
 
 #include "core/amqp_client.hpp"
 #include "core/errors.hpp"
+#include "core/event_topology.hpp"
 #include "core/logging.hpp"
 #include "core/outbox.hpp"
 #include "core/pg/connection.hpp"
@@ -54,11 +56,16 @@ class Relay {
     for (;;) {
       const auto rows = unpublished_events(db(), batch);
       if (rows.empty()) return;
-      publish(rows);
-      std::vector<std::int64_t> ids;
-      for (const auto& r : rows) ids.push_back(r.id);
-      mark_published(db(), ids);
-      if (metrics_) metrics_->events_published(static_cast<int>(rows.size()));
+      const auto returned = publish(rows);
+      std::vector<std::int64_t> published, kept;
+      for (const auto& r : rows) (returned.contains(r.event_id) ? kept : published).push_back(r.id);
+      mark_published(db(), published);
+      mark_returned(db(), kept);
+      if (metrics_) metrics_->events_published(static_cast<int>(published.size()));
+      if (!kept.empty()) {
+        log_event(spdlog::level::warn, "outbox relay: no queue took some events; they stay in the outbox",
+                  {{"events", kept.size()}, {"exchange", settings_.rabbitmq.exchange}});
+      }
       if (stopping || static_cast<int>(rows.size()) < batch) return;
     }
   }
@@ -90,19 +97,21 @@ class Relay {
   }
 
  private:
-  void publish(const std::vector<OutboxRow>& rows) {
+  /// Returns the event ids RabbitMQ returned: no queue was bound for them.
+  std::set<std::string> publish(const std::vector<OutboxRow>& rows) {
+    const auto& exchange = settings_.rabbitmq.exchange;
     try {
       if (!mq_) {
         mq_.emplace(AmqpConnection::open(settings_.rabbitmq.url, std::chrono::milliseconds(5000),
                                          std::chrono::seconds(settings_.rabbitmq.heartbeat_seconds)));
-        mq_->declare_exchange(kEventsExchange, "topic", true);
+        declare_event_topology(*mq_, settings_.rabbitmq);
         mq_->enable_confirms();
       }
       std::vector<AmqpMessage> messages;
       messages.reserve(rows.size());
       for (const auto& r : rows)
         messages.push_back({r.event_type, r.payload, r.event_id, r.event_type, r.created_at_epoch});
-      mq_->publish_confirmed(kEventsExchange, messages, kConfirmTimeout);
+      return mq_->publish_confirmed(exchange, messages, kConfirmTimeout);
     } catch (const DomainError& e) {
       mq_.reset();  // a half-used channel is not reused: the batch is sent again on a fresh one
       throw BrokerError(std::string(e.detail()));

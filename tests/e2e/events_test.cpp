@@ -2,12 +2,14 @@
 // operation to RabbitMQ, through crashes and a second daemon, and the notify consumer.
 #include <signal.h>
 
+#include <functional>
 #include <latch>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "core/amqp_client.hpp"
+#include "core/ids.hpp"
 #include "core/outbox.hpp"
 #include "daemon/event_consumers.hpp"
 #include "tests/support/event_collector.hpp"
@@ -190,6 +192,51 @@ TEST_F(EventsTest, TailPrintsMatchingEventsAsJsonLinesAndOutboxStatusIsClear) {
   EXPECT_TRUE(s["last_published_at"].is_string());
 }
 
+// Publishing is mandatory: an event that no queue takes comes back from RabbitMQ and waits in
+// the outbox (it was dropped before: marked published, delivered nowhere). Once the events
+// queue is declared, the next attempt delivers it there. The test has an exchange of its own:
+// other tests' queues on the shared one take every event.
+TEST_F(EventsTest, AnEventNoQueueTakesWaitsInTheOutboxUntilTheEventsQueueExists) {
+  const auto exchange = "walletctl-test." + new_uuid();
+  const auto queue = exchange + ".all";
+  const auto outbox = [&] {
+    const auto r = run_process({WALLETCTL_PATH, "--output", "json", "outbox", "status"}, {{"DATABASE_URL", db_.url()}});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out);
+  };
+  const auto until = [&](const std::function<bool(const json&)>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + seconds(60);
+    json s = outbox();
+    while (!done(s) && std::chrono::steady_clock::now() < deadline) s = outbox();
+    return s;
+  };
+  std::string transaction;
+  {
+    ServerProcess server(db_.url(), {"withdrawals.enabled=false", "rabbitmq.exchange=" + exchange,
+                                     "rabbitmq.events_queue="});
+    const auto r = to_reply(server.client()->Post("/charge", json{{"user_id", "rita"}, {"amount", 42}}.dump(),
+                                                  "application/json"));
+    ASSERT_EQ(r.status, 201);
+    transaction = r.body.value("id", "");
+    const auto s = until([](const json& now) { return now["returned"] == 2; });  // the wallet's event and the charge's
+    EXPECT_EQ(s["returned"], 2);
+    EXPECT_EQ(s["unpublished"], 2);
+  }
+  ServerProcess server(db_.url(), {"withdrawals.enabled=false", "rabbitmq.exchange=" + exchange,
+                                   "rabbitmq.events_queue=" + queue});
+  const auto s = until([](const json& now) { return now["unpublished"] == 0; });
+  EXPECT_EQ(s["unpublished"], 0);
+  EXPECT_EQ(s["returned"], 0);
+  EventCollector collector(queue, exchange);  // the queue the server declared, with what it holds
+  EXPECT_TRUE(collector.wait_until(
+      [&](const std::vector<CollectedEvent>& events) {
+        return std::any_of(events.begin(), events.end(), [&](const CollectedEvent& e) {
+          return e.routing_key == "charge.completed" && e.body.find(transaction) != std::string::npos;
+        });
+      },
+      seconds(30)));
+}
+
 TEST_F(EventsTest, NotifyTellsOwnersOnceAndDeadLettersWhatItCannotRead) {
   ServerProcess notify(db_.url(), {}, "notify");  // its queue exists before any event below
   ServerProcess server(db_.url(), {"withdrawals.enabled=false"});
@@ -205,9 +252,9 @@ TEST_F(EventsTest, NotifyTellsOwnersOnceAndDeadLettersWhatItCannotRead) {
                       {"data", charge.body}};
   const std::string id = event["id"];
   for (int i = 0; i < 2; ++i)
-    mq.publish(kEventsExchange, {"charge.completed", event.dump(), id, "charge.completed", 0});
+    mq.publish(Settings{}.rabbitmq.exchange, {"charge.completed", event.dump(), id, "charge.completed", 0});
   const std::string bad_id = "bad-" + id;
-  mq.publish(kEventsExchange, {"charge.completed", "{not json", bad_id, "charge.completed", 0});
+  mq.publish(Settings{}.rabbitmq.exchange, {"charge.completed", "{not json", bad_id, "charge.completed", 0});
 
   // The server's own relay sends the real charge.completed too (another message id): nora is
   // told of 12.34 USD once per distinct message. Other tests' events share the queue and are

@@ -163,6 +163,29 @@ TEST_F(BalanceCacheTest, AWriterWhoseTellTimedOutForgetsAfterItsOwnCommitNotBefo
   EXPECT_EQ(balance_through(cache_, w), 150);
 }
 
+// A writer told Redis before its commit, and then another process starts a new epoch (after a
+// failure of its own) while the commit is still to come: the writer's tombstone is of the old
+// epoch, but it still says a newer version is coming, so a reader's fill of the committed-so-far
+// balance in the new epoch is refused. Seen under load: a CLI charge acknowledged and read back
+// one short, its tombstone forgotten with the epoch another CLI writer replaced.
+TEST_F(BalanceCacheTest, ANewEpochDoesNotForgetTheTombstoneOfAWriteStillToCommit) {
+  const auto w = new_wallet("alice", 100);
+  EXPECT_EQ(balance_through(cache_, w), 100);
+  auto holder = hold_every_commit();
+  auto writer_conn = db_.connect();
+  std::thread writer([&] { Ledger(writer_conn, settings_, &cache_).apply_one(charge(w, 50)); });
+  ASSERT_TRUE(someone_waits_for_a_lock());  // told Redis; the commit waits
+  BalanceCache other_process(settings_.redis, prefix_);
+  other_process.forget_all();
+  EXPECT_EQ(balance_through(other_process, w), 100);  // its first call starts a new epoch
+  EXPECT_EQ(other_process.stats().epochs, 1U);
+  EXPECT_EQ(balance_through(cache_, w), 100);  // what is committed so far, not cached
+  EXPECT_EQ(cached_balance(w), std::nullopt);
+  holder.exec("SELECT pg_advisory_unlock(4242)");
+  writer.join();
+  EXPECT_EQ(balance_through(cache_, w), 150);
+}
+
 // The cache is told before the commit, so a writer that dies right after its commit leaves no
 // old copy behind. Here every commit waits at an advisory lock the test holds.
 TEST_F(BalanceCacheTest, TheOldCopyIsGoneBeforeTheWriteCommits) {

@@ -5,23 +5,20 @@
 #include "tests/support/test_database.hpp"
 
 namespace wallet::testing {
-namespace {
-
-AmqpConnection connect() {
+AmqpConnection EventCollector::connect() const {
   auto mq = AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000));
-  mq.declare_exchange(kEventsExchange, "topic", true);
+  mq.declare_exchange(exchange_, "topic", true);
   return mq;
 }
 
-}  // namespace
-
-EventCollector::EventCollector(const std::string& durable_queue) : durable_(!durable_queue.empty()) {
+EventCollector::EventCollector(const std::string& durable_queue, std::string exchange)
+    : exchange_(std::move(exchange)), durable_(!durable_queue.empty()) {
   // The queue is bound before the constructor returns: no event published after it is missed.
   auto mq = connect();
   // Not exclusive: the consuming thread uses a connection of its own, and may reconnect.
   const QueueOptions options{.durable = durable_, .exclusive = false, .auto_delete = false, .dead_letter_exchange = {}};
   queue_ = mq.declare_queue(durable_queue, options);
-  mq.bind_queue(queue_, kEventsExchange, "#");
+  mq.bind_queue(queue_, exchange_, "#");
   thread_ = std::thread([this] { run(); });
 }
 

@@ -1,4 +1,4 @@
-// Collects the events that reach a queue bound to `wallet.events`, on a thread of its own, for
+// Collects the events that reach a queue bound to the events exchange, on a thread of its own, for
 // tests that check what the outbox publisher delivered.
 #pragma once
 
@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/amqp_client.hpp"
+#include "core/config.hpp"
 
 namespace wallet::testing {
 
@@ -23,9 +24,10 @@ struct CollectedEvent {
 
 class EventCollector {
  public:
-  /// Binds a queue to `wallet.events` with "#": a broker-named one, or a durable one with this
-  /// name (it survives a broker restart). The destructor deletes it.
-  explicit EventCollector(const std::string& durable_queue = "");
+  /// Binds a queue to `exchange` (the default one, wallet.events) with "#": a broker-named
+  /// one, or a durable one with this name (it survives a broker restart). The destructor
+  /// deletes it.
+  explicit EventCollector(const std::string& durable_queue = "", std::string exchange = Settings{}.rabbitmq.exchange);
   ~EventCollector();
 
   /// Every delivery so far, redeliveries included.
@@ -35,6 +37,8 @@ class EventCollector {
 
  private:
   void run();
+  AmqpConnection connect() const;
+  const std::string exchange_;
   std::string queue_;
   bool durable_;
   std::atomic<bool> stopping_{false};

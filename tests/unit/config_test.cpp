@@ -211,6 +211,25 @@ TEST_F(ConfigTest, CacheSettingsAreBoundedAndThePrefixFollowsTheDatabase) {
   EXPECT_EQ(pg::database_name("host=db user=wallet"), "wallet");  // libpq's default database
 }
 
+TEST_F(ConfigTest, EventNamesAreAmqpNamesAndTheEventsQueueMayBeTurnedOff) {
+  ConfigInputs in;
+  in.flags = {{"rabbitmq.exchange", "ledger-a.events"}, {"rabbitmq.events_queue", ""}};
+  const auto s = load_settings(in).settings;
+  EXPECT_EQ(s.rabbitmq.exchange, "ledger-a.events");
+  EXPECT_EQ(s.rabbitmq.events_queue, "");
+  EXPECT_EQ(Settings{}.rabbitmq.events_queue, "wallet.events.all");
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"rabbitmq.exchange", ""},
+           {"rabbitmq.exchange", "amq.topic"},
+           {"rabbitmq.exchange", "has space"},
+           {"rabbitmq.events_queue", std::string(256, 'q')},
+           {"rabbitmq.events_queue", "caf\xc3\xa9"}}) {
+    ConfigInputs bad;
+    bad.flags = {{key, value}};
+    EXPECT_NE(error_of(bad).find(key), std::string::npos) << key << "=" << value;
+  }
+}
+
 TEST_F(ConfigTest, WithdrawalSettingsAreCheckedTogether) {
   ConfigInputs ok;
   ok.flags = {{"withdrawals.gateway", "http"},
