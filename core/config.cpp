@@ -206,6 +206,7 @@ const std::vector<Field>& fields() {
       int_field("http", "read_timeout", &S::http, &S::Http::read_timeout, 1, 3600),
       int_field("http", "write_timeout", &S::http, &S::Http::write_timeout, 1, 3600),
       int_field("http", "keep_alive_timeout", &S::http, &S::Http::keep_alive_timeout, 1, 3600),
+      int_field("http", "request_timeout", &S::http, &S::Http::request_timeout, 1, 3600),
       int_field("http", "keep_alive_max_requests", &S::http, &S::Http::keep_alive_max_requests, 1, 1'000'000),
       int_field("http", "max_body_bytes", &S::http, &S::Http::max_body_bytes, 64, 64 * 1024 * 1024),
       int_field("http", "max_headers", &S::http, &S::Http::max_headers, 8, 1000),

@@ -29,6 +29,7 @@ struct Settings {
     std::int64_t read_timeout = 5;          // seconds
     std::int64_t write_timeout = 5;         // seconds
     std::int64_t keep_alive_timeout = 5;    // seconds an idle keep-alive connection is kept
+    std::int64_t request_timeout = 10;      // seconds to deliver a whole request (not per read)
     std::int64_t keep_alive_max_requests = 1000;
     std::int64_t max_body_bytes = 65536;  // whatever the framing; inflated size for compressed bodies
     std::int64_t max_headers = 64;        // header fields in one request

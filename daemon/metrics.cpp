@@ -119,6 +119,9 @@ std::string Metrics::render(const pg::PoolStats& pool, const GroupCommitStats& w
   }
   header(out, "walletctl_http_requests_in_flight", "gauge", "Requests being handled now.");
   out << "walletctl_http_requests_in_flight " << in_flight_.load() << '\n';
+  header(out, "walletctl_http_connections_cut_total", "counter",
+         "Connections closed because a request did not arrive whole within http.request_timeout.");
+  out << "walletctl_http_connections_cut_total " << requests_cut_.load() << '\n';
   header(out, "walletctl_operations_total", "counter", "Money-moving operations, by kind and outcome.");
   for (const auto& [key, n] : operations_) {
     out << "walletctl_operations_total{kind=\"" << key.first << "\",outcome=\"" << label(key.second) << "\"} " << n

@@ -1,12 +1,9 @@
 #include "daemon/server.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <charconv>
-#include <filesystem>
 #include <utility>
 
 #include "core/ids.hpp"
@@ -37,41 +34,9 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-// Set by a refusal, read once its answer is written (on the same thread): the connection closes.
+// Set by a refusal, read once its answer is written (on the same thread): the connection closes
+// (RequestDeadline::stop_reading()).
 thread_local bool close_after_answer = false;
-
-// Ends reading from the connection a request came on, so the library reads nothing more of
-// it (a refused body's rest, or another request) and closes it. This library version has no
-// other way to close a connection from a handler: the socket is found among the process's
-// descriptors by its two ends. Called once the answer is written: the library writes nothing
-// to a socket it can no longer read from.
-void stop_reading_connection_of(const httplib::Request& req) {
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
-    int fd = -1;
-    const auto name = entry.path().filename().string();
-    if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc()) continue;
-    sockaddr_storage local{}, peer{};
-    socklen_t local_len = sizeof local, peer_len = sizeof peer;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0 ||
-        getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) {
-      continue;
-    }
-    const auto port_of = [](const sockaddr_storage& a) {
-      return a.ss_family == AF_INET6 ? ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port)
-                                     : ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
-    };
-    char peer_text[INET6_ADDRSTRLEN] = {};
-    const void* peer_addr = peer.ss_family == AF_INET6
-                                ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr)
-                                : static_cast<const void*>(&reinterpret_cast<const sockaddr_in&>(peer).sin_addr);
-    inet_ntop(peer.ss_family, peer_addr, peer_text, sizeof peer_text);
-    if (port_of(local) == req.local_port && port_of(peer) == req.remote_port && req.remote_addr == peer_text) {
-      shutdown(fd, SHUT_RD);
-      return;
-    }
-  }
-}
 
 std::pair<std::string, int> split_listen(const std::string& listen) {
   const auto colon = listen.rfind(':');
@@ -100,6 +65,7 @@ Server::Server(const Settings& settings, BalanceCache* cache)
           std::chrono::seconds(1)),
       state_{settings_, pool_, metrics_, stopping_, cache, writes_, readiness_},
       auth_(settings_, pool_),
+      deadline_(std::chrono::seconds(settings.http.request_timeout), [this] { metrics_.request_cut(); }),
       http_(make_http_server(settings.http)) {
   add_api_routes(router_, state_);
   configure();
@@ -121,7 +87,7 @@ std::unique_ptr<httplib::Server> Server::make_http_server(const Settings::Http& 
 void Server::configure() {
   const auto& h = settings_.http;
   const auto threads = static_cast<std::size_t>(h.threads);
-  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http_->new_task_queue = [this, threads] { return deadline_.task_queue(threads); };
   http_->set_read_timeout(static_cast<time_t>(h.read_timeout), 0);
   http_->set_write_timeout(static_cast<time_t>(h.write_timeout), 0);
   http_->set_keep_alive_timeout(static_cast<time_t>(h.keep_alive_timeout));
@@ -139,8 +105,9 @@ void Server::configure() {
   // Bodies are read here, bounded as they arrive: this library version would read a chunked
   // body whole, whatever its size. A request is screened before its body is read.
   // The library calls its logger once an answer is written.
-  http_->set_logger([](const httplib::Request& req, const httplib::Response&) {
-    if (std::exchange(close_after_answer, false)) stop_reading_connection_of(req);
+  http_->set_logger([](const httplib::Request&, const httplib::Response&) {
+    RequestDeadline::answered();
+    if (std::exchange(close_after_answer, false)) RequestDeadline::stop_reading();
   });
   http_->set_pre_routing_handler(
       [this](const httplib::Request& req, httplib::Response& res) { return screen(req, res); });
@@ -229,6 +196,10 @@ void Server::read_bounded_body(const httplib::Request& req, httplib::Response& r
 }
 
 void Server::handle(const httplib::Request& req, httplib::Response& res, std::string body) {
+  if (!RequestDeadline::request_read()) {
+    res.status = 408;  // the connection was cut at its deadline: nobody is there to answer
+    return;
+  }
   const auto start = Clock::now();
   ++in_flight_;
   metrics_.request_started();

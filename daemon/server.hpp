@@ -14,6 +14,7 @@
 #include "daemon/auth.hpp"
 #include "daemon/exchange.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/request_deadline.hpp"
 #include "daemon/router.hpp"
 
 namespace wallet::daemon {
@@ -60,6 +61,7 @@ class Server {
   ApiState state_;
   Authenticator auth_;
   Router router_;
+  RequestDeadline deadline_;               // outlives the library's task queue, made in run()
   std::unique_ptr<httplib::Server> http_;  // an SSLServer when TLS is configured
   int listen_fd_ = -1;                     // the listening socket, once bound
 };

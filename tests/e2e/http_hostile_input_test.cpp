@@ -4,6 +4,7 @@
 // before its answer, and 200 made-up methods created 200 metric series.
 #include <fstream>
 #include <future>
+#include <thread>
 
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/loopback_socket.hpp"
@@ -153,6 +154,46 @@ TEST_F(HttpHostileInputTest, MadeUpMethodsCreateNoMetricSeries) {
   const auto metrics = get("/metrics").text;
   EXPECT_EQ(metrics.find("BREW"), std::string::npos);
   EXPECT_NE(metrics.find("method=\"other\""), std::string::npos);
+}
+
+// Reproduced from outside: clients that each send a byte of their request just before every
+// read would time out (http.read_timeout) held a request thread each for as long as they liked;
+// as many of them as threads held the whole service. The request must now arrive whole within
+// http.request_timeout, and a client trickling it is cut there.
+class HttpSlowClientTest : public HttpFixture {
+ protected:
+  HttpSlowClientTest() : HttpFixture({"http.threads=4", "http.read_timeout=3", "http.request_timeout=2"}) {}
+};
+
+TEST_F(HttpSlowClientTest, ClientsTricklingTheirRequestsAreCutAndOthersAreServed) {
+  constexpr int kSlowClients = 4;  // one per request thread
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  for (int i = 0; i < kSlowClients; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(server_.port()));
+    ASSERT_TRUE(slow.back()->send_all("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "));
+  }
+  // Each sends a byte every 500 ms, well within the read timeout, for at most 15 s.
+  std::atomic<int> cut{0};
+  std::vector<std::thread> tricklers;
+  for (auto& c : slow) {
+    tricklers.emplace_back([&cut, conn = c.get()] {
+      for (int i = 0; i < 30; ++i) {
+        if (!conn->send_all("x")) return void(++cut);
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the slow client under test
+      }
+    });
+  }
+  auto patient = server_.client();
+  patient->set_read_timeout(10, 0);
+  const auto started = std::chrono::steady_clock::now();
+  const auto answer = to_reply(patient->Get("/healthz"));
+  const auto waited = std::chrono::steady_clock::now() - started;
+  for (auto& t : tricklers) t.join();
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_LT(waited, std::chrono::seconds(10));  // served once the slow clients were cut, not after
+  EXPECT_EQ(cut, kSlowClients);                  // each was cut before it finished trickling
+  EXPECT_NE(get("/metrics").text.find("walletctl_http_connections_cut_total " + std::to_string(kSlowClients)),
+            std::string::npos);
 }
 
 }  // namespace
