@@ -45,7 +45,7 @@ int run_action(const Action& action) {
       return fail(kExitUnavailable, "unavailable: lost the connection to PostgreSQL");
     }
     spdlog::error("database error {}: {}", e.sqlstate(), e.what());
-    if (e.sqlstate() == "42501") {
+    if (e.kind() == pg::ErrorKind::kNoPrivilege) {
       return fail(kExitRefused,
                   "forbidden: the database role lacks a privilege (SQLSTATE 42501); migrate needs the owner "
                   "role: set database.owner_url");

@@ -22,8 +22,7 @@ std::optional<std::string> grant_if_owner(Context& ctx) {
   if (role.empty()) {
     throw DomainError(ErrorCode::kInvalidConfig, "database.url names no user: migrate cannot tell which role to grant");
   }
-  static constexpr const char* kCurrentUser = "SELECT current_user";
-  if (ctx.owner_db().exec(kCurrentUser).str(0, 0) == role) return std::nullopt;
+  if (current_role(ctx.owner_db()) == role) return std::nullopt;
   grant_application_role(ctx.owner_db(), role);
   return role;
 }

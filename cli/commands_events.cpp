@@ -4,7 +4,7 @@
 #include "cli/output.hpp"
 #include "core/errors.hpp"
 #include "core/outbox.hpp"
-#include "daemon/event_consumers.hpp"
+#include "daemon/events/event_consumers.hpp"
 
 namespace wallet::cli {
 namespace {

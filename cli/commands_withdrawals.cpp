@@ -6,7 +6,7 @@
 #include "core/ids.hpp"
 #include "core/withdrawal_queue.hpp"
 #include "core/withdrawals.hpp"
-#include "daemon/worker.hpp"
+#include "daemon/payouts/worker.hpp"
 
 namespace wallet::cli {
 namespace {

@@ -50,10 +50,10 @@ void check_database_url(const std::string& v) {
   bool parses = !v.empty();  // an empty string would mean libpq's defaults, not a choice
   try {
     if (parses) pg::conninfo_value(v, "host");  // reading any keyword parses the whole string
-  } catch (const std::invalid_argument&) {
+  } catch (const DomainError&) {
     parses = false;
   }
-  if (!parses) throw std::invalid_argument("a PostgreSQL URL such as postgresql://user:pass@host:5432/db");
+  if (!parses) throw DomainError(ErrorCode::kInvalidConfig, "a PostgreSQL URL such as postgresql://user:pass@host:5432/db");
 }
 
 bool valid_host_port(const std::string& v, int min_port) {
@@ -65,22 +65,22 @@ bool valid_host_port(const std::string& v, int min_port) {
 }
 
 void check_host_port(const std::string& v) {
-  if (!valid_host_port(v, 1)) throw std::invalid_argument("host:port such as 127.0.0.1:6379");
+  if (!valid_host_port(v, 1)) throw DomainError(ErrorCode::kInvalidConfig, "host:port such as 127.0.0.1:6379");
 }
 
 void check_listen(const std::string& v) {
-  if (!valid_host_port(v, 0)) throw std::invalid_argument("host:port such as 127.0.0.1:8080 (port 0: any free port)");
+  if (!valid_host_port(v, 0)) throw DomainError(ErrorCode::kInvalidConfig, "host:port such as 127.0.0.1:8080 (port 0: any free port)");
 }
 
 void check_gateway(const std::string& v) {
-  if (v != "simulated" && v != "http") throw std::invalid_argument("simulated or http");
+  if (v != "simulated" && v != "http") throw DomainError(ErrorCode::kInvalidConfig, "simulated or http");
 }
 
 void check_http_url(const std::string& v) {
   const bool scheme = v.starts_with("http://") || v.starts_with("https://");
   const auto host_start = v.find("://") + 3;
   if (!scheme || host_start >= v.size() || v[host_start] == '/') {
-    throw std::invalid_argument("an http:// or https:// URL such as http://127.0.0.1:9090/payouts");
+    throw DomainError(ErrorCode::kInvalidConfig, "an http:// or https:// URL such as http://127.0.0.1:9090/payouts");
   }
 }
 
@@ -92,7 +92,7 @@ void check_optional_database_url(const std::string& v) {
 
 void check_key_prefix(const std::string& v) {
   const bool printable = std::all_of(v.begin(), v.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; });
-  if (v.size() > 64 || !printable) throw std::invalid_argument("up to 64 printable characters without spaces");
+  if (v.size() > 64 || !printable) throw DomainError(ErrorCode::kInvalidConfig, "up to 64 printable characters without spaces");
 }
 
 void check_optional_http_url(const std::string& v) {
@@ -100,17 +100,17 @@ void check_optional_http_url(const std::string& v) {
 }
 
 void check_log_format(const std::string& v) {
-  if (v != "text" && v != "json") throw std::invalid_argument("text or json");
+  if (v != "text" && v != "json") throw DomainError(ErrorCode::kInvalidConfig, "text or json");
 }
 
 void check_amqp_url(const std::string& v) {
   // amqps:// was accepted and then spoken as plain AMQP: refused until TLS to RabbitMQ is built.
   if (v.starts_with("amqps://")) {
-    throw std::invalid_argument(
+    throw DomainError(ErrorCode::kInvalidConfig, 
         "amqp:// (amqps:// is not supported: walletctl does not speak TLS to RabbitMQ yet; use a trusted "
         "network or a TLS tunnel)");
   }
-  if (!v.starts_with("amqp://")) throw std::invalid_argument("an AMQP URL such as amqp://user:pass@host:5672/");
+  if (!v.starts_with("amqp://")) throw DomainError(ErrorCode::kInvalidConfig, "an AMQP URL such as amqp://user:pass@host:5672/");
 }
 
 // AMQP names travel as short strings; these characters are what RabbitMQ's tools accept.
@@ -121,19 +121,19 @@ bool valid_amqp_name(const std::string& v) {
 }
 
 void check_amqp_name(const std::string& v) {
-  if (!valid_amqp_name(v)) throw std::invalid_argument("1-255 of A-Z a-z 0-9 - _ . :, not starting with amq.");
+  if (!valid_amqp_name(v)) throw DomainError(ErrorCode::kInvalidConfig, "1-255 of A-Z a-z 0-9 - _ . :, not starting with amq.");
 }
 
 void check_optional_amqp_name(const std::string& v) {
   if (!v.empty() && !valid_amqp_name(v)) {
-    throw std::invalid_argument("empty, or 1-255 of A-Z a-z 0-9 - _ . :, not starting with amq.");
+    throw DomainError(ErrorCode::kInvalidConfig, "empty, or 1-255 of A-Z a-z 0-9 - _ . :, not starting with amq.");
   }
 }
 
 void check_level(const std::string& v) {
   static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
   if (std::find(kLevels.begin(), kLevels.end(), v) == kLevels.end()) {
-    throw std::invalid_argument("one of trace, debug, info, warn, error, off");
+    throw DomainError(ErrorCode::kInvalidConfig, "one of trace, debug, info, warn, error, off");
   }
 }
 
@@ -186,7 +186,7 @@ void check_currency(const std::string& v) {
   try {
     parse_currency(v);
   } catch (const DomainError&) {
-    throw std::invalid_argument("an ISO 4217 code such as USD");
+    throw DomainError(ErrorCode::kInvalidConfig, "an ISO 4217 code such as USD");
   }
 }
 
@@ -295,7 +295,7 @@ void apply_text(Settings& s, const Field& f, const std::string& text, const std:
         std::int64_t v = 0;
         auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
         if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < f.min || v > f.max) {
-          throw std::invalid_argument(f.hint);
+          throw DomainError(ErrorCode::kInvalidConfig, f.hint);
         }
         f.set_int(s, v);
         return;
@@ -306,12 +306,12 @@ void apply_text(Settings& s, const Field& f, const std::string& text, const std:
         } else if (text == "false" || text == "0" || text == "no") {
           f.set_bool(s, false);
         } else {
-          throw std::invalid_argument(f.hint);
+          throw DomainError(ErrorCode::kInvalidConfig, f.hint);
         }
         return;
     }
-  } catch (const std::invalid_argument& e) {
-    bad(source, f.name() + " must be " + e.what() + ", got '" + (f.secret ? std::string("****") : text) + "'");
+  } catch (const DomainError& e) {
+    bad(source, f.name() + " must be " + std::string(e.detail()) + ", got '" + (f.secret ? std::string("****") : text) + "'");
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "core/account_locks.hpp"
 #include "core/idempotency.hpp"
 #include "core/ids.hpp"
 #include "core/ledger_writer.hpp"
@@ -166,8 +167,11 @@ class BatchRun {
     }
     for (auto& s : slots_) {
       if (!s.settled) {
-        if (auto error = resolve_operation(s.resolved, directory, ledger_.default_currency_))
-          settle(s, std::move(error));
+        try {
+          resolve_operation(s.resolved, directory, ledger_.default_currency_);
+        } catch (const DomainError& e) {
+          settle(s, e);  // this operation is refused; the others go on
+        }
       }
     }
   }
@@ -206,9 +210,9 @@ class BatchRun {
     }
     const auto ids = pg::text_array(std::vector<std::string>(lock_ids.begin(), lock_ids.end()));
     // Pipelined, the holds query still runs after the locking one has finished.
-    auto results = conn_.pipeline({{rows::kLockAccountsInIdOrder, {ids}}, {kUnreleasedHolds, {ids}}});
+    auto results = conn_.pipeline({{kLockAccountsInIdOrder, {ids}}, {kUnreleasedHolds, {ids}}});
     const auto& locked = results[0];
-    auto accounts = rows::locked_accounts(locked);
+    auto accounts = locked_accounts(locked);
     for (int r = 0; r < results[1].rows(); ++r) accounts[results[1].str(r, 0)].held = Money(results[1].int64(r, 1));
     const std::string now_text = pg_timestamp_to_rfc3339(locked.text(0, 2));
     return Posting(std::move(accounts), std::move(system), parse_rfc3339(now_text), now_text);

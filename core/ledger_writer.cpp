@@ -1,6 +1,8 @@
 #include "core/ledger_writer.hpp"
 
+#include "core/outbox.hpp"
 #include "core/pg/array.hpp"
+#include "core/signals.hpp"
 #include "core/wallet_store.hpp"
 
 namespace wallet {
@@ -32,29 +34,10 @@ constexpr const char* kSettleWithdrawals =
     "resolved_at = CASE WHEN v.resolution IS NULL THEN NULL ELSE now() END, locked_until = NULL, updated_at = now() "
     "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::bool[], $6::text[]) "
     "AS v(id, status, reason, attempts, possibly_paid, resolution) WHERE d.id = v.id";
-// Wakes the withdrawal pools at commit: new rows are worked on at once, not at the next poll.
-constexpr const char* kNotifyWithdrawals = "SELECT pg_notify('walletctl_withdrawals', '')";
 // Tells the trigger of migration 0007 that this transaction's writer tells the balance cache
 // itself, so the trigger sends no notification: NOTIFY takes a lock that is held until the
 // commit is flushed, which would keep two writers' commits from overlapping.
 constexpr const char* kWriterTellsCache = "SELECT set_config('walletctl.writer_tells_cache', 'on', true)";
-// What the trigger would have sent (the format parse_wallet_changes() in daemon/ reads), for a
-// writer that could not reach Redis: it goes out at the commit, like the trigger's.
-constexpr const char* kNotifyWalletChanges = "SELECT pg_notify('walletctl_wallets', c) FROM unnest($1::text[]) AS c";
-constexpr std::size_t kChangesPerNotification = 100;  // a payload stays far below NOTIFY's 8000 bytes
-
-pg::Statement notify_wallet_changes(const std::vector<WalletVersion>& changed) {
-  std::vector<std::string> chunks;
-  for (std::size_t i = 0; i < changed.size(); ++i) {
-    if (i % kChangesPerNotification == 0) {
-      chunks.emplace_back();
-    } else {
-      chunks.back() += ',';
-    }
-    chunks.back() += changed[i].wallet_id + ':' + std::to_string(changed[i].version);
-  }
-  return {kNotifyWalletChanges, {pg::text_array(chunks)}};
-}
 
 // One column of rows as an array parameter.
 template <class Row, class Field>
@@ -111,7 +94,7 @@ std::vector<pg::Statement> write_statements(const PostingWrites& w) {
         {kInsertWithdrawals,
          {column(d, &Withdrawal::id), column(d, &Withdrawal::wallet_id), column(d, &Withdrawal::amount),
           column(d, &Withdrawal::currency), column(d, &Withdrawal::transaction_id)}});
-    statements.push_back({kNotifyWithdrawals, {}});
+    statements.push_back({signals::kNotifyWithdrawals, {}});
   }
   if (!w.settled_withdrawals.empty()) {
     const auto& d = w.settled_withdrawals;
@@ -140,7 +123,7 @@ void write_posting(pg::Connection& conn, const PostingWrites& writes, std::vecto
   // Tombstones of the new versions go in while PostgreSQL writes, before the commit: however
   // this process ends after the commit, no cached copy older than it outlives it.
   conn.pipeline(statements, [&] { told = cache->invalidate(changed); });
-  if (!told) conn.defer(notify_wallet_changes(changed));  // sent with the COMMIT
+  if (!told) conn.defer(signals::notify_wallet_changes(changed));  // sent with the COMMIT
 }
 
 }  // namespace wallet

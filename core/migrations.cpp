@@ -5,14 +5,12 @@
 
 #include "core/digest.hpp"
 #include "core/errors.hpp"
+#include "core/signals.hpp"
 #include "core/timestamp.hpp"
 
 namespace wallet {
 namespace {
 
-// Any constant that no other part of walletctl uses as an advisory lock key.
-constexpr const char* kLock = "SELECT pg_advisory_lock(7217650001)";
-constexpr const char* kUnlock = "SELECT pg_advisory_unlock(7217650001)";
 constexpr const char* kCreateTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
@@ -37,10 +35,10 @@ int version_of(const std::string& file_name) {
 // Serialises migrate runs across processes for the life of one Migrator call.
 class AdvisoryLock {
  public:
-  explicit AdvisoryLock(pg::Connection& conn) : conn_(conn) { conn_.exec(kLock); }
+  explicit AdvisoryLock(pg::Connection& conn) : conn_(conn) { signals::lock(conn_, signals::Lock::kMigrations); }
   ~AdvisoryLock() {
     try {
-      conn_.exec(kUnlock);
+      signals::unlock(conn_, signals::Lock::kMigrations);
     } catch (const pg::Error&) {
       // A broken connection releases its session locks anyway.
     }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace wallet {
 
@@ -26,6 +27,16 @@ struct WalletSnapshot {
   std::optional<std::int64_t> release_in_ms;
 };
 
+/// The system accounts of one currency: money enters through funding and leaves through
+/// clearing (withdrawals in flight) into payouts. A currency may have several funding accounts
+/// (shards, opened as each fills); `funding` is the newest.
+struct SystemAccounts {
+  std::string funding, clearing, payouts;
+  /// Newer funding accounts a batch may move on to when `funding` fills (Ledger::apply opens
+  /// them as one of its batches needs them).
+  std::vector<std::string> more_funding;
+};
+
 struct Transaction {
   std::string id;
   std::string kind;    // charge, transfer, withdrawal, refund, payout
@@ -42,13 +53,13 @@ struct Withdrawal {
   std::string wallet_id;
   std::int64_t amount = 0;
   std::string currency;
-  std::string status;  // pending, processing, needs_review, completed, failed
+  std::string status;         // pending, processing, needs_review, completed, failed
   std::int64_t attempts = 0;  // calls made to the bank
   std::optional<std::string> failure_reason;
   std::string transaction_id;
   std::string created_at, updated_at;
-  bool possibly_paid = false;  // a call's outcome was unknown: never refunded automatically
-  std::int64_t claims = 0;     // fencing token of the current claim (not shown to users)
+  bool possibly_paid = false;                          // a call's outcome was unknown: never refunded automatically
+  std::int64_t claims = 0;                             // fencing token of the current claim (not shown to users)
   std::optional<std::string> resolution, resolved_at;  // an operator's decision: paid or refund
 };
 

@@ -1,7 +1,6 @@
 #include "core/notifications.hpp"
 
-#include <stdexcept>
-
+#include "core/errors.hpp"
 #include "core/money.hpp"
 
 namespace wallet {
@@ -9,20 +8,20 @@ namespace {
 
 const nlohmann::json& field(const nlohmann::json& object, const char* name) {
   if (!object.is_object() || !object.contains(name)) {
-    throw std::invalid_argument(std::string("event has no '") + name + "'");
+    throw DomainError(ErrorCode::kInvalidInput, std::string("event has no '") + name + "'");
   }
   return object.at(name);
 }
 
 std::string text_of(const nlohmann::json& object, const char* name) {
   const auto& v = field(object, name);
-  if (!v.is_string()) throw std::invalid_argument(std::string("event field '") + name + "' is not a string");
+  if (!v.is_string()) throw DomainError(ErrorCode::kInvalidInput, std::string("event field '") + name + "' is not a string");
   return v.get<std::string>();
 }
 
 std::string money_of(const nlohmann::json& data) {
   const auto& amount = field(data, "amount");
-  if (!amount.is_number_integer()) throw std::invalid_argument("event amount is not an integer");
+  if (!amount.is_number_integer()) throw DomainError(ErrorCode::kInvalidInput, "event amount is not an integer");
   return format_major(Money(amount.get<std::int64_t>()), text_of(data, "currency"));
 }
 

@@ -21,7 +21,7 @@ using OwnerLookup = std::function<std::optional<std::string>(const std::string& 
 
 /// The notification for an event body {id, type, occurred_at, data}: charge and transfer
 /// completions tell the receiving owner, withdrawal completions and failures tell the
-/// withdrawing owner. Nothing for other events. Throws std::invalid_argument for a body that
+/// withdrawing owner. Nothing for other events. Throws DomainError(kInvalidInput) for a body that
 /// is not such an event.
 std::optional<Notification> render_notification(const nlohmann::json& event, const OwnerLookup& owner_of);
 

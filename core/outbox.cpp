@@ -2,11 +2,19 @@
 
 #include "core/pg/array.hpp"
 #include "core/pg/transaction.hpp"
+#include "core/signals.hpp"
 #include "core/timestamp.hpp"
 
 namespace wallet {
 namespace {
 
+// The relay is woken at the commit, once per statement that wrote rows.
+const std::string kInsertOutbox =
+    std::string(
+        "WITH inserted AS (INSERT INTO outbox (event_id, event_type, transaction_id, payload) "
+        "SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::json[]) RETURNING 1) "
+        "SELECT pg_notify('") +
+    signals::kOutboxChannel + "', '') WHERE EXISTS (SELECT 1 FROM inserted)";
 // Rows never sent, and returned rows whose next attempt is due, each through its own index.
 constexpr const char* kUnpublished =
     "SELECT id, event_id, event_type, payload, EXTRACT(EPOCH FROM created_at)::bigint FROM ("
@@ -35,6 +43,19 @@ constexpr const char* kStatus =
     "(SELECT max(published_at) FROM outbox WHERE published_at IS NOT NULL)";
 
 }  // namespace
+
+pg::Statement insert_outbox(const std::vector<OutboxEvent>& events) {
+  std::vector<std::string> ids, types, payloads;
+  std::vector<std::optional<std::string>> txs;
+  for (const auto& e : events) {
+    ids.push_back(e.event_id);
+    types.push_back(e.type);
+    txs.push_back(e.transaction_id);
+    payloads.push_back(e.payload);
+  }
+  return {kInsertOutbox.c_str(),
+          {pg::text_array(ids), pg::text_array(types), pg::text_array(txs), pg::text_array(payloads)}};
+}
 
 std::vector<OutboxRow> unpublished_events(pg::Connection& conn, int limit) {
   auto res = conn.exec(kUnpublished, {std::to_string(limit)});

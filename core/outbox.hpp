@@ -8,12 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "core/events.hpp"
 #include "core/pg/connection.hpp"
 
 namespace wallet {
-
-/// The channel a commit that writes outbox rows notifies.
-inline constexpr const char* kOutboxChannel = "walletctl_outbox";
 
 struct OutboxRow {
   std::int64_t id = 0;
@@ -28,6 +26,8 @@ struct OutboxStatus {
   std::optional<std::string> last_published_at;  // RFC 3339
 };
 
+/// Inside an open transaction: writes outbox rows.
+pg::Statement insert_outbox(const std::vector<OutboxEvent>& events);
 /// The next unpublished rows, oldest first: never sent, or returned and due again.
 std::vector<OutboxRow> unpublished_events(pg::Connection& conn, int limit);
 void mark_published(pg::Connection& conn, const std::vector<std::int64_t>& ids);

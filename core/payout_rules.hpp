@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/backoff.hpp"
 #include "core/config.hpp"
 #include "core/model.hpp"
 #include "core/payout_gateway.hpp"
@@ -33,11 +34,5 @@ struct PayoutDecision {
 /// out of attempts sends it to review. The delay honours the bank's Retry-After.
 PayoutDecision decide_payout(const Withdrawal& claim, const PayoutResult& result, const Settings::Withdrawals& config,
                              std::uint64_t random);
-
-/// The delay before retrying after failed attempt number `attempt` (1-based): the initial
-/// delay doubled per attempt up to the maximum, then a random point in its upper half, so
-/// retries of many rows that failed together spread out.
-std::chrono::milliseconds retry_delay(std::int64_t attempt, std::int64_t initial_ms, std::int64_t max_ms,
-                                      std::uint64_t random);
 
 }  // namespace wallet

@@ -9,15 +9,14 @@ Posting::Posting(std::map<std::string, AccountState> accounts, std::map<std::str
                  Timestamp now, std::string now_text)
     : accounts_(std::move(accounts)), system_(std::move(system)), now_(now), now_text_(std::move(now_text)) {}
 
-std::optional<DomainError> Posting::check_funds(const std::string& wallet_id, Money amount) const {
+void Posting::require_funds(const std::string& wallet_id, Money amount) const {
   const auto& a = accounts_.at(wallet_id);
   const Money available(a.balance.minor() - a.held.minor());
   if (available < amount) {
-    return DomainError(ErrorCode::kInsufficientFunds, "wallet " + wallet_id + " has " +
-                                                          std::to_string(available.minor()) + " available, needs " +
-                                                          std::to_string(amount.minor()));
+    throw DomainError(ErrorCode::kInsufficientFunds, "wallet " + wallet_id + " has " +
+                                                         std::to_string(available.minor()) + " available, needs " +
+                                                         std::to_string(amount.minor()));
   }
-  return std::nullopt;
 }
 
 // The funding account a charge draws on: the current one while it can take the amount, else
@@ -33,20 +32,20 @@ const std::string& Posting::funding_for(const std::string& currency, const std::
   return sys.funding;
 }
 
-// Moves amount from one account to another, or changes nothing when a balance would overflow.
-std::optional<DomainError> Posting::move(const std::string& transaction_id, const Leg& leg, Money amount) {
+// Moves amount from one account to another; throws (and changes nothing) when a balance would
+// overflow.
+void Posting::move(const std::string& transaction_id, const Leg& leg, Money amount) {
   auto& from = accounts_.at(leg.from);
   auto& to = accounts_.at(leg.to);
   const auto from_after = from.balance.minus(amount);
   const auto to_after = to.balance.plus(amount);
   if (!from_after || !to_after) {
-    return DomainError(ErrorCode::kBalanceOverflow, "the transaction would overflow a balance");
+    throw DomainError(ErrorCode::kBalanceOverflow, "the transaction would overflow a balance");
   }
   from.balance = *from_after;
   to.balance = *to_after;
   add_entry(transaction_id, leg.from, from, -amount.minor());
   add_entry(transaction_id, leg.to, to, amount.minor());
-  return std::nullopt;
 }
 
 void Posting::add_entry(const std::string& transaction_id, const std::string& wallet_id, AccountState& account,
@@ -60,6 +59,16 @@ void Posting::add_entry(const std::string& transaction_id, const std::string& wa
 }
 
 OperationResult Posting::post(const ResolvedOperation& r) {
+  try {
+    return posted(r);
+  } catch (const DomainError& e) {
+    OperationResult refused;  // nothing of it was written: the refusal came before any change
+    refused.error = e;
+    return refused;
+  }
+}
+
+OperationResult Posting::posted(const ResolvedOperation& r) {
   const Operation& op = *r.op;
   OperationResult result;
   Leg leg;
@@ -67,24 +76,22 @@ OperationResult Posting::post(const ResolvedOperation& r) {
   switch (op.kind) {
     case OperationKind::kCharge:
       if (op.release_at && *op.release_at <= now_) {
-        result.error = DomainError(ErrorCode::kInvalidReleaseAt, "release_at must be in the future");
-        return result;
+        throw DomainError(ErrorCode::kInvalidReleaseAt, "release_at must be in the future");
       }
       leg = {funding_for(r.currency, r.wallet_id, op.amount), r.wallet_id};
       break;
     case OperationKind::kTransfer:
       kind = "transfer";
       leg = {r.wallet_id, r.to_wallet_id};
-      result.error = check_funds(r.wallet_id, op.amount);
+      require_funds(r.wallet_id, op.amount);
       break;
     case OperationKind::kWithdrawal:
       kind = "withdrawal";
       leg = {r.wallet_id, system_.at(r.currency).clearing};
-      result.error = check_funds(r.wallet_id, op.amount);
+      require_funds(r.wallet_id, op.amount);
       break;
   }
-  if (!result.error) result.error = move(r.transaction_id, leg, op.amount);
-  if (result.error) return result;
+  move(r.transaction_id, leg, op.amount);
 
   Transaction t{r.transaction_id, kind,
                 "completed",      op.amount.minor(),
@@ -120,7 +127,11 @@ std::optional<Withdrawal> Posting::settle(const Withdrawal& w, const std::string
   const auto& sys = system_.at(w.currency);
   const Leg leg = paid ? Leg{sys.clearing, sys.payouts} : Leg{sys.clearing, w.wallet_id};
   // Clearing holds exactly what is in flight, so only an overflow of the destination can fail.
-  if (move(transaction_id, leg, Money(w.amount))) return std::nullopt;
+  try {
+    move(transaction_id, leg, Money(w.amount));
+  } catch (const DomainError&) {
+    return std::nullopt;
+  }
   Transaction t{transaction_id, paid ? "payout" : "refund", "completed",  w.amount, w.currency, leg.from, leg.to,
                 std::nullopt,   "withdrawal " + w.id,       std::nullopt, now_text_};
   writes_.transactions.push_back(t);

@@ -13,7 +13,6 @@
 #include "core/events.hpp"
 #include "core/model.hpp"
 #include "core/operations.hpp"
-#include "core/wallet_store.hpp"
 
 namespace wallet {
 
@@ -93,9 +92,11 @@ class Posting {
   struct Leg {
     std::string from, to;
   };
-  std::optional<DomainError> check_funds(const std::string& wallet_id, Money amount) const;
+  /// post() without the catch: every refusal is thrown (DomainError), before any change.
+  OperationResult posted(const ResolvedOperation& r);
+  void require_funds(const std::string& wallet_id, Money amount) const;
   const std::string& funding_for(const std::string& currency, const std::string& wallet_id, Money amount);
-  std::optional<DomainError> move(const std::string& transaction_id, const Leg& leg, Money amount);
+  void move(const std::string& transaction_id, const Leg& leg, Money amount);
   void add_entry(const std::string& transaction_id, const std::string& wallet_id, AccountState& account,
                  std::int64_t amount);
 

@@ -71,4 +71,9 @@ void grant_application_role(pg::Connection& owner, const std::string& role) {
   }
 }
 
+std::string current_role(pg::Connection& conn) {
+  static constexpr const char* kCurrentUser = "SELECT current_user";
+  return conn.exec(kCurrentUser).str(0, 0);
+}
+
 }  // namespace wallet

@@ -18,5 +18,7 @@ void require_same_database(const std::string& owner_url, const std::string& app_
 /// holds a table this list does not know (a migration added it without saying what the
 /// application may do with it).
 void grant_application_role(pg::Connection& owner, const std::string& role);
+/// The role `conn` is logged in as.
+std::string current_role(pg::Connection& conn);
 
 }  // namespace wallet

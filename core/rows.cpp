@@ -31,14 +31,6 @@ WalletSnapshot wallet_snapshot(const pg::Result& res, int row) {
   return s;
 }
 
-std::map<std::string, AccountState> locked_accounts(const pg::Result& res) {
-  std::map<std::string, AccountState> out;
-  for (int r = 0; r < res.rows(); ++r) {
-    out[res.str(r, 0)] = {Money(res.int64(r, 1)), Money(0), res.str(r, 3), res.int64(r, 4), res.boolean(r, 5)};
-  }
-  return out;
-}
-
 Transaction transaction(const pg::Result& res, int row, int c) {
   Transaction t;
   t.id = res.str(row, c);

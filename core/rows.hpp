@@ -6,7 +6,6 @@
 
 #include "core/model.hpp"
 #include "core/pg/connection.hpp"
-#include "core/posting.hpp"
 
 namespace wallet::rows {
 
@@ -32,17 +31,8 @@ inline constexpr const char* kWithdrawalColumns =
     "d.id, d.wallet_id, d.amount, d.currency, d.status, d.attempts, d.failure_reason, "
     "d.transaction_id, d.created_at, d.updated_at, d.possibly_paid, d.claims, d.resolution, d.resolved_at";
 
-/// Locks accounts ($1: uuid[]) in id order, the one global lock order of the ledger, so two
-/// writers touching the same accounts never deadlock. Returns id, balance, the transaction
-/// time, the chain head, the version and whether it is a user wallet; locked_accounts() reads it.
-inline constexpr const char* kLockAccountsInIdOrder =
-    "SELECT w.id, w.balance, now(), w.chain_head, w.version, w.kind = 'user' FROM wallets w "
-    "WHERE w.id = ANY($1::uuid[]) ORDER BY w.id FOR UPDATE";
-
 Wallet wallet(const pg::Result& res, int row, int first_col = 0);
 WalletSnapshot wallet_snapshot(const pg::Result& res, int row);
-/// The accounts kLockAccountsInIdOrder locked, by id (holds not read: zero).
-std::map<std::string, AccountState> locked_accounts(const pg::Result& res);
 Transaction transaction(const pg::Result& res, int row, int first_col = 0);
 Withdrawal withdrawal(const pg::Result& res, int row, int first_col = 0);
 

@@ -61,12 +61,11 @@ void create_wallets(pg::Connection& conn, WalletDirectory& d,
   add_rows(d, conn.exec(kFindUserWallets, user_params(missing)));
 }
 
-std::optional<DomainError> resolve_operation(ResolvedOperation& r, const WalletDirectory& d,
-                                             const std::string& default_currency) {
+void resolve_operation(ResolvedOperation& r, const WalletDirectory& d, const std::string& default_currency) {
   const Operation& op = *r.op;
   if (!acting_user_may_name(op)) {
     const std::string currency = op.currency.value_or(default_currency);
-    return DomainError(ErrorCode::kWalletNotFound, "user '" + *op.wallet.user_id + "' has no " + currency + " wallet");
+    throw DomainError(ErrorCode::kWalletNotFound, "user '" + *op.wallet.user_id + "' has no " + currency + " wallet");
   }
   if (op.wallet.wallet_id) {
     r.wallet_id = *op.wallet.wallet_id;
@@ -74,7 +73,7 @@ std::optional<DomainError> resolve_operation(ResolvedOperation& r, const WalletD
     const std::string currency = op.currency.value_or(default_currency);
     auto it = d.by_user.find({*op.wallet.user_id, currency});
     if (it == d.by_user.end()) {
-      return DomainError(ErrorCode::kWalletNotFound,
+      throw DomainError(ErrorCode::kWalletNotFound,
                          "user '" + *op.wallet.user_id + "' has no " + currency + " wallet");
     }
     r.wallet_id = it->second;
@@ -82,25 +81,24 @@ std::optional<DomainError> resolve_operation(ResolvedOperation& r, const WalletD
   auto wallet = d.currency_of.find(r.wallet_id);
   const bool foreign = op.acting_user && d.owner_of.count(r.wallet_id) && d.owner_of.at(r.wallet_id) != *op.acting_user;
   if (wallet == d.currency_of.end() || foreign) {
-    return DomainError(ErrorCode::kWalletNotFound, "no wallet " + r.wallet_id);
+    throw DomainError(ErrorCode::kWalletNotFound, "no wallet " + r.wallet_id);
   }
   r.currency = wallet->second;
   if (op.currency && *op.currency != r.currency) {
-    return DomainError(ErrorCode::kCurrencyMismatch,
+    throw DomainError(ErrorCode::kCurrencyMismatch,
                        "wallet " + r.wallet_id + " holds " + r.currency + ", not " + *op.currency);
   }
-  if (!op.to_wallet_id) return std::nullopt;
+  if (!op.to_wallet_id) return;
   r.to_wallet_id = *op.to_wallet_id;
   auto to = d.currency_of.find(r.to_wallet_id);
-  if (to == d.currency_of.end()) return DomainError(ErrorCode::kWalletNotFound, "no wallet " + r.to_wallet_id);
+  if (to == d.currency_of.end()) throw DomainError(ErrorCode::kWalletNotFound, "no wallet " + r.to_wallet_id);
   if (r.to_wallet_id == r.wallet_id) {
-    return DomainError(ErrorCode::kSameWallet, "a transfer needs two different wallets");
+    throw DomainError(ErrorCode::kSameWallet, "a transfer needs two different wallets");
   }
   if (to->second != r.currency) {
-    return DomainError(ErrorCode::kCurrencyMismatch,
+    throw DomainError(ErrorCode::kCurrencyMismatch,
                        "cannot transfer " + r.currency + " to a " + to->second + " wallet");
   }
-  return std::nullopt;
 }
 
 }  // namespace wallet

@@ -39,8 +39,8 @@ void create_wallets(pg::Connection& conn, WalletDirectory& directory,
 /// Operation::acting_user); checked before a charge by user creates that user's wallet.
 bool acting_user_may_name(const Operation& op);
 
-/// Fills the wallet ids and currency of r from the directory, or returns why it cannot be done.
-std::optional<DomainError> resolve_operation(ResolvedOperation& r, const WalletDirectory& directory,
-                                             const std::string& default_currency);
+/// Fills the wallet ids and currency of r from the directory. Throws DomainError when it
+/// cannot (no such wallet, a currency mismatch, one wallet twice).
+void resolve_operation(ResolvedOperation& r, const WalletDirectory& directory, const std::string& default_currency);
 
 }  // namespace wallet

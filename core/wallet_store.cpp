@@ -5,6 +5,7 @@
 #include "core/errors.hpp"
 #include "core/ids.hpp"
 #include "core/json_codec.hpp"
+#include "core/outbox.hpp"
 #include "core/pg/array.hpp"
 #include "core/pg/transaction.hpp"
 #include "core/rows.hpp"
@@ -31,10 +32,6 @@ constexpr const char* kInsertUserWallets =
     "ON CONFLICT (user_id, currency) WHERE kind = 'user' DO NOTHING "
     "RETURNING id, user_id, currency, balance, 0, version, created_at, updated_at, NULL::bigint";
 // The notification wakes the outbox publisher at commit, so events leave within milliseconds.
-constexpr const char* kInsertOutbox =
-    "WITH inserted AS (INSERT INTO outbox (event_id, event_type, transaction_id, payload) "
-    "SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::json[]) RETURNING 1) "
-    "SELECT pg_notify('walletctl_outbox', '') WHERE EXISTS (SELECT 1 FROM inserted)";
 
 const std::string kSelectWallet = std::string("SELECT ") + rows::kWalletColumns + " FROM " + rows::kWalletsWithHolds +
                                   " WHERE w.id = $1 AND w.kind = 'user'";
@@ -65,21 +62,9 @@ SystemAccounts system_accounts(pg::Connection& conn, const std::string& currency
 }
 
 SystemAccounts open_next_funding_account(pg::Connection& conn, const std::string& currency,
-                                        const std::string& full_funding_id) {
+                                         const std::string& full_funding_id) {
   conn.exec(kOpenNextFunding, {full_funding_id});
   return system_accounts(conn, currency);
-}
-
-pg::Statement insert_outbox(const std::vector<OutboxEvent>& events) {
-  std::vector<std::string> ids, types, payloads;
-  std::vector<std::optional<std::string>> txs;
-  for (const auto& e : events) {
-    ids.push_back(e.event_id);
-    types.push_back(e.type);
-    txs.push_back(e.transaction_id);
-    payloads.push_back(e.payload);
-  }
-  return {kInsertOutbox, {pg::text_array(ids), pg::text_array(types), pg::text_array(txs), pg::text_array(payloads)}};
 }
 
 std::vector<Wallet> create_user_wallets(pg::Connection& conn,

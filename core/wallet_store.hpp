@@ -11,16 +11,6 @@
 
 namespace wallet {
 
-/// The system accounts of one currency: money enters through funding and leaves through
-/// clearing (withdrawals in flight) into payouts. A currency may have several funding accounts
-/// (shards, opened as each fills); `funding` is the newest.
-struct SystemAccounts {
-  std::string funding, clearing, payouts;
-  /// Newer funding accounts a batch may move on to when `funding` fills (Ledger::apply opens
-  /// them as one of its batches needs them).
-  std::vector<std::string> more_funding;
-};
-
 class WalletStore {
  public:
   WalletStore(pg::Connection& conn, int max_retries) : conn_(conn), max_retries_(max_retries) {}
@@ -55,9 +45,6 @@ SystemAccounts system_accounts(pg::Connection& conn, const std::string& currency
 /// Opens the funding account after a full one (unless it exists) and returns the currency's
 /// system accounts with it. Its own statement: commits at once outside a transaction.
 SystemAccounts open_next_funding_account(pg::Connection& conn, const std::string& currency,
-                                        const std::string& full_funding_id);
-
-/// Inside an open transaction: writes outbox rows.
-pg::Statement insert_outbox(const std::vector<OutboxEvent>& events);
+                                         const std::string& full_funding_id);
 
 }  // namespace wallet

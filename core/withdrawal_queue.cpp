@@ -4,6 +4,7 @@
 #include <random>
 #include <set>
 
+#include "core/account_locks.hpp"
 #include "core/errors.hpp"
 #include "core/ids.hpp"
 #include "core/ledger_writer.hpp"
@@ -11,6 +12,7 @@
 #include "core/pg/transaction.hpp"
 #include "core/posting.hpp"
 #include "core/rows.hpp"
+#include "core/signals.hpp"
 #include "core/timestamp.hpp"
 #include "core/wallet_store.hpp"
 
@@ -67,7 +69,6 @@ const std::string kRetryNow = std::string(
                                   "RETURNING ") +
                               rows::kWithdrawalColumns;
 constexpr const char* kExists = "SELECT 1 FROM withdrawals WHERE id = $1";
-constexpr const char* kNotifyWithdrawals = "SELECT pg_notify('walletctl_withdrawals', '')";
 
 // The outcomes whose claim still holds: the row is processing under the same claim.
 std::vector<const PayoutOutcome*> still_claimed(pg::Connection& conn, const std::vector<PayoutOutcome>& outcomes) {
@@ -106,8 +107,8 @@ Posting settle(pg::Connection& conn, const std::vector<Final>& finals, std::vect
     if (!f.paid) ids.insert(f.withdrawal.wallet_id);
   }
   const auto locked =
-      conn.exec(rows::kLockAccountsInIdOrder, {pg::text_array(std::vector<std::string>(ids.begin(), ids.end()))});
-  auto accounts = rows::locked_accounts(locked);
+      conn.exec(kLockAccountsInIdOrder, {pg::text_array(std::vector<std::string>(ids.begin(), ids.end()))});
+  auto accounts = locked_accounts(locked);
   const std::string now_text = pg_timestamp_to_rfc3339(locked.text(0, 2));
   Posting posting(std::move(accounts), std::move(system), parse_rfc3339(now_text), now_text);
   for (const auto& f : finals) {
@@ -193,7 +194,8 @@ RecordSummary WithdrawalQueue::record(const std::vector<PayoutOutcome>& outcomes
       later.add(w, "needs_review", config_.review_retry_seconds * 1000);
       ++summary.review;
     }
-    for (const auto& s : posting.writes().settled_withdrawals) ++(s.status == "completed" ? summary.completed : summary.failed);
+    for (const auto& s : posting.writes().settled_withdrawals)
+      ++(s.status == "completed" ? summary.completed : summary.failed);
     // Refunds credit user wallets: the cache is told before the commit.
     write_posting(conn_, posting.writes(), later.statements(), cache_);
     return summary;
@@ -217,7 +219,8 @@ std::optional<std::int64_t> WithdrawalQueue::next_due_ms() {
   return res.int64(0, 0);
 }
 
-Withdrawal WithdrawalQueue::resolve(const std::string& withdrawal_id, Resolution resolution, const std::string& reason) {
+Withdrawal WithdrawalQueue::resolve(const std::string& withdrawal_id, Resolution resolution,
+                                    const std::string& reason) {
   return in_posting_transaction(conn_, max_retries_, cache_, [&] {
     auto res = conn_.exec(kLockOne.c_str(), {withdrawal_id});
     if (res.rows() == 0) throw DomainError(ErrorCode::kWithdrawalNotFound, "no withdrawal with id " + withdrawal_id);
@@ -250,7 +253,7 @@ Withdrawal WithdrawalQueue::retry_now(const std::string& withdrawal_id) {
       throw DomainError(ErrorCode::kWithdrawalNotInReview,
                         "withdrawal " + withdrawal_id + " is not pending or needs_review: nothing to retry");
     }
-    conn_.exec(kNotifyWithdrawals);  // the pools wake at the commit
+    conn_.exec(signals::kNotifyWithdrawals);  // the pools wake at the commit
     return rows::withdrawal(res, 0);
   });
 }

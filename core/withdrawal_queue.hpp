@@ -18,9 +18,6 @@
 
 namespace wallet {
 
-/// The channel a commit that records new withdrawals notifies.
-inline constexpr const char* kWithdrawalChannel = "walletctl_withdrawals";
-
 /// What the gateway said about one claimed withdrawal. The claim's `claims` identifies the
 /// claim: an outcome of an older claim of the same row is not recorded.
 struct PayoutOutcome {

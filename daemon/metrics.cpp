@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "daemon/router.hpp"
+#include "daemon/http/router.hpp"
 
 namespace wallet::daemon {
 namespace {

@@ -17,7 +17,7 @@
 #include "core/outbox.hpp"
 #include "core/pg/pool.hpp"
 #include "core/withdrawal_queue.hpp"
-#include "daemon/group_commit.hpp"
+#include "daemon/http/group_commit.hpp"
 
 namespace wallet::daemon {
 

@@ -4,11 +4,11 @@
 #include <thread>
 
 #include "core/logging.hpp"
+#include "daemon/events/outbox_publisher.hpp"
+#include "daemon/events/wallet_change_listener.hpp"
+#include "daemon/http/server.hpp"
 #include "daemon/lifecycle.hpp"
-#include "daemon/outbox_publisher.hpp"
-#include "daemon/server.hpp"
-#include "daemon/wallet_change_listener.hpp"
-#include "daemon/withdrawal_pool.hpp"
+#include "daemon/payouts/withdrawal_pool.hpp"
 
 namespace wallet::daemon {
 

@@ -80,7 +80,7 @@ std::string conninfo_value(const std::string& url, const char* keyword) {
   const bool parsed = visit_conninfo(url, [&](std::string_view k, const char* v) {
     if (k == keyword) value = v;
   });
-  if (!parsed) throw std::invalid_argument("not a PostgreSQL URL");
+  if (!parsed) throw DomainError(ErrorCode::kInvalidConfig, "not a PostgreSQL URL");
   return value;
 }
 

@@ -110,8 +110,8 @@ class Connection {
 /// The printable address of a connection string, without its password.
 std::string describe_address(const std::string& url);
 /// The value of one keyword (user, dbname, host, port) in a PostgreSQL URL or key=value
-/// string; empty when the string does not set it. Throws std::invalid_argument when it does
-/// not parse.
+/// string; empty when the string does not set it. Throws DomainError(kInvalidConfig) when it
+/// does not parse.
 std::string conninfo_value(const std::string& url, const char* keyword);
 /// The database a connection string names (libpq's default, the user's name, when it names
 /// none); empty when it cannot be parsed.

@@ -10,6 +10,7 @@ enum class ErrorKind {
   kRetryable,        // serialization failure (40001) or deadlock (40P01): run the transaction again
   kUniqueViolation,  // 23505
   kCheckViolation,   // 23514: a CHECK constraint, the ledger's last line of defence
+  kNoPrivilege,      // 42501: the role may not do this (e.g. migrate without the owner role)
   kConnection,       // the server is gone or unreachable: the caller reports "unavailable"
   kOther,
 };

@@ -12,7 +12,7 @@
 #include "core/amqp_client.hpp"
 #include "core/api_keys.hpp"
 #include "core/ids.hpp"
-#include "daemon/event_consumers.hpp"
+#include "daemon/events/event_consumers.hpp"
 #include "tests/chaos/checks.hpp"
 #include "tests/chaos/clients.hpp"
 #include "tests/chaos/cluster.hpp"

@@ -11,7 +11,7 @@
 #include "core/amqp_client.hpp"
 #include "core/ids.hpp"
 #include "core/outbox.hpp"
-#include "daemon/event_consumers.hpp"
+#include "daemon/events/event_consumers.hpp"
 #include "tests/support/event_collector.hpp"
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/process.hpp"
@@ -212,18 +212,18 @@ TEST_F(EventsTest, AnEventNoQueueTakesWaitsInTheOutboxUntilTheEventsQueueExists)
   };
   std::string transaction;
   {
-    ServerProcess server(db_.url(), {"withdrawals.enabled=false", "rabbitmq.exchange=" + exchange,
-                                     "rabbitmq.events_queue="});
-    const auto r = to_reply(server.client()->Post("/charge", json{{"user_id", "rita"}, {"amount", 42}}.dump(),
-                                                  "application/json"));
+    ServerProcess server(db_.url(),
+                         {"withdrawals.enabled=false", "rabbitmq.exchange=" + exchange, "rabbitmq.events_queue="});
+    const auto r = to_reply(
+        server.client()->Post("/charge", json{{"user_id", "rita"}, {"amount", 42}}.dump(), "application/json"));
     ASSERT_EQ(r.status, 201);
     transaction = r.body.value("id", "");
     const auto s = until([](const json& now) { return now["returned"] == 2; });  // the wallet's event and the charge's
     EXPECT_EQ(s["returned"], 2);
     EXPECT_EQ(s["unpublished"], 2);
   }
-  ServerProcess server(db_.url(), {"withdrawals.enabled=false", "rabbitmq.exchange=" + exchange,
-                                   "rabbitmq.events_queue=" + queue});
+  ServerProcess server(
+      db_.url(), {"withdrawals.enabled=false", "rabbitmq.exchange=" + exchange, "rabbitmq.events_queue=" + queue});
   const auto s = until([](const json& now) { return now["unpublished"] == 0; });
   EXPECT_EQ(s["unpublished"], 0);
   EXPECT_EQ(s["returned"], 0);
@@ -312,7 +312,8 @@ TEST_F(EventsTest, NotifyDeadLettersWhatTheWebhookRefusesAndGoesOn) {
   ServerProcess notify(db_.url(), {"notify.webhook_url=http://127.0.0.1:" + std::to_string(port) + "/hook"}, "notify");
   ServerProcess server(db_.url(), {"withdrawals.enabled=false"});
   auto c = server.client();
-  const auto refused = to_reply(c->Post("/charge", json{{"user_id", "ivan"}, {"amount", 5}}.dump(), "application/json"));
+  const auto refused =
+      to_reply(c->Post("/charge", json{{"user_id", "ivan"}, {"amount", 5}}.dump(), "application/json"));
   ASSERT_EQ(refused.status, 201);
   ASSERT_EQ(to_reply(c->Post("/charge", json{{"user_id", "olga"}, {"amount", 6}}.dump(), "application/json")).status,
             201);

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "daemon/openapi.hpp"
+#include "daemon/http/openapi.hpp"
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/process.hpp"
 

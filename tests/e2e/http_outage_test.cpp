@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "core/outbox.hpp"
-#include "daemon/event_consumers.hpp"
+#include "daemon/events/event_consumers.hpp"
 #include "tests/support/event_collector.hpp"
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/process.hpp"

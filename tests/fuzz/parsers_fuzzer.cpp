@@ -12,7 +12,7 @@
 #include "core/ids.hpp"
 #include "core/money.hpp"
 #include "core/timestamp.hpp"
-#include "daemon/requests.hpp"
+#include "daemon/http/requests.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 using namespace wallet;

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "daemon/requests.hpp"
+#include "daemon/http/requests.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 using namespace wallet;

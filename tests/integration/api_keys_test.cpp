@@ -6,7 +6,7 @@
 
 #include "core/digest.hpp"
 #include "core/errors.hpp"
-#include "daemon/auth.hpp"
+#include "daemon/http/auth.hpp"
 #include "tests/support/test_database.hpp"
 
 #include <thread>
@@ -84,8 +84,8 @@ TEST_F(ApiKeyTest, ABusyPoolFailsAuthenticationClosed) {
   req.headers.emplace("Authorization", "Bearer " + secret);
   httplib::Response res;
   daemon::Exchange ex{req, res, "test", "/balance/{user_id}", {}, "", std::nullopt, ""};
-  ASSERT_TRUE(auth.admit(ex, ApiScope::kRead));  // checked, and trusted for 1 ms
-  auto held = pool.acquire();                    // the pool's only connection is taken
+  ASSERT_TRUE(auth.admit(ex, ApiScope::kRead));                // checked, and trusted for 1 ms
+  auto held = pool.acquire();                                  // the pool's only connection is taken
   std::this_thread::sleep_for(std::chrono::milliseconds(10));  // the trust and its outage grace expire
   try {
     auth.admit(ex, ApiScope::kRead);

@@ -11,7 +11,8 @@
 #include "core/balance_cache.hpp"
 #include "core/ids.hpp"
 #include "core/redis/connection.hpp"
-#include "daemon/wallet_change_listener.hpp"
+#include "core/signals.hpp"
+#include "daemon/events/wallet_change_listener.hpp"
 #include "tests/support/ledger_fixture.hpp"
 
 namespace wallet::testing {
@@ -153,10 +154,10 @@ TEST_F(BalanceCacheTest, AWriterWhoseTellTimedOutForgetsAfterItsOwnCommitNotBefo
   ASSERT_FALSE(admin.command({"CLIENT", "PAUSE", "300", "ALL"}).is_error());
   auto writer_conn = db_.connect();
   std::thread writer([&] { Ledger(writer_conn, settings_, &impatient).apply_one(charge(w, 50)); });
-  ASSERT_TRUE(someone_waits_for_a_lock());      // the tell timed out; the commit waits
+  ASSERT_TRUE(someone_waits_for_a_lock());  // the tell timed out; the commit waits
   EXPECT_GE(impatient.stats().errors, 1U);
-  EXPECT_TRUE(impatient.catch_up(0));           // another writer's catch-up: a new epoch
-  EXPECT_EQ(balance_through(cache_, w), 100);   // a reader caches what is committed so far
+  EXPECT_TRUE(impatient.catch_up(0));          // another writer's catch-up: a new epoch
+  EXPECT_EQ(balance_through(cache_, w), 100);  // a reader caches what is committed so far
   holder.exec("SELECT pg_advisory_unlock(4242)");
   writer.join();
   EXPECT_EQ(cached_balance(w), std::nullopt);  // the charge is acknowledged: no copy of 100
@@ -210,7 +211,7 @@ TEST_F(BalanceCacheTest, OnlyWritersThatDidNotTellRedisNotify) {
   const auto told = new_wallet("alice", 100);
   const auto untold = new_wallet("bob", 100);
   auto listener = db_.connect();
-  listener.exec("LISTEN walletctl_wallets");
+  signals::listen(listener, signals::kWalletChannel);
   Ledger(conn_, settings_, &cache_).apply_one(charge(told, 1));
   Ledger(conn_, settings_, nullptr).apply_one(charge(untold, 1));
   // Notifications arrive in commit order: the first is the second write's.
@@ -222,7 +223,7 @@ TEST_F(BalanceCacheTest, OnlyWritersThatDidNotTellRedisNotify) {
     payloads = listener.take_notifications();
   }
   ASSERT_FALSE(payloads.empty());
-  const auto changes = daemon::parse_wallet_changes(payloads.front());
+  const auto changes = signals::parse_wallet_changes(payloads.front());
   ASSERT_EQ(changes.size(), 1U);
   EXPECT_EQ(changes.front().wallet_id, untold);
   EXPECT_EQ(changes.front().version, wallets_.get(untold).version);
@@ -235,7 +236,7 @@ TEST_F(BalanceCacheTest, UnreachableRedisMeansPostgresReadsAndAnOpenBreaker) {
   Ledger(conn_, settings_, &unreachable).apply_one(charge(w, 1));  // not refused for the cache's sake
   EXPECT_EQ(balance_through(unreachable, w), 101);
   const auto stats = unreachable.stats();
-  EXPECT_EQ(stats.errors, 2U);    // two failures opened the breaker...
+  EXPECT_EQ(stats.errors, 2U);  // two failures opened the breaker...
   // ...and nothing waited on Redis after them: three reads, the charge's tell and its
   // catch-up after the commit, the last read.
   EXPECT_EQ(stats.bypassed, 6U);

@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "core/audit.hpp"
-#include "daemon/group_commit.hpp"
+#include "daemon/http/group_commit.hpp"
 #include "tests/support/ledger_fixture.hpp"
 
 namespace wallet::testing {

@@ -85,7 +85,7 @@ TEST(ConninfoTest, ReadsUrlsAndKeyValueStrings) {
   EXPECT_EQ(pg::conninfo_value("postgresql://app:pw@db:5433/ledger", "dbname"), "ledger");
   EXPECT_EQ(pg::conninfo_value("host=db user=app", "user"), "app");
   EXPECT_EQ(pg::conninfo_value("postgresql://db/ledger", "user"), "");
-  EXPECT_THROW(pg::conninfo_value("host=db user", "user"), std::invalid_argument);
+  EXPECT_THROW(pg::conninfo_value("host=db user", "user"), DomainError);
   EXPECT_NO_THROW(require_same_database("postgresql://o:x@db:5432/l", "postgresql://a:y@db:5432/l"));
   EXPECT_THROW(require_same_database("postgresql://o:x@db:5432/l", "postgresql://a:y@db:5432/m"), DomainError);
   EXPECT_THROW(require_same_database("postgresql://o:x@db:5432/l", "postgresql://a:y@db2:5432/l"), DomainError);

@@ -3,8 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include "daemon/wallet_change_listener.hpp"
-
 namespace wallet {
 namespace {
 
@@ -40,16 +38,6 @@ TEST(CircuitBreakerTest, AFailedTrialOpensItAgainForAnotherCoolDown) {
   EXPECT_EQ(breaker.state(), State::kOpen);
   EXPECT_FALSE(breaker.allow(t0 + milliseconds(1099)));
   EXPECT_TRUE(breaker.allow(t0 + milliseconds(1100)));
-}
-
-TEST(WalletChangesTest, PayloadsParseAndMalformedItemsAreSkipped) {
-  const auto changes = daemon::parse_wallet_changes("a-1:5,b-2:17,bad,:3,c-3:x,d-4:9");
-  ASSERT_EQ(changes.size(), 3U);
-  EXPECT_EQ(changes[0].wallet_id, "a-1");
-  EXPECT_EQ(changes[0].version, 5);
-  EXPECT_EQ(changes[1].version, 17);
-  EXPECT_EQ(changes[2].wallet_id, "d-4");
-  EXPECT_TRUE(daemon::parse_wallet_changes("").empty());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The line `walletctl notify` sends a wallet owner for each event.
 #include <gtest/gtest.h>
 
+#include "core/errors.hpp"
 #include "core/notifications.hpp"
 
 namespace wallet {
@@ -47,7 +48,7 @@ TEST(NotificationsTest, MalformedEventsAreRefused) {
        {json::array(), json{{"type", "charge.completed"}}, event("charge.completed", json::array()),
         event("charge.completed", {{"destination_wallet_id", "w-alice"}, {"amount", "12"}, {"currency", "USD"}}),
         event("charge.completed", {{"destination_wallet_id", 5}, {"amount", 1}, {"currency", "USD"}})}) {
-    EXPECT_THROW(render_notification(bad, owners), std::invalid_argument) << bad.dump();
+    EXPECT_THROW(render_notification(bad, owners), DomainError) << bad.dump();
   }
 }
 

@@ -2,8 +2,8 @@
 // its own error code.
 #include <gtest/gtest.h>
 
-#include "daemon/json_body.hpp"
-#include "daemon/requests.hpp"
+#include "daemon/http/json_body.hpp"
+#include "daemon/http/requests.hpp"
 
 namespace wallet::daemon {
 namespace {

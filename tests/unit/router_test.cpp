@@ -6,8 +6,8 @@
 #include <set>
 
 #include "core/errors.hpp"
-#include "daemon/api.hpp"
-#include "daemon/openapi.hpp"
+#include "daemon/http/api.hpp"
+#include "daemon/http/openapi.hpp"
 
 namespace wallet::daemon {
 namespace {

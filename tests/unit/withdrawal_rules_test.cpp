@@ -4,7 +4,7 @@
 #include "core/errors.hpp"
 #include "core/posting.hpp"
 #include "core/withdrawal_queue.hpp"
-#include "daemon/bank_gateway.hpp"
+#include "daemon/payouts/bank_gateway.hpp"
 
 namespace wallet {
 namespace {

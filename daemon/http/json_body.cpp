@@ -1,4 +1,4 @@
-#include "daemon/json_body.hpp"
+#include "daemon/http/json_body.hpp"
 
 #include <algorithm>
 #include <set>

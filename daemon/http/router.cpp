@@ -1,4 +1,4 @@
-#include "daemon/router.hpp"
+#include "daemon/http/router.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "daemon/event_consumers.hpp"
+#include "daemon/events/event_consumers.hpp"
 
 #include <httplib.h>
 
@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/amqp_client.hpp"
+#include "core/backoff.hpp"
 #include "core/errors.hpp"
 #include "core/event_topology.hpp"
 #include "core/logging.hpp"
@@ -20,7 +21,7 @@ namespace wallet::daemon {
 namespace {
 
 constexpr std::chrono::milliseconds kPoll{250};  // how often a waiting consumer checks for a stop
-// notify's wait before reconnecting after an outage: doubles from the first to the last.
+// notify's wait before reconnecting after an outage: doubles from the first to the last (Backoff).
 constexpr std::chrono::milliseconds kFirstReconnect{250}, kLastReconnect{5000};
 
 AmqpConnection connect_broker(const Settings& settings) {
@@ -56,7 +57,8 @@ WebhookAnswer post_webhook(const std::string& url, const nlohmann::json& body) {
   if (!res) return WebhookAnswer::kTryAgain;
   const int status = res->status;
   if (status >= 200 && status < 300) return WebhookAnswer::kTaken;
-  const bool permanent = status >= 400 && status < 500 && status != 408 && status != 409 && status != 425 && status != 429;
+  const bool permanent =
+      status >= 400 && status < 500 && status != 408 && status != 409 && status != 425 && status != 429;
   return permanent ? WebhookAnswer::kRefused : WebhookAnswer::kTryAgain;
 }
 
@@ -84,16 +86,17 @@ class Notifier {
     const auto event = nlohmann::json::parse(d.body, nullptr, false);
     std::optional<Notification> note;
     try {
-      if (!d.message_id || d.message_id->empty()) throw std::invalid_argument("message has no message_id");
+      if (!d.message_id || d.message_id->empty()) throw DomainError(ErrorCode::kInvalidInput, "message has no message_id");
       if (record_.seen(*d.message_id)) {  // a redelivery: already told
         log_event(spdlog::level::info, "duplicate message dropped", {{"message_id", *d.message_id}});
         mq.ack(d.delivery_tag);
         return;
       }
       note = render_notification(event, [this](const std::string& w) { return record_.owner_of(w); });
-    } catch (const std::invalid_argument& e) {
+    } catch (const DomainError& e) {
+      if (error_info(e.code()).error_class != ErrorClass::kInvalidInput) throw;  // not the message's fault
       log_event(spdlog::level::warn, "undecodable message dead-lettered",
-                {{"routing_key", d.routing_key}, {"error", e.what()}});
+                {{"routing_key", d.routing_key}, {"error", std::string(e.detail())}});
       mq.reject(d.delivery_tag);
       return;
     }
@@ -119,14 +122,13 @@ class Notifier {
       std::cout << "notify " << note.user_id << ": " << note.text << std::endl;
       return true;
     }
-    auto backoff = std::chrono::milliseconds(200);
+    Backoff backoff(std::chrono::milliseconds(200), std::chrono::milliseconds(10'000));
     for (;;) {
       const auto answer = post_webhook(settings_.notify.webhook_url, body);
       if (answer != WebhookAnswer::kTryAgain) return answer == WebhookAnswer::kTaken;
       if (stop_.raised()) throw DomainError(ErrorCode::kUnavailable, "stopping with the webhook unreachable");
       log_event(spdlog::level::warn, "notification webhook unavailable; retrying", {{"event_id", event["id"]}});
-      std::this_thread::sleep_for(backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(10'000));
+      std::this_thread::sleep_for(backoff.next());
     }
   }
 
@@ -160,14 +162,14 @@ int run_notifier(const Settings& settings) {
   configure_logging(settings.log);
   StopFlag stop;
   bool consuming = false;
-  auto backoff = kFirstReconnect;
+  Backoff backoff(kFirstReconnect, kLastReconnect);
   const auto wait_to_reconnect = [&](const char* error) {
+    const auto wait = backoff.next();
     log_event(spdlog::level::warn, "notify lost a service; reconnecting",
-              {{"error", error}, {"retry_in_ms", static_cast<std::int64_t>(backoff.count())}});
-    for (auto waited = std::chrono::milliseconds(0); waited < backoff && !stop.raised(); waited += kPoll) {
+              {{"error", error}, {"retry_in_ms", static_cast<std::int64_t>(wait.count())}});
+    for (auto waited = std::chrono::milliseconds(0); waited < wait && !stop.raised(); waited += kPoll) {
       std::this_thread::sleep_for(kPoll);  // the backoff, in steps that notice a stop
     }
-    backoff = std::min(backoff * 2, kLastReconnect);
   };
   while (!stop.raised()) {
     try {
@@ -182,7 +184,7 @@ int run_notifier(const Settings& settings) {
         log_event(spdlog::level::info, "notify reconnected", nlohmann::json::object());
       }
       consuming = true;
-      backoff = kFirstReconnect;
+      backoff.succeeded();
       while (!stop.raised()) {
         const auto d = mq.next_delivery(kPoll);
         if (d) notifier.handle(mq, *d);

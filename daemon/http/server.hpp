@@ -10,12 +10,12 @@
 
 #include "core/config.hpp"
 #include "core/pg/pool.hpp"
-#include "daemon/api.hpp"
-#include "daemon/auth.hpp"
-#include "daemon/exchange.hpp"
+#include "daemon/http/api.hpp"
+#include "daemon/http/auth.hpp"
+#include "daemon/http/exchange.hpp"
+#include "daemon/http/request_deadline.hpp"
+#include "daemon/http/router.hpp"
 #include "daemon/metrics.hpp"
-#include "daemon/request_deadline.hpp"
-#include "daemon/router.hpp"
 
 namespace wallet::daemon {
 

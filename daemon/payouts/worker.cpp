@@ -1,10 +1,10 @@
-#include "daemon/worker.hpp"
+#include "daemon/payouts/worker.hpp"
 
 #include <iostream>
 
 #include "core/logging.hpp"
 #include "daemon/lifecycle.hpp"
-#include "daemon/withdrawal_pool.hpp"
+#include "daemon/payouts/withdrawal_pool.hpp"
 
 namespace wallet::daemon {
 

@@ -1,4 +1,4 @@
-#include "daemon/group_commit.hpp"
+#include "daemon/http/group_commit.hpp"
 
 #include "core/errors.hpp"
 #include "core/logging.hpp"

@@ -1,10 +1,10 @@
-#include "daemon/requests.hpp"
+#include "daemon/http/requests.hpp"
 
 #include "core/currency.hpp"
 #include "core/ids.hpp"
 #include "core/money.hpp"
 #include "core/timestamp.hpp"
-#include "daemon/json_body.hpp"
+#include "daemon/http/json_body.hpp"
 
 namespace wallet::daemon {
 namespace {

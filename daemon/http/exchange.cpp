@@ -1,4 +1,4 @@
-#include "daemon/exchange.hpp"
+#include "daemon/http/exchange.hpp"
 
 #include <algorithm>
 

@@ -2,7 +2,8 @@
 // <secret>`; keys are checked against the api_keys table through a short-lived in-process
 // cache (`auth.key_cache_ms`, so a revocation takes effect within it), each route needs a scope
 // (GET and HEAD: read, POST: write, POST /charge: charge). Failed authentications are limited
-// per client address (`auth.failures_per_second`, `failure_burst`) before any key is looked up., and each key has a token bucket (`auth.rate_per_second`, `rate_burst`).
+// per client address (`auth.failures_per_second`, `failure_burst`) before any key is looked up., and each key has a
+// token bucket (`auth.rate_per_second`, `rate_burst`).
 #pragma once
 
 #include <chrono>
@@ -15,7 +16,7 @@
 #include "core/config.hpp"
 #include "core/pg/pool.hpp"
 #include "core/token_bucket.hpp"
-#include "daemon/exchange.hpp"
+#include "daemon/http/exchange.hpp"
 
 namespace wallet::daemon {
 
@@ -45,8 +46,8 @@ class Authenticator {
   const Settings::Auth settings_;
   pg::ConnectionPool& pool_;
   std::mutex mutex_;
-  std::unordered_map<std::string, Checked> checked_;      // by SHA-256 of the secret
-  std::unordered_map<std::string, TokenBucket> buckets_;  // by key id
+  std::unordered_map<std::string, Checked> checked_;       // by SHA-256 of the secret
+  std::unordered_map<std::string, TokenBucket> buckets_;   // by key id
   std::unordered_map<std::string, TokenBucket> failures_;  // by client address
 };
 

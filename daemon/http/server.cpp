@@ -1,4 +1,4 @@
-#include "daemon/server.hpp"
+#include "daemon/http/server.hpp"
 
 #include <sys/socket.h>
 
@@ -10,7 +10,7 @@
 #include "core/logging.hpp"
 #include "core/pg/error.hpp"
 #include "core/probes.hpp"
-#include "daemon/problem.hpp"
+#include "daemon/http/problem.hpp"
 
 namespace wallet::daemon {
 namespace {
@@ -153,12 +153,13 @@ httplib::Server::HandlerResponse Server::screen(const httplib::Request& req, htt
   for (const auto& [name, value] : req.headers) header_bytes += name.size() + value.size();
   if (req.headers.size() > static_cast<std::size_t>(h.max_headers) ||
       header_bytes > static_cast<std::size_t>(h.max_header_bytes)) {
-    return refuse(req, res,
-                  DomainError(ErrorCode::kHeadersTooLarge, "at most " + std::to_string(h.max_headers) +
-                                                               " header fields of " + std::to_string(h.max_header_bytes) +
-                                                               " bytes in all"));
+    return refuse(
+        req, res,
+        DomainError(ErrorCode::kHeadersTooLarge, "at most " + std::to_string(h.max_headers) + " header fields of " +
+                                                     std::to_string(h.max_header_bytes) + " bytes in all"));
   }
-  const bool takes_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE";
+  const bool takes_body =
+      req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE";
   const bool has_body = req.has_header("Transfer-Encoding") ||
                         (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
   if (has_body && !takes_body) {

@@ -20,7 +20,7 @@ struct Route {
   std::string method;  // GET, POST, ...
   std::string path;    // template: literal segments and {name} segments
   Handler handler;
-  ApiScope scope;      // the least an API key needs to call it
+  ApiScope scope;  // the least an API key needs to call it
 };
 
 struct RouteMatch {

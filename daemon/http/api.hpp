@@ -7,10 +7,10 @@
 #include "core/balance_cache.hpp"
 #include "core/config.hpp"
 #include "core/pg/pool.hpp"
-#include "daemon/group_commit.hpp"
+#include "daemon/http/group_commit.hpp"
+#include "daemon/http/readiness.hpp"
+#include "daemon/http/router.hpp"
 #include "daemon/metrics.hpp"
-#include "daemon/readiness.hpp"
-#include "daemon/router.hpp"
 
 namespace wallet::daemon {
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "core/payout_gateway.hpp"
-#include "daemon/call_deadline.hpp"
+#include "daemon/payouts/call_deadline.hpp"
 
 namespace wallet::daemon {
 

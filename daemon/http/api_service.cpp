@@ -4,9 +4,9 @@
 #include "core/outbox.hpp"
 #include "core/probes.hpp"
 #include "core/withdrawal_queue.hpp"
-#include "daemon/api.hpp"
-#include "daemon/exchange.hpp"
-#include "daemon/openapi.hpp"
+#include "daemon/http/api.hpp"
+#include "daemon/http/exchange.hpp"
+#include "daemon/http/openapi.hpp"
 
 namespace wallet::daemon {
 namespace {

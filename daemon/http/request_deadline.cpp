@@ -1,4 +1,4 @@
-#include "daemon/request_deadline.hpp"
+#include "daemon/http/request_deadline.hpp"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -125,7 +125,8 @@ void RequestDeadline::watch() {
       if (!c->reading_since.compare_exchange_strong(since, kCut)) continue;
       ::shutdown(c->socket, SHUT_RDWR);
       on_cut_();
-      log_event(spdlog::level::warn, "http: a request took longer than http.request_timeout to arrive; connection closed",
+      log_event(spdlog::level::warn,
+                "http: a request took longer than http.request_timeout to arrive; connection closed",
                 {{"limit_ms", limit_.count()}});
     }
   }

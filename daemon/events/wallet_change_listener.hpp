@@ -16,12 +16,6 @@
 
 namespace wallet::daemon {
 
-/// The channel of wallet change notifications.
-inline constexpr const char* kWalletChannel = "walletctl_wallets";
-
-/// Parses a notification payload, "wallet_id:version,...". Malformed items are skipped.
-std::vector<WalletVersion> parse_wallet_changes(const std::string& payload);
-
 class WalletChangeListener {
  public:
   WalletChangeListener(const Settings& settings, BalanceCache& cache);

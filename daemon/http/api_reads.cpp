@@ -5,8 +5,8 @@
 #include "core/json_codec.hpp"
 #include "core/wallet_store.hpp"
 #include "core/withdrawals.hpp"
-#include "daemon/api.hpp"
-#include "daemon/exchange.hpp"
+#include "daemon/http/api.hpp"
+#include "daemon/http/exchange.hpp"
 
 namespace wallet::daemon {
 namespace {

@@ -1,9 +1,9 @@
 // Handlers of the routes that change the ledger.
 #include "core/json_codec.hpp"
 #include "core/wallet_store.hpp"
-#include "daemon/api.hpp"
-#include "daemon/exchange.hpp"
-#include "daemon/requests.hpp"
+#include "daemon/http/api.hpp"
+#include "daemon/http/exchange.hpp"
+#include "daemon/http/requests.hpp"
 
 namespace wallet::daemon {
 namespace {
@@ -61,7 +61,8 @@ void add_write_routes(Router& router, ApiState& st) {
   router.add("POST", "/wallets", [&st](Exchange& ex) { create_wallet(ex, st); });
   // A charge moves money in from outside the ledger: only the operator's keys may, never a key
   // bound to a user (ApiKeyStore::create refuses to make one).
-  router.add("POST", "/charge", [&st](Exchange& ex) { move_money(ex, st, decode_charge); }, ApiScope::kCharge);
+  router.add(
+      "POST", "/charge", [&st](Exchange& ex) { move_money(ex, st, decode_charge); }, ApiScope::kCharge);
   router.add("POST", "/withdraw", [&st](Exchange& ex) { move_money(ex, st, decode_withdraw); });
   router.add("POST", "/transfers", [&st](Exchange& ex) { move_money(ex, st, decode_transfer); });
 }

@@ -1,4 +1,4 @@
-#include "daemon/bank_gateway.hpp"
+#include "daemon/payouts/bank_gateway.hpp"
 
 #include <netdb.h>
 #include <sys/socket.h>
@@ -89,12 +89,13 @@ PayoutResult classify_bank_failure(httplib::Error error, bool deadline_passed) {
   const bool not_sent = error == httplib::Error::Connection || error == httplib::Error::ConnectionTimeout ||
                         error == httplib::Error::SSLConnection || error == httplib::Error::SSLServerVerification ||
                         error == httplib::Error::BindIPAddress || error == httplib::Error::SSLLoadingCerts;
-  if (not_sent) return {PayoutStatus::kTransient, "bank unreachable: " + httplib::to_string(error), std::nullopt, false};
-  return {PayoutStatus::kUnknown,
-          std::string(deadline_passed ? "no answer from the bank by the call's deadline: "
-                                      : "no answer from the bank: ") +
-              httplib::to_string(error),
-          std::nullopt, true};
+  if (not_sent)
+    return {PayoutStatus::kTransient, "bank unreachable: " + httplib::to_string(error), std::nullopt, false};
+  return {
+      PayoutStatus::kUnknown,
+      std::string(deadline_passed ? "no answer from the bank by the call's deadline: " : "no answer from the bank: ") +
+          httplib::to_string(error),
+      std::nullopt, true};
 }
 
 BankGateway::BankGateway(const std::string& url, const std::string& ca_file, std::int64_t timeout_ms)
@@ -137,8 +138,9 @@ std::optional<std::string> BankGateway::resolve(Clock::time_point deadline) {
   if (gai_error(&request) == 0 && request.ar_result) {
     char text[INET6_ADDRSTRLEN] = {};
     const auto* a = request.ar_result;
-    const void* raw = a->ai_family == AF_INET6 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr)
-                                               : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr);
+    const void* raw = a->ai_family == AF_INET6
+                          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr)
+                          : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr);
     if (inet_ntop(a->ai_family, raw, text, sizeof text)) address = text;
   }
   if (request.ar_result) freeaddrinfo(request.ar_result);

@@ -1,4 +1,4 @@
-#include "daemon/readiness.hpp"
+#include "daemon/http/readiness.hpp"
 
 namespace wallet::daemon {
 

@@ -1,4 +1,4 @@
-#include "daemon/problem.hpp"
+#include "daemon/http/problem.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,10 +1,11 @@
-#include "daemon/withdrawal_pool.hpp"
+#include "daemon/payouts/withdrawal_pool.hpp"
 
 #include "core/errors.hpp"
 #include "core/logging.hpp"
 #include "core/pg/error.hpp"
-#include "daemon/bank_gateway.hpp"
+#include "core/signals.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/payouts/bank_gateway.hpp"
 
 namespace wallet::daemon {
 namespace {
@@ -62,12 +63,11 @@ void WithdrawalPool::start() {
 
 void WithdrawalPool::dispatch_loop() {
   std::optional<pg::Connection> listener;
-  static constexpr const char* kListen = "LISTEN walletctl_withdrawals";
   while (!stopping_) {
     try {
       if (!listener || listener->is_broken()) {
         listener.emplace(connect());
-        listener->exec(kListen);
+        signals::listen(*listener, signals::kWithdrawalChannel);
       }
       dispatch_once(*listener);
     } catch (const std::exception& e) {
@@ -164,7 +164,9 @@ void WithdrawalPool::record_batch(std::optional<pg::Connection>& conn, std::vect
     try {
       if (!conn || conn->is_broken()) conn.emplace(connect());
       const auto summary = WithdrawalQueue(*conn, settings_, cache_).record(batch);
-      if (metrics_) metrics_->withdrawals_recorded(summary.completed, summary.failed, summary.retried, summary.review, summary.lost);
+      if (metrics_)
+        metrics_->withdrawals_recorded(summary.completed, summary.failed, summary.retried, summary.review,
+                                       summary.lost);
       return;
     } catch (const std::exception& e) {
       conn.reset();

@@ -1,20 +1,21 @@
-#include "daemon/outbox_publisher.hpp"
+#include "daemon/events/outbox_publisher.hpp"
 
 #include <optional>
 #include <set>
 
 #include "core/amqp_client.hpp"
+#include "core/backoff.hpp"
 #include "core/errors.hpp"
 #include "core/event_topology.hpp"
 #include "core/logging.hpp"
 #include "core/outbox.hpp"
 #include "core/pg/connection.hpp"
+#include "core/signals.hpp"
 #include "daemon/metrics.hpp"
 
 namespace wallet::daemon {
 namespace {
 
-constexpr std::int64_t kRelayLock = 7217650002;  // the advisory lock of the active relay
 constexpr std::chrono::milliseconds kIdleWait{1000};
 constexpr std::chrono::milliseconds kConfirmTimeout{10'000};
 constexpr std::chrono::seconds kPruneEvery{60};
@@ -31,19 +32,17 @@ class Relay {
   Relay(const Settings& settings, Metrics* metrics) : settings_(settings), metrics_(metrics) {}
 
   pg::Connection& db() {
-    static constexpr const char* kListen = "LISTEN walletctl_outbox";
     if (!db_ || db_->is_broken()) {
       leader_ = false;
       db_.emplace(pg::Connection::open(settings_.database.url, static_cast<int>(settings_.database.connect_timeout)));
-      db_->exec(kListen);
+      signals::listen(*db_, signals::kOutboxChannel);
     }
     return *db_;
   }
 
   /// True while this process holds the relay lock (kept for the connection's life).
   bool lead() {
-    static constexpr const char* kTryLock = "SELECT pg_try_advisory_lock($1::bigint)";
-    if (!leader_ && db().exec(kTryLock, {std::to_string(kRelayLock)}).boolean(0, 0)) {
+    if (!leader_ && signals::try_lock(db(), signals::Lock::kOutboxRelay)) {
       leader_ = true;
       log_event(spdlog::level::info, "outbox relay: this process now relays events", {});
     }
@@ -144,7 +143,7 @@ void OutboxPublisher::stop() {
 
 void OutboxPublisher::run() {
   Relay relay(settings_, metrics_);
-  auto backoff = std::chrono::milliseconds(100);
+  Backoff backoff(std::chrono::milliseconds(100), std::chrono::milliseconds(5000));
   while (!stopping_) {
     int socket = -1;
     try {
@@ -156,18 +155,16 @@ void OutboxPublisher::run() {
       }
       wake_.wait(socket, kIdleWait);
       if (!stopping_) relay.db().drain_notifications();
-      backoff = std::chrono::milliseconds(100);
+      backoff.succeeded();
     } catch (const BrokerError& e) {
       // Rows wait in the outbox until the broker is back; the API is not affected.
       if (metrics_) metrics_->event_publish_failed();
       log_event(spdlog::level::warn, "outbox relay: cannot publish yet", {{"error", e.what()}});
-      wake_.wait(-1, backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      wake_.wait(-1, backoff.next());
     } catch (const std::exception& e) {
       log_event(spdlog::level::warn, "outbox relay: database unavailable", {{"error", e.what()}});
       relay.drop_database();  // and with it the relay lock: another daemon may take over
-      wake_.wait(-1, backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      wake_.wait(-1, backoff.next());
     }
   }
   // A last relay of what is waiting, so a clean stop leaves nothing behind that it could send.

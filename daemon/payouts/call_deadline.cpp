@@ -1,4 +1,4 @@
-#include "daemon/call_deadline.hpp"
+#include "daemon/payouts/call_deadline.hpp"
 
 namespace wallet::daemon {
 
