@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The layers of docs/ARCHITECTURE.md, checked: core/ includes nothing of cli/ or daemon/ (nor
-# CLI11 or cpp-httplib), and daemon/ nothing of cli/. Prints each include that points up.
+# CLI11 or cpp-httplib), daemon/ nothing of cli/, and daemon/payouts/ and daemon/events/
+# nothing of daemon/http/. Prints each include that points up.
 set -uo pipefail
 root="${1:?usage: layers_test.sh SOURCE_DIR}"
 status=0
@@ -15,5 +16,7 @@ up() {  # FOLDER PATTERN WHY
 }
 up core 'cli/|daemon/|CLI/|httplib' 'cli/, daemon/, CLI11 or cpp-httplib'
 up daemon 'cli/' 'cli/'
+up daemon/payouts 'daemon/http/' 'daemon/http/ (payouts run without the API)'
+up daemon/events 'daemon/http/' 'daemon/http/ (events run without the API)'
 [[ $status == 0 ]] && echo "layers hold: core <- daemon <- cli"
 exit $status
