@@ -12,6 +12,7 @@ positive_integers "$RUNS"
 "$WALLET_ROOT/scripts/build"
 eval "$("$WALLET_ROOT/scripts/stack" up)"
 BIN="$BUILD_DIR/walletctl"
+GEN_SETTLEMENT_BIN="$BUILD_DIR/bench/walletctl-gen-settlement"
 WORK="$(mktemp -d /tmp/walletctl-bench-XXXXXX)"
 PIDS=()  # servers a scenario started: stopped (by pid) on exit
 cleanup() {

@@ -11,7 +11,7 @@ pgbench_baseline
 replay_once() {
   local rows=$1 db=bench_replay
   fresh_db $db
-  DATABASE_URL="$(db_url $db)" "$BIN" gen-settlement --rows "$rows" --wallets "$WALLETS" --out "$WORK/file.csv"
+  DATABASE_URL="$(db_url $db)" "$GEN_SETTLEMENT_BIN" --rows "$rows" --wallets "$WALLETS" --out "$WORK/file.csv"
   DATABASE_URL="$(db_url $db)" /usr/bin/time -f "%M" -o "$WORK/rss" \
     "$BIN" --output json replay "$WORK/file.csv" --quiet > "$WORK/summary.json"
   DATABASE_URL="$(db_url $db)" "$BIN" audit >/dev/null || { log "audit failed after the replay"; exit 1; }

@@ -78,7 +78,6 @@ int run(int argc, char** argv) {
   Action action;
   add_ledger_commands(app, ctx, action);
   add_replay_command(app, ctx, action);
-  add_gen_settlement_command(app, ctx, action);
   add_admin_commands(app, ctx, action);
   add_apikey_commands(app, ctx, action);
   add_serve_command(app, ctx, action);

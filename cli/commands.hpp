@@ -9,9 +9,8 @@ namespace wallet::cli {
 
 /// create, balance, charge, withdraw, transfer, history
 void add_ledger_commands(CLI::App& app, Context& ctx, Action& action);
-/// replay, and the hidden gen-settlement helper for tests and benchmarks
+/// replay
 void add_replay_command(CLI::App& app, Context& ctx, Action& action);
-void add_gen_settlement_command(CLI::App& app, Context& ctx, Action& action);
 /// withdrawals list|show, and worker (the withdrawal pool alone)
 void add_withdrawal_commands(CLI::App& app, Context& ctx, Action& action);
 /// events tail, notify, outbox status

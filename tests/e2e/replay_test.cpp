@@ -50,6 +50,11 @@ class ReplayTest : public ::testing::Test {
     args.insert(args.begin(), WALLETCTL_PATH);
     return run_process(args, env(db_), input);
   }
+  // A generated settlement file (bench/gen_settlement.cpp) over this test's database.
+  ProcessResult gen_settlement(std::vector<std::string> args) {
+    args.insert(args.begin(), GEN_SETTLEMENT_PATH);
+    return run_process(args, env(db_));
+  }
   // The report as line -> "status code".
   std::map<std::uint64_t, std::string> report(const std::string& path) {
     std::ifstream in(path);
@@ -194,7 +199,7 @@ TEST_F(ReplayTest, AFileWithEveryKindOfRowGivesAnExactReportAndBalances) {
 
 TEST_F(ReplayTest, ASecondRunAppliesNothingAndReportsEveryRowReplayed) {
   const auto file = temp_path("twice.csv");
-  ASSERT_EQ(walletctl({"gen-settlement", "--rows", "3000", "--wallets", "50", "--out", file}).exit_code, 0);
+  ASSERT_EQ(gen_settlement({"--rows", "3000", "--wallets", "50", "--out", file}).exit_code, 0);
   const auto first = walletctl({"--output", "json", "replay", file, "--batch-size", "700"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_EQ(json::parse(first.out)["applied"], 3000);
@@ -215,7 +220,7 @@ TEST_F(ReplayTest, KilledHalfWayThenRunAgainEndsAsOneCleanRun) {
   constexpr int kRows = 200'000;
   const auto file = temp_path("big.csv");
   ASSERT_EQ(
-      walletctl({"gen-settlement", "--rows", std::to_string(kRows), "--wallets", "1000", "--out", file}).exit_code, 0);
+      gen_settlement({"--rows", std::to_string(kRows), "--wallets", "1000", "--out", file}).exit_code, 0);
   // A copy of the database as the file found it, for the clean run to compare with.
   TestDatabase clean(false);
   disconnect();
@@ -259,9 +264,9 @@ TEST_F(ReplayTest, KilledHalfWayThenRunAgainEndsAsOneCleanRun) {
 
 TEST_F(ReplayTest, TwoFilesAgainstTheSameWalletsAtOnceBothComplete) {
   const auto one = temp_path("one.csv"), two = temp_path("two.csv");
-  ASSERT_EQ(walletctl({"gen-settlement", "--rows", "20000", "--wallets", "40", "--out", one}).exit_code, 0);
+  ASSERT_EQ(gen_settlement({"--rows", "20000", "--wallets", "40", "--out", one}).exit_code, 0);
   ASSERT_EQ(
-      walletctl({"gen-settlement", "--rows", "20000", "--wallets", "40", "--variant", "2", "--out", two}).exit_code, 0);
+      gen_settlement({"--rows", "20000", "--wallets", "40", "--variant", "2", "--out", two}).exit_code, 0);
   const int first = start_process({WALLETCTL_PATH, "replay", one, "--batch-size", "300"}, env(db_));
   const int second = start_process({WALLETCTL_PATH, "replay", two, "--batch-size", "200"}, env(db_));
   EXPECT_EQ(wait_process(first), 0);
@@ -332,7 +337,7 @@ TEST_F(ReplayTest, StopOnErrorStopsAtARefusedRowInsideABatch) {
 
 TEST_F(ReplayTest, AProgressBarOnlyOnATerminalAndNotWithQuiet) {
   const auto file = temp_path("progress.csv");
-  ASSERT_EQ(walletctl({"gen-settlement", "--rows", "2000", "--wallets", "20", "--out", file}).exit_code, 0);
+  ASSERT_EQ(gen_settlement({"--rows", "2000", "--wallets", "20", "--out", file}).exit_code, 0);
   const auto terminal = run_on_terminal({WALLETCTL_PATH, "replay", file}, env(db_));
   EXPECT_EQ(terminal.exit_code, 0) << terminal.out;
   EXPECT_NE(terminal.out.find("100%"), std::string::npos) << terminal.out;

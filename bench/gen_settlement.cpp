@@ -1,19 +1,22 @@
-// walletctl gen-settlement (hidden): writes a realistic settlement file of N rows over M
-// wallets, creating the wallets first, for tests and benchmarks. Deterministic per seed.
+// walletctl-gen-settlement: writes a realistic settlement file of N rows over M wallets,
+// creating the wallets first, for the replay tests and benchmarks (not shipped to operators).
+// Deterministic per seed. Connects to DATABASE_URL.
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <iostream>
-#include <memory>
 #include <random>
 
-#include "cli/commands.hpp"
 #include "core/csv_writer.hpp"
 #include "core/currency.hpp"
 #include "core/errors.hpp"
+#include "core/pg/connection.hpp"
 #include "core/pg/transaction.hpp"
 #include "core/wallet_resolution.hpp"
 #include "core/wallet_store.hpp"
 
-namespace wallet::cli {
+namespace wallet {
 namespace {
 
 constexpr std::size_t kChunk = 1000;
@@ -26,14 +29,13 @@ struct GenArgs {
 };
 
 // Creates (or finds) the wallets of users gen<seed>-0 .. gen<seed>-(n-1), in chunks.
-std::vector<std::string> ensure_wallets(Context& ctx, const GenArgs& a) {
+std::vector<std::string> ensure_wallets(pg::Connection& conn, const GenArgs& a) {
   std::vector<std::string> ids;
   for (std::uint64_t start = 0; start < a.wallets; start += kChunk) {
     std::vector<std::pair<std::string, std::string>> users;
     for (std::uint64_t i = start; i < std::min(a.wallets, start + kChunk); ++i) {
       users.emplace_back("gen" + std::to_string(a.seed) + "-" + std::to_string(i), a.currency);
     }
-    auto& conn = ctx.db();
     pg::in_transaction(conn, 5, [&] {
       WalletDirectory d = look_up_wallets(conn, {}, users);
       create_wallets(conn, d, users);
@@ -71,33 +73,43 @@ void write_rows(std::ostream& out, const GenArgs& a, const std::vector<std::stri
   }
 }
 
-}  // namespace
-
-void add_gen_settlement_command(CLI::App& app, Context& ctx, Action& action) {
-  auto a = std::make_shared<GenArgs>();
-  auto* cmd = app.add_subcommand("gen-settlement", "Write a test settlement file (creates its wallets)");
-  cmd->group("");  // hidden: a tool for tests and benchmarks, not for operators
-  cmd->add_option("--rows", a->rows, "Rows to write")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}));
-  cmd->add_option("--wallets", a->wallets, "Wallets to spread them over")
-      ->check(CLI::Range(std::uint64_t{2}, std::uint64_t{1'000'000}));
-  cmd->add_option("--seed", a->seed, "Random seed (also names the users)");
-  cmd->add_option("--variant", a->variant, "Another file over the same wallets");
-  cmd->add_option("--currency", a->currency, "Currency of the wallets");
-  cmd->add_option("--out", a->out, "Output file (default: standard output)");
-  cmd->callback([&ctx, &action, a] {
-    action = [&ctx, a] {
-      a->currency = parse_currency(a->currency);
-      const auto ids = ensure_wallets(ctx, *a);
-      if (!a->out) {
-        write_rows(std::cout, *a, ids);
-        return 0;
-      }
-      std::ofstream out(*a->out, std::ios::trunc);
-      if (!out) throw DomainError(ErrorCode::kInvalidInput, "cannot write " + *a->out);
-      write_rows(out, *a, ids);
-      return 0;
-    };
-  });
+int run(const GenArgs& a, const std::string& database_url) {
+  auto conn = pg::Connection::open(database_url, 10);
+  const auto ids = ensure_wallets(conn, a);
+  if (!a.out) {
+    write_rows(std::cout, a, ids);
+    return 0;
+  }
+  std::ofstream out(*a.out, std::ios::trunc);
+  if (!out) throw DomainError(ErrorCode::kInvalidInput, "cannot write " + *a.out);
+  write_rows(out, a, ids);
+  return out.flush() ? 0 : 1;
 }
 
-}  // namespace wallet::cli
+}  // namespace
+}  // namespace wallet
+
+int main(int argc, char** argv) {
+  wallet::GenArgs a;
+  CLI::App app{"Write a settlement file for tests and benchmarks, creating its wallets (DATABASE_URL)"};
+  app.add_option("--rows", a.rows, "Rows to write")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}));
+  app.add_option("--wallets", a.wallets, "Wallets to spread them over")
+      ->check(CLI::Range(std::uint64_t{2}, std::uint64_t{1'000'000}));
+  app.add_option("--seed", a.seed, "Random seed (also names the users)");
+  app.add_option("--variant", a.variant, "Another file over the same wallets");
+  app.add_option("--currency", a.currency, "Currency of the wallets");
+  app.add_option("--out", a.out, "Output file (default: standard output)");
+  CLI11_PARSE(app, argc, argv);
+  const char* url = std::getenv("DATABASE_URL");
+  if (url == nullptr || *url == '\0') {
+    std::cerr << "walletctl-gen-settlement: set DATABASE_URL\n";
+    return 2;
+  }
+  try {
+    a.currency = wallet::parse_currency(a.currency);
+    return wallet::run(a, url);
+  } catch (const std::exception& e) {
+    std::cerr << "walletctl-gen-settlement: " << e.what() << '\n';
+    return 1;
+  }
+}
