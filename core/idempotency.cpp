@@ -31,47 +31,102 @@ std::pair<std::string, std::string> key_arrays(const std::vector<ScopedKey>& key
 
 }  // namespace
 
-pg::Statement claim_idempotency_keys_statement(const std::vector<KeyClaim>& claims) {
+void BatchKeys::add(const Operation& op, const std::string& transaction_id, const std::string& withdrawal_id) {
+  Slot s;
+  s.op = &op;
+  if (op.idempotency_key) {
+    s.hash = op.request_hash();
+    const ScopedKey key{op.key_scope, *op.idempotency_key};
+    auto [it, inserted] = first_with_key_.emplace(key, slots_.size());
+    if (inserted) {
+      claims_.push_back(
+          {key, s.hash, transaction_id, withdrawal_id.empty() ? std::nullopt : std::optional(withdrawal_id)});
+    } else {
+      s.verdict = KeyVerdict::repeat(it->second);
+    }
+  }
+  slots_.push_back(std::move(s));
+}
+
+void BatchKeys::send_claims() {
+  if (claims_.empty() || validating_) return;
   std::vector<ScopedKey> keys;
   std::vector<std::string> hashes;
   std::vector<std::optional<std::string>> txs, wds;
-  for (const auto& c : claims) {
+  for (const auto& c : claims_) {
     keys.push_back(c.key);
     hashes.push_back(c.request_hash);
     txs.emplace_back(c.transaction_id);
     wds.push_back(c.withdrawal_id);
   }
   auto [scopes, names] = key_arrays(keys);
-  return {kClaimKeys,
-          {std::move(scopes), std::move(names), pg::text_array(hashes), pg::text_array(txs), pg::text_array(wds)}};
+  conn_.defer({kClaimKeys,
+               {std::move(scopes), std::move(names), pg::text_array(hashes), pg::text_array(txs), pg::text_array(wds)}},
+              true);
 }
 
-std::map<ScopedKey, RecordedKey> recorded_idempotency_keys(pg::Connection& conn, const std::vector<KeyClaim>& claims,
-                                                           const pg::Result* claimed) {
-  std::map<ScopedKey, RecordedKey> recorded;
+void BatchKeys::settle() {
+  if (claims_.empty()) return;
+  std::optional<pg::Result> claimed;
+  if (!validating_) {
+    conn_.pipeline({});  // sends the claim if the lookup did not (nothing to look up)
+    claimed = std::move(conn_.take_deferred().at(0));
+  }
+  const auto earlier = recorded(claimed ? &*claimed : nullptr);
+  // Every request whose key was recorded earlier is compared with that record, wherever it
+  // stands in the batch; only keys new to the ledger make a later repeat copy the first.
+  for (auto& s : slots_) {
+    if (!s.op->idempotency_key) continue;
+    const ScopedKey key{s.op->key_scope, *s.op->idempotency_key};
+    auto it = earlier.find(key);
+    if (it != earlier.end()) {
+      s.verdict = it->second.request_hash != s.hash ? KeyVerdict::conflict()
+                                                    : KeyVerdict::replay(it->second.transaction_id.value_or(""),
+                                                                         it->second.withdrawal_id.value_or(""));
+    } else if (s.verdict.kind == KeyVerdict::Kind::kRepeat) {
+      if (slots_[s.verdict.first].hash != s.hash) s.verdict = KeyVerdict::conflict();
+    } else {
+      s.claimed = !validating_;
+    }
+  }
+}
+
+std::map<ScopedKey, BatchKeys::Recorded> BatchKeys::recorded(const pg::Result* claimed) const {
+  std::map<ScopedKey, Recorded> out;
   std::vector<ScopedKey> taken;
-  for (const auto& c : claims) taken.push_back(c.key);
+  for (const auto& c : claims_) taken.push_back(c.key);
   if (claimed) {
     std::set<ScopedKey> mine;
     for (int r = 0; r < claimed->rows(); ++r) mine.emplace(claimed->str(r, 0), claimed->str(r, 1));
     std::erase_if(taken, [&](const ScopedKey& k) { return mine.count(k) > 0; });
   }
-  if (taken.empty()) return recorded;
+  if (taken.empty()) return out;
   const auto [scopes, keys] = key_arrays(taken);
-  auto existing = conn.exec(kSelectKeys, {scopes, keys});
+  auto existing = conn_.exec(kSelectKeys, {scopes, keys});
   for (int r = 0; r < existing.rows(); ++r) {
-    recorded[{existing.str(r, 0), existing.str(r, 1)}] = {existing.str(r, 2), existing.opt(r, 3), existing.opt(r, 4)};
+    out[{existing.str(r, 0), existing.str(r, 1)}] = {existing.str(r, 2), existing.opt(r, 3), existing.opt(r, 4)};
   }
-  if (claimed && recorded.size() != taken.size()) {
+  if (claimed && out.size() != taken.size()) {
     // A key we collided with was released by a refused request meanwhile: run the batch again.
     throw pg::Error(pg::ErrorKind::kRetryable, "", "idempotency key released concurrently");
   }
-  return recorded;
+  return out;
 }
 
-pg::Statement release_idempotency_keys(const std::vector<ScopedKey>& keys) {
+std::optional<pg::Statement> BatchKeys::release_refused(const std::vector<bool>& succeeded) const {
+  std::vector<ScopedKey> keys;
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].claimed && !succeeded.at(i))
+      keys.emplace_back(slots_[i].op->key_scope, *slots_[i].op->idempotency_key);
+  }
+  if (keys.empty()) return std::nullopt;
   const auto [scopes, names] = key_arrays(keys);
-  return {kReleaseKeys, {scopes, names}};
+  return pg::Statement{kReleaseKeys, {scopes, names}};
+}
+
+DomainError idempotency_conflict(const Operation& op) {
+  return DomainError(ErrorCode::kIdempotencyConflict,
+                     "idempotency key '" + *op.idempotency_key + "' was used for a different request");
 }
 
 }  // namespace wallet

@@ -1,12 +1,17 @@
 // Idempotency keys of a batch: claimed in the same database transaction as their effect, in
-// (scope, key) order so that two batches never wait on each other's keys in a cycle.
+// (scope, key) order so that two batches never wait on each other's keys in a cycle. One home
+// for the policy: which request replays, which conflicts, which repeats another of its batch,
+// and which keys go back when their operation is refused.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/errors.hpp"
+#include "core/operations.hpp"
 #include "core/pg/connection.hpp"
 
 namespace wallet {
@@ -14,31 +19,85 @@ namespace wallet {
 /// An idempotency key in its client's key space.
 using ScopedKey = std::pair<std::string, std::string>;  // scope, key
 
-/// A key this batch wants, with the ids of what its operation will create.
-struct KeyClaim {
-  ScopedKey key;
-  std::string request_hash, transaction_id;
-  std::optional<std::string> withdrawal_id;
+/// What the keys say of one operation of a batch before it is posted.
+struct KeyVerdict {
+  enum class Kind {
+    kPost,      // no key, or a key new to the ledger: post it
+    kRepeat,    // the same request as an earlier operation of this batch: copy that one's outcome
+    kReplay,    // the same request as one committed earlier: answer what it created
+    kConflict,  // a key used for a different request: refused
+  };
+  Kind kind = Kind::kPost;
+  std::size_t first = 0;                      // kRepeat: the earlier operation
+  std::string transaction_id, withdrawal_id;  // kReplay: what the earlier request created
+  bool decided() const { return kind != Kind::kPost; }
+
+  static KeyVerdict repeat(std::size_t first) { return make(Kind::kRepeat, first, "", ""); }
+  static KeyVerdict conflict() { return make(Kind::kConflict, 0, "", ""); }
+  static KeyVerdict replay(std::string tx, std::string wd) {
+    return make(Kind::kReplay, 0, std::move(tx), std::move(wd));
+  }
+
+ private:
+  static KeyVerdict make(Kind kind, std::size_t first, std::string tx, std::string wd) {
+    KeyVerdict v;
+    v.kind = kind;
+    v.first = first;
+    v.transaction_id = std::move(tx);
+    v.withdrawal_id = std::move(wd);
+    return v;
+  }
 };
 
-/// A key recorded by an earlier (committed) request.
-struct RecordedKey {
-  std::string request_hash;
-  std::optional<std::string> transaction_id, withdrawal_id;
+/// The keys of one attempt at a batch. Use: add() each operation in order, send_claims(), make
+/// the round trip the claim travels with (the wallet lookup), settle(), then read verdict() and,
+/// before the commit, send release_refused().
+class BatchKeys {
+ public:
+  /// validating: look keys up without claiming them (a dry run).
+  BatchKeys(pg::Connection& conn, bool validating) : conn_(conn), validating_(validating) {}
+
+  /// The next operation, with the ids it will create (its key row points at them).
+  void add(const Operation& op, const std::string& transaction_id, const std::string& withdrawal_id);
+  /// Queues the claim of every key new to this batch (pg::Connection::defer): it shares the
+  /// next round trip.
+  void send_claims();
+  /// Reads the claim's outcome: keys recorded earlier turn their operations into replays or
+  /// conflicts. A claim that collided with a request still in flight waited for it, so two
+  /// requests with one key never both take effect.
+  void settle();
+
+  const KeyVerdict& verdict(std::size_t i) const { return slots_.at(i).verdict; }
+  /// The statement freeing the keys this attempt claimed for operations that did not succeed
+  /// (succeeded[i] false: a refused request does not consume its key); none when there are none.
+  std::optional<pg::Statement> release_refused(const std::vector<bool>& succeeded) const;
+
+ private:
+  struct Slot {
+    const Operation* op = nullptr;
+    std::string hash;
+    KeyVerdict verdict;
+    bool claimed = false;
+  };
+  struct Claim {
+    ScopedKey key;
+    std::string request_hash, transaction_id;
+    std::optional<std::string> withdrawal_id;
+  };
+  struct Recorded {
+    std::string request_hash;
+    std::optional<std::string> transaction_id, withdrawal_id;
+  };
+  std::map<ScopedKey, Recorded> recorded(const pg::Result* claimed) const;
+
+  pg::Connection& conn_;
+  bool validating_;
+  std::vector<Slot> slots_;
+  std::vector<Claim> claims_;
+  std::map<ScopedKey, std::size_t> first_with_key_;
 };
 
-/// The statement that records every claim whose key is free, returning the keys it recorded.
-/// A batch sends it deferred (pg::Connection::defer) so that it shares a round trip with the
-/// wallet lookup.
-pg::Statement claim_idempotency_keys_statement(const std::vector<KeyClaim>& claims);
-
-/// Inside a transaction, given the claim statement's result (or none when only looking keys
-/// up): returns the keys that were recorded already. A claim that collides with a request
-/// still in flight waited for it, so two requests with one key never both take effect.
-std::map<ScopedKey, RecordedKey> recorded_idempotency_keys(pg::Connection& conn, const std::vector<KeyClaim>& claims,
-                                                           const pg::Result* claimed);
-
-/// Frees keys whose operation was refused: a refused request does not consume its key.
-pg::Statement release_idempotency_keys(const std::vector<ScopedKey>& keys);
+/// The refusal of a key used for a different request.
+DomainError idempotency_conflict(const Operation& op);
 
 }  // namespace wallet

@@ -26,13 +26,25 @@ const std::string kSelectTransactions =
 const std::string kSelectWithdrawals =
     std::string("SELECT ") + rows::kWithdrawalColumns + " FROM withdrawals d WHERE d.id = ANY($1::uuid[])";
 
+// The transactions and withdrawals earlier requests created, by id, in one round trip.
+std::pair<std::map<std::string, Transaction>, std::map<std::string, Withdrawal>> read_created(
+    pg::Connection& conn, const std::vector<std::string>& txs, const std::vector<std::string>& wds) {
+  auto results = conn.pipeline(
+      {{kSelectTransactions.c_str(), {pg::text_array(txs)}}, {kSelectWithdrawals.c_str(), {pg::text_array(wds)}}});
+  std::pair<std::map<std::string, Transaction>, std::map<std::string, Withdrawal>> out;
+  for (int r = 0; r < results[0].rows(); ++r) {
+    auto t = rows::transaction(results[0], r);
+    out.first.emplace(t.id, std::move(t));
+  }
+  for (int r = 0; r < results[1].rows(); ++r) {
+    auto w = rows::withdrawal(results[1], r);
+    out.second.emplace(w.id, std::move(w));
+  }
+  return out;
+}
+
 // Every funding account opened takes at least one charge of the batch before it can fill.
 constexpr int kMaxFundingAccountsPerBatch = 64;
-
-DomainError key_conflict(const Operation& op) {
-  return DomainError(ErrorCode::kIdempotencyConflict,
-                     "idempotency key '" + *op.idempotency_key + "' was used for a different request");
-}
 
 }  // namespace
 
@@ -44,14 +56,20 @@ class BatchRun {
   /// after the commit).
   BatchRun(Ledger& ledger, const std::vector<Operation>& ops, BatchMode mode,
            std::map<std::string, SystemAccounts>& fresh_system)
-      : ledger_(ledger), conn_(ledger.conn_), mode_(mode), slots_(ops.size()), fresh_system_(fresh_system) {
+      : ledger_(ledger),
+        conn_(ledger.conn_),
+        mode_(mode),
+        slots_(ops.size()),
+        keys_(conn_, mode == BatchMode::kValidateOnly),
+        fresh_system_(fresh_system) {
     for (std::size_t i = 0; i < ops.size(); ++i) slots_[i].resolved.op = &ops[i];
   }
 
   std::vector<OperationResult> run() {
-    send_key_claims();
+    claim_keys();
     auto directory = look_up();  // the key claims travel with this lookup
-    settle_keys();
+    keys_.settle();
+    take_key_verdicts();
     resolve_wallets(directory);
     post_and_write();
     load_replays();
@@ -65,70 +83,37 @@ class BatchRun {
   struct Slot {
     ResolvedOperation resolved;
     OperationResult result;
-    bool settled = false;      // the outcome is known before posting (an error or a replay)
-    bool claimed_key = false;  // this slot recorded its key
-    int duplicate_of = -1;     // an earlier slot of the batch with the same key
-    std::string hash;
+    bool settled = false;  // the outcome is known before posting (an error or a replay)
   };
 
   const Operation& op(const Slot& s) const { return *s.resolved.op; }
   bool validating() const { return mode_ == BatchMode::kValidateOnly; }
-
-  void settle(Slot& s, std::optional<DomainError> e) {
-    s.result.error = std::move(e);
-    s.settled = true;
-  }
+  bool repeats(std::size_t i) const { return keys_.verdict(i).kind == KeyVerdict::Kind::kRepeat; }
 
   // Chooses the ids each operation will create (its key row points at them) and queues the
-  // claim of their keys, which goes out with the wallet lookup.
-  void send_key_claims() {
-    std::map<ScopedKey, int> first_with_key;
-    for (std::size_t i = 0; i < slots_.size(); ++i) {
-      auto& s = slots_[i];
+  // claim of their keys.
+  void claim_keys() {
+    for (auto& s : slots_) {
       s.resolved.transaction_id = new_uuid();
       if (op(s).kind == OperationKind::kWithdrawal) s.resolved.withdrawal_id = new_uuid();
-      if (!op(s).idempotency_key) continue;
-      s.hash = op(s).request_hash();
-      const ScopedKey key{op(s).key_scope, *op(s).idempotency_key};
-      auto [it, inserted] = first_with_key.emplace(key, static_cast<int>(i));
-      if (!inserted) {
-        s.duplicate_of = it->second;
-        s.settled = true;
-        continue;
-      }
-      claims_.push_back({key, s.hash, s.resolved.transaction_id,
-                         s.resolved.withdrawal_id.empty() ? std::nullopt : std::optional(s.resolved.withdrawal_id)});
+      keys_.add(op(s), s.resolved.transaction_id, s.resolved.withdrawal_id);
     }
-    if (!claims_.empty() && !validating()) conn_.defer(claim_idempotency_keys_statement(claims_), true);
+    keys_.send_claims();
   }
 
-  // A key recorded earlier turns its operation into a replay or a conflict.
-  void settle_keys() {
-    if (claims_.empty()) return;
-    std::optional<pg::Result> claimed;
-    if (!validating()) {
-      conn_.pipeline({});  // sends the claim if the lookup did not (nothing to look up)
-      claimed = std::move(conn_.take_deferred().at(0));
-    }
-    const auto recorded = recorded_idempotency_keys(conn_, claims_, claimed ? &*claimed : nullptr);
-    // Every request whose key was recorded earlier is compared with that record, wherever it
-    // stands in the batch; only keys new to the ledger make a later repeat copy the first.
-    for (auto& s : slots_) {
-      if (!op(s).idempotency_key) continue;
-      auto it = recorded.find({op(s).key_scope, *op(s).idempotency_key});
-      if (it == recorded.end()) {
-        s.claimed_key = s.duplicate_of < 0 && !validating();
-        continue;
-      }
-      s.duplicate_of = -1;
-      if (it->second.request_hash != s.hash) {
-        settle(s, key_conflict(op(s)));
-        continue;
-      }
-      settle(s, std::nullopt);
+  // Conflicts and replays of earlier requests are known before anything is posted; a repeat
+  // inside the batch waits for its first (post_and_write).
+  void take_key_verdicts() {
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      auto& s = slots_[i];
+      const auto& v = keys_.verdict(i);
+      if (!v.decided()) continue;
+      s.settled = true;
+      if (v.kind == KeyVerdict::Kind::kConflict) s.result.error = idempotency_conflict(op(s));
+      if (v.kind != KeyVerdict::Kind::kReplay) continue;
       s.result.replayed = true;
-      s.resolved.transaction_id = it->second.transaction_id.value_or("");
-      s.resolved.withdrawal_id = it->second.withdrawal_id.value_or("");
+      s.resolved.transaction_id = v.transaction_id;
+      s.resolved.withdrawal_id = v.withdrawal_id;
     }
   }
 
@@ -137,8 +122,9 @@ class BatchRun {
   WalletDirectory look_up() {
     std::vector<std::string> ids;
     std::vector<std::pair<std::string, std::string>> users;
-    for (const auto& s : slots_) {
-      if (s.duplicate_of >= 0) continue;
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      const auto& s = slots_[i];
+      if (repeats(i)) continue;
       if (op(s).wallet.wallet_id) {
         ids.push_back(*op(s).wallet.wallet_id);
       } else {
@@ -170,7 +156,8 @@ class BatchRun {
         try {
           resolve_operation(s.resolved, directory, ledger_.default_currency_);
         } catch (const DomainError& e) {
-          settle(s, e);  // this operation is refused; the others go on
+          s.result.error = e;  // this operation is refused; the others go on
+          s.settled = true;
         }
       }
     }
@@ -218,45 +205,36 @@ class BatchRun {
     return Posting(std::move(accounts), std::move(system), parse_rfc3339(now_text), now_text);
   }
 
-  // A key repeated inside one batch: the same request replays the first one's outcome.
-  OperationResult duplicate_result(Slot& s) {
-    const auto& first = slots_[static_cast<std::size_t>(s.duplicate_of)];
-    OperationResult r;
-    if (first.hash != s.hash) {
-      r.error = key_conflict(op(s));
-      return r;
-    }
-    r = first.result;
-    r.replayed = first.result.ok();
+  // A request repeated inside one batch answers what its first got.
+  void copy_first(Slot& s, const Slot& first) {
+    s.result = first.result;
+    s.result.replayed = first.result.ok();
     s.resolved.transaction_id = first.resolved.transaction_id;
     s.resolved.withdrawal_id = first.resolved.withdrawal_id;
-    return r;
   }
 
   void post_and_write() {
     std::optional<Posting> posting = validating() ? std::nullopt : lock_and_start_posting();
     bool stopped = false;
-    for (auto& s : slots_) {
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      auto& s = slots_[i];
       if (stopped) {
         s.result = OperationResult{};
         s.result.attempted = false;
         continue;
       }
-      if (s.duplicate_of >= 0) {
-        s.result = duplicate_result(s);
+      if (repeats(i)) {
+        copy_first(s, slots_[keys_.verdict(i).first]);
       } else if (!s.settled && posting) {
         s.result = posting->post(s.resolved);
       }
       stopped = mode_ == BatchMode::kStopAtFirstError && s.result.error.has_value();
     }
     if (validating()) return;
-    // A request refused (or not attempted) without effect does not consume its key.
-    std::vector<ScopedKey> released;
-    for (const auto& s : slots_) {
-      if (s.claimed_key && !s.result.ok()) released.emplace_back(op(s).key_scope, *op(s).idempotency_key);
-    }
+    std::vector<bool> succeeded;
+    for (const auto& s : slots_) succeeded.push_back(s.result.ok());
     std::vector<pg::Statement> release;
-    if (!released.empty()) release.push_back(release_idempotency_keys(released));
+    if (auto statement = keys_.release_refused(succeeded)) release.push_back(std::move(*statement));
     if (posting) {
       write_posting(conn_, posting->writes(), std::move(release), ledger_.cache_);
     } else if (!release.empty()) {
@@ -273,18 +251,7 @@ class BatchRun {
     }
     if (txs.empty()) return;
     std::erase(txs, std::string());  // a key row without a transaction is reported below
-    auto results = conn_.pipeline(
-        {{kSelectTransactions.c_str(), {pg::text_array(txs)}}, {kSelectWithdrawals.c_str(), {pg::text_array(wds)}}});
-    std::map<std::string, Transaction> tx_by_id;
-    std::map<std::string, Withdrawal> wd_by_id;
-    for (int r = 0; r < results[0].rows(); ++r) {
-      auto t = rows::transaction(results[0], r);
-      tx_by_id.emplace(t.id, std::move(t));
-    }
-    for (int r = 0; r < results[1].rows(); ++r) {
-      auto w = rows::withdrawal(results[1], r);
-      wd_by_id.emplace(w.id, std::move(w));
-    }
+    const auto [tx_by_id, wd_by_id] = read_created(conn_, txs, wds);
     for (auto& s : slots_) {
       if (!s.result.replayed) continue;
       auto tx = tx_by_id.find(s.resolved.transaction_id);
@@ -302,7 +269,7 @@ class BatchRun {
   pg::Connection& conn_;
   BatchMode mode_;
   std::vector<Slot> slots_;
-  std::vector<KeyClaim> claims_;
+  BatchKeys keys_;
   std::map<std::string, SystemAccounts>& fresh_system_;
 };
 
