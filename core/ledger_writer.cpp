@@ -94,7 +94,7 @@ std::vector<pg::Statement> write_statements(const PostingWrites& w) {
         {kInsertWithdrawals,
          {column(d, &Withdrawal::id), column(d, &Withdrawal::wallet_id), column(d, &Withdrawal::amount),
           column(d, &Withdrawal::currency), column(d, &Withdrawal::transaction_id)}});
-    statements.push_back({signals::kNotifyWithdrawals, {}});
+    statements.push_back(signals::notify_withdrawals());
   }
   if (!w.settled_withdrawals.empty()) {
     const auto& d = w.settled_withdrawals;

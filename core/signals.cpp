@@ -8,7 +8,8 @@
 namespace wallet::signals {
 namespace {
 
-constexpr const char* kNotifyWalletChanges = "SELECT pg_notify('walletctl_wallets', c) FROM unnest($1::text[]) AS c";
+constexpr const char* kNotify = "SELECT pg_notify($1, '')";
+constexpr const char* kNotifyEach = "SELECT pg_notify($1, c) FROM unnest($2::text[]) AS c";
 constexpr std::size_t kChangesPerNotification = 100;  // a payload stays far below NOTIFY's 8000 bytes
 constexpr const char* kLock = "SELECT pg_advisory_lock($1::bigint)";
 constexpr const char* kUnlock = "SELECT pg_advisory_unlock($1::bigint)";
@@ -39,8 +40,10 @@ pg::Statement notify_wallet_changes(const std::vector<WalletVersion>& changed) {
     }
     chunks.back() += changed[i].wallet_id + ':' + std::to_string(changed[i].version);
   }
-  return {kNotifyWalletChanges, {pg::text_array(chunks)}};
+  return {kNotifyEach, {kWalletChannel, pg::text_array(chunks)}};
 }
+
+pg::Statement notify_withdrawals() { return {kNotify, {kWithdrawalChannel}}; }
 
 std::vector<WalletVersion> parse_wallet_changes(const std::string& payload) {
   std::vector<WalletVersion> out;

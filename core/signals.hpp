@@ -20,7 +20,7 @@ inline constexpr const char* kWithdrawalChannel = "walletctl_withdrawals";
 inline constexpr const char* kWalletChannel = "walletctl_wallets";
 
 /// Sent inside a transaction: the pools wake at its commit, not at their next poll.
-inline constexpr const char* kNotifyWithdrawals = "SELECT pg_notify('walletctl_withdrawals', '')";
+pg::Statement notify_withdrawals();
 /// Sent inside a transaction: tells kWalletChannel's listeners of `changed` at its commit, as
 /// the trigger would have (for a writer that told the balance cache itself, or failed to).
 pg::Statement notify_wallet_changes(const std::vector<WalletVersion>& changed);

@@ -253,7 +253,8 @@ Withdrawal WithdrawalQueue::retry_now(const std::string& withdrawal_id) {
       throw DomainError(ErrorCode::kWithdrawalNotInReview,
                         "withdrawal " + withdrawal_id + " is not pending or needs_review: nothing to retry");
     }
-    conn_.exec(signals::kNotifyWithdrawals);  // the pools wake at the commit
+    const auto notify = signals::notify_withdrawals();
+    conn_.exec(notify.sql, notify.params);  // the pools wake at the commit
     return rows::withdrawal(res, 0);
   });
 }
