@@ -23,3 +23,30 @@ RABBIT_NODENAME="walletctl${STACK_PORT_BASE}@localhost"
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 
 log() { printf '%s\n' "$*" >&2; }
+
+# ccache (Debian) launches the compiler of every build tree (scripts/build, scripts/fuzz):
+# sources compiled before, in this checkout or another on the machine (CI builds a fresh
+# clone), come from the cache. Paths under the checkout are hashed relative to it (base_dir),
+# and the working directory not at all (nohashdir), so two checkouts share entries; a source
+# compiled with a path in it (tests/support/paths.cpp) still differs, and compiles again. A cold
+# cache builds as before, only slower.
+COMPILER_LAUNCHER="env;CCACHE_BASEDIR=$WALLET_ROOT;CCACHE_NOHASHDIR=1;ccache"
+# Configures build tree $1 (source: the checkout) with the launcher and the cmake flags that
+# follow, unless it is configured already. A configure that failed (e.g. a library not yet
+# installed) leaves a cache but no Makefile; a tree made before ccache is configured again.
+configure_tree() {
+  local dir=$1; shift
+  if [[ ! -f "$dir/Makefile" ]] || ! grep -q "^CMAKE_CXX_COMPILER_LAUNCHER:.*ccache" "$dir/CMakeCache.txt"; then
+    cmake -S "$WALLET_ROOT" -B "$dir" -DCMAKE_CXX_COMPILER_LAUNCHER="$COMPILER_LAUNCHER" "$@" >/dev/null
+  fi
+}
+# Builds targets of tree $1 (all when none follow), showing warnings and errors but not progress.
+build_tree() {
+  local dir=$1; shift
+  local targets=() status=0
+  for t in "$@"; do targets+=(--target "$t"); done
+  # The build's own status: with pipefail, grep finding nothing to show fails the pipe too.
+  cmake --build "$dir" -j "$(nproc)" "${targets[@]}" 2>&1 \
+    | grep -vE '^\[ *[0-9]+%\]|^(Consolidate|Scanning|Built target|gmake)' || status=${PIPESTATUS[0]}
+  return "$status"
+}

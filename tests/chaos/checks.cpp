@@ -6,6 +6,7 @@
 
 #include "core/pg/connection.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/paths.hpp"
 
 namespace wallet::chaos {
 namespace {
@@ -102,7 +103,7 @@ std::string n(long v) {
 }
 
 CheckRow audit_passes(const std::string& url) {
-  const auto r = testing::run_process({WALLETCTL_PATH, "--output", "json", "audit"}, {{"DATABASE_URL", url}});
+  const auto r = testing::run_process({testing::walletctl_path(), "--output", "json", "audit"}, {{"DATABASE_URL", url}});
   const auto report = json::parse(r.out, nullptr, false);
   long passed = 0, total = 0;
   std::vector<std::string> failed;

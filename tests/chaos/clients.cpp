@@ -9,6 +9,7 @@
 
 #include "core/ids.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/paths.hpp"
 
 namespace wallet::chaos {
 namespace {
@@ -234,7 +235,7 @@ class HttpClient {
 std::map<std::string, std::string> cli_env(const ClientContext& ctx) { return {{"DATABASE_URL", ctx.database_url}}; }
 
 std::vector<std::string> cli(std::initializer_list<std::string> args) {
-  std::vector<std::string> argv = {WALLETCTL_PATH, "--output", "json", "--set", "database.connect_timeout=2"};
+  std::vector<std::string> argv = {testing::walletctl_path(), "--output", "json", "--set", "database.connect_timeout=2"};
   argv.insert(argv.end(), args);
   return argv;
 }
@@ -366,7 +367,7 @@ void run_replayer(const ClientContext& ctx, std::uint64_t seed) {
     int runs = 0, code = -1;
     for (;;) {
       const int pid = testing::start_process(
-          {WALLETCTL_PATH, "--set", "database.connect_timeout=2", "replay", file, "--report", report, "--quiet"},
+          {testing::walletctl_path(), "--set", "database.connect_timeout=2", "replay", file, "--report", report, "--quiet"},
           cli_env(ctx));
       ++runs;
       if (rng() % 100 < 35) {

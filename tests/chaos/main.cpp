@@ -20,6 +20,7 @@
 #include "tests/chaos/journal.hpp"
 #include "tests/support/event_collector.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/paths.hpp"
 
 namespace wallet::chaos {
 namespace {
@@ -95,7 +96,7 @@ int run(const Options& options) {
   clients.emplace_back([&ctx, &options] { run_replayer(ctx, options.seed * 1000 + 102); });
 
   const auto started = Clock::now();
-  FaultScheduler faults(cluster, journal, WALLET_SOURCE_DIR "/scripts/stack", options.seed);
+  FaultScheduler faults(cluster, journal, testing::source_dir() + "/scripts/stack", options.seed);
   faults.run(started + std::chrono::milliseconds(static_cast<long>(options.minutes * 60'000)));
   stop = true;
   for (auto& t : clients) t.join();  // each finishes (or gives up on) the operation it holds

@@ -7,6 +7,7 @@
 
 #include "core/timestamp.hpp"
 #include "tests/support/http_fixture.hpp"
+#include "tests/support/paths.hpp"
 
 namespace wallet::testing {
 namespace {
@@ -65,7 +66,7 @@ TEST_F(BalanceCacheE2ETest, ReadsAreNeverOlderThanTheLastAcknowledgedWrite) {
     threads.emplace_back([&, i] {
       auto http = server_.client();
       for (int round = 1; round <= kCliRounds; ++round) {
-        const auto r = run_process({WALLETCTL_PATH, "charge", wallets[i], "1"}, {{"DATABASE_URL", db_.url()}});
+        const auto r = run_process({walletctl_path(), "charge", wallets[i], "1"}, {{"DATABASE_URL", db_.url()}});
         if (r.exit_code != 0) return void(++failed_requests_);
         acknowledged[i] = round;
         read_back(*http, i, round, round % 2 == 0);

@@ -7,6 +7,7 @@
 
 #include "core/redis/connection.hpp"
 #include "tests/support/http_fixture.hpp"
+#include "tests/support/paths.hpp"
 
 namespace wallet::testing {
 namespace {
@@ -95,7 +96,7 @@ TEST_F(CacheUnderLoadTest, ACliWriterThatCannotTellRedisInTimeIsNeverReadStale) 
                                       "application/json");
             if (!r || r->status != 201) return void(++failed_requests_);
           } else {
-            const auto r = run_process({WALLETCTL_PATH, "--set", "redis.timeout_ms=2", "charge", wallets[i], "1"},
+            const auto r = run_process({walletctl_path(), "--set", "redis.timeout_ms=2", "charge", wallets[i], "1"},
                                        {{"DATABASE_URL", db_.url()}});
             if (r.exit_code != 0) return void(++failed_requests_);
             if (r.err.find("Redis call failed") != std::string::npos) ++untold;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "tests/support/http_fixture.hpp"
+#include "tests/support/paths.hpp"
 
 namespace wallet::testing {
 namespace {
@@ -28,7 +29,7 @@ class CacheOutageTest : public HttpFixture {
   }
   // SIGKILL, as a crash would: no final save beyond what the append-only file already has.
   static void kill_redis() {
-    std::ifstream pid_file(std::string(WALLET_SOURCE_DIR) + "/.stack/redis/redis.pid");
+    std::ifstream pid_file(source_dir() + "/.stack/redis/redis.pid");
     int pid = 0;
     ASSERT_TRUE(pid_file >> pid) << "no Redis pid file";
     ASSERT_EQ(kill(pid, SIGKILL), 0);
@@ -37,7 +38,7 @@ class CacheOutageTest : public HttpFixture {
     ASSERT_NE(kill(pid, 0), 0) << "Redis survived SIGKILL";
   }
   static void start_redis() {
-    const auto r = run_process({"/bin/bash", std::string(WALLET_SOURCE_DIR) + "/scripts/stack", "start", "redis"});
+    const auto r = run_process({"/bin/bash", source_dir() + "/scripts/stack", "start", "redis"});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   }
   // Waits until `done` or the deadline; returns `done`.

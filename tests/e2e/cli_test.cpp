@@ -6,6 +6,7 @@
 #include "core/privileges.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/paths.hpp"
 
 namespace wallet::testing {
 namespace {
@@ -15,7 +16,7 @@ using nlohmann::json;
 class CliTest : public ::testing::Test {
  protected:
   ProcessResult cli(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
-    args.insert(args.begin(), WALLETCTL_PATH);
+    args.insert(args.begin(), walletctl_path());
     env.emplace("DATABASE_URL", db_.url());
     env.emplace("DATABASE_OWNER_URL", db_.owner_url());
     return run_process(args, env);
@@ -147,7 +148,7 @@ TEST_F(CliTest, BadArgumentsExitTwoWithOneLineNamingThem) {
 }
 
 TEST_F(CliTest, UnreachableDatabaseExitsThreeNamingTheAddressNotThePassword) {
-  const auto r = run_process({WALLETCTL_PATH, "balance", "--user", "alice"},
+  const auto r = run_process({walletctl_path(), "balance", "--user", "alice"},
                              {{"DATABASE_URL", "postgresql://wallet:hunter2@127.0.0.1:1/walletctl"},
                               {"WALLET_DATABASE_CONNECT_TIMEOUT", "2"}});
   EXPECT_EQ(r.exit_code, 3);
@@ -255,23 +256,23 @@ TEST_F(CliTest, ApiKeysAreMadeListedAndRevokedAndTheSecretIsShownOnce) {
 TEST_F(CliTest, MigrateRunsAsTheOwnerAndGrantsTheApplicationRole) {
   TestDatabase fresh(false);
   const auto as_app =
-      run_process({WALLETCTL_PATH, "migrate"}, {{"DATABASE_URL", fresh.url()}, {"DATABASE_OWNER_URL", ""}});
+      run_process({walletctl_path(), "migrate"}, {{"DATABASE_URL", fresh.url()}, {"DATABASE_OWNER_URL", ""}});
   EXPECT_EQ(as_app.exit_code, 1);
   EXPECT_NE(as_app.err.find("owner_url"), std::string::npos) << as_app.err;
 
-  const auto crossed = run_process({WALLETCTL_PATH, "migrate"},
+  const auto crossed = run_process({walletctl_path(), "migrate"},
                                    {{"DATABASE_URL", fresh.url()}, {"DATABASE_OWNER_URL", db_.owner_url()}});
   EXPECT_EQ(crossed.exit_code, 2);
   EXPECT_NE(crossed.err.find("different dbnames"), std::string::npos) << crossed.err;
 
   const std::map<std::string, std::string> env = {{"DATABASE_URL", fresh.url()},
                                                   {"DATABASE_OWNER_URL", fresh.owner_url()}};
-  const auto applied = run_process({WALLETCTL_PATH, "migrate"}, env);
+  const auto applied = run_process({walletctl_path(), "migrate"}, env);
   ASSERT_EQ(applied.exit_code, 0) << applied.err;
   EXPECT_NE(applied.out.find("granted  the application role " + pg::conninfo_value(fresh.url(), "user")),
             std::string::npos)
       << applied.out;
-  const auto created = run_process({WALLETCTL_PATH, "create", "--user", "alice"}, env);
+  const auto created = run_process({walletctl_path(), "create", "--user", "alice"}, env);
   EXPECT_EQ(created.exit_code, 0) << created.err;
   auto owner = fresh.owner();
   EXPECT_EQ(owner.exec("SELECT count(*) FROM wallets WHERE user_id = 'alice'").int64(0, 0), 1);

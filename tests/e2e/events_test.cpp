@@ -15,6 +15,7 @@
 #include "tests/support/event_collector.hpp"
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/paths.hpp"
 
 namespace wallet::testing {
 namespace {
@@ -184,7 +185,7 @@ TEST_F(EventsTest, TailPrintsMatchingEventsAsJsonLinesAndOutboxStatusIsClear) {
   const auto marked_by = std::chrono::steady_clock::now() + seconds(10);
   do {
     const auto status =
-        run_process({WALLETCTL_PATH, "--output", "json", "outbox", "status"}, {{"DATABASE_URL", db_.url()}});
+        run_process({walletctl_path(), "--output", "json", "outbox", "status"}, {{"DATABASE_URL", db_.url()}});
     ASSERT_EQ(status.exit_code, 0) << status.err;
     s = json::parse(status.out);
   } while (s["unpublished"] != 0 && std::chrono::steady_clock::now() < marked_by);
@@ -200,7 +201,7 @@ TEST_F(EventsTest, AnEventNoQueueTakesWaitsInTheOutboxUntilTheEventsQueueExists)
   const auto exchange = "walletctl-test." + new_uuid();
   const auto queue = exchange + ".all";
   const auto outbox = [&] {
-    const auto r = run_process({WALLETCTL_PATH, "--output", "json", "outbox", "status"}, {{"DATABASE_URL", db_.url()}});
+    const auto r = run_process({walletctl_path(), "--output", "json", "outbox", "status"}, {{"DATABASE_URL", db_.url()}});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return json::parse(r.out);
   };

@@ -8,6 +8,7 @@
 #include "daemon/http/openapi.hpp"
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/paths.hpp"
 
 namespace wallet::testing {
 namespace {
@@ -311,7 +312,7 @@ TEST_F(HttpApiTest, OperationalEndpoints) {
     EXPECT_NE(metrics.text.find(line), std::string::npos) << line;
   }
 
-  std::ifstream file(std::string(WALLET_SOURCE_DIR) + "/docs/openapi.json");
+  std::ifstream file(source_dir() + "/docs/openapi.json");
   std::stringstream text;
   text << file.rdbuf();
   const auto served = get("/openapi.json");
@@ -321,7 +322,7 @@ TEST_F(HttpApiTest, OperationalEndpoints) {
 
 TEST_F(HttpApiTest, AnAddressInUseIsAConfigurationError) {
   const auto second =
-      run_process({WALLETCTL_PATH, "--set", "http.listen=127.0.0.1:" + std::to_string(server_.port()), "serve"},
+      run_process({walletctl_path(), "--set", "http.listen=127.0.0.1:" + std::to_string(server_.port()), "serve"},
                   {{"DATABASE_URL", db_.url()}});
   EXPECT_EQ(second.exit_code, 2);
   EXPECT_NE(second.err.find("cannot listen on"), std::string::npos) << second.err;
@@ -332,7 +333,7 @@ TEST_F(HttpApiTest, AuditPassesAfterApiTraffic) {
   const auto a = funded_wallet("alice", 500), b = create_wallet("bob");
   post("/transfers", {{"sender_id", a}, {"receiver_id", b}, {"amount", 200}});
   post("/withdraw", {{"wallet_id", b}, {"amount", 50}});
-  const auto audit = run_process({WALLETCTL_PATH, "audit"}, {{"DATABASE_URL", db_.url()}});
+  const auto audit = run_process({walletctl_path(), "audit"}, {{"DATABASE_URL", db_.url()}});
   EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
 }
 

@@ -8,6 +8,7 @@
 #include "core/pg/error.hpp"
 #include "tests/support/certificate.hpp"
 #include "tests/support/http_fixture.hpp"
+#include "tests/support/paths.hpp"
 
 namespace wallet::testing {
 namespace {
@@ -300,13 +301,13 @@ TEST(HttpsTest, ServesTlsWithItsCertificateAndRefusesPlainHttpCleanly) {
 TEST(HttpsTest, AnUnreadableCertificateStopsTheStartWithAClearError) {
   TestDatabase db;
   const auto r =
-      run_process({WALLETCTL_PATH, "--set", "http.listen=127.0.0.1:0", "--set", "http.tls_cert=/nonexistent/cert.pem",
+      run_process({walletctl_path(), "--set", "http.listen=127.0.0.1:0", "--set", "http.tls_cert=/nonexistent/cert.pem",
                    "--set", "http.tls_key=/nonexistent/key.pem", "serve"},
                   {{"DATABASE_URL", db.url()}});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("http.tls_cert"), std::string::npos) << r.err;
   const auto half =
-      run_process({WALLETCTL_PATH, "--set", "http.tls_cert=/x.pem", "serve"}, {{"DATABASE_URL", db.url()}});
+      run_process({walletctl_path(), "--set", "http.tls_cert=/x.pem", "serve"}, {{"DATABASE_URL", db.url()}});
   EXPECT_EQ(half.exit_code, 2);
   EXPECT_NE(half.err.find("go together"), std::string::npos) << half.err;
 }

@@ -8,6 +8,7 @@
 
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/paths.hpp"
 
 namespace wallet::testing {
 namespace {
@@ -126,7 +127,7 @@ TEST_F(HttpLoadTest, MixedTrafficFromThirtyTwoClientsNeverFailsAndAuditPasses) {
   EXPECT_EQ(no_reply, 0);
   EXPECT_EQ(ok + refused, kRequests);
   EXPECT_GT(ok, kRequests / 2);
-  const auto audit = run_process({WALLETCTL_PATH, "audit"}, {{"DATABASE_URL", db_.url()}});
+  const auto audit = run_process({walletctl_path(), "audit"}, {{"DATABASE_URL", db_.url()}});
   EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
 }
 

@@ -13,6 +13,7 @@
 #include "tests/support/event_collector.hpp"
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/paths.hpp"
 
 namespace wallet::testing {
 namespace {
@@ -22,7 +23,7 @@ class HttpOutageTest : public HttpFixture {
   // Every API key lookup goes to the database, so the outage shows in authentication too.
   HttpOutageTest() : HttpFixture({"auth.key_cache_ms=0"}) {}
   static void stack(const char* action, const char* service = "postgres") {
-    const auto r = run_process({"/bin/bash", std::string(WALLET_SOURCE_DIR) + "/scripts/stack", action, service});
+    const auto r = run_process({"/bin/bash", source_dir() + "/scripts/stack", action, service});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   }
   // Whether notify prints `line`. Other tests' events share the queue and may come first: waits
@@ -147,7 +148,7 @@ TEST_F(HttpOutageTest, NotifyOutlastsRestartsOfPostgresAndRabbitMq) {
 class FrozenBroker {
  public:
   FrozenBroker() {
-    std::ifstream pid_file(std::string(WALLET_SOURCE_DIR) + "/.stack/rabbitmq/rabbitmq.pid");
+    std::ifstream pid_file(source_dir() + "/.stack/rabbitmq/rabbitmq.pid");
     pid_file >> pid_;
     EXPECT_GT(pid_, 0) << "no RabbitMQ pid file";
     if (pid_ > 0) {

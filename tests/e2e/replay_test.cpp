@@ -15,6 +15,7 @@
 #include "core/wallet_store.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/paths.hpp"
 
 namespace wallet::testing {
 namespace {
@@ -47,12 +48,12 @@ class ReplayTest : public ::testing::Test {
   }
   std::map<std::string, std::string> env(const TestDatabase& db) const { return {{"DATABASE_URL", db.url()}}; }
   ProcessResult walletctl(std::vector<std::string> args, const std::string& input = "") {
-    args.insert(args.begin(), WALLETCTL_PATH);
+    args.insert(args.begin(), walletctl_path());
     return run_process(args, env(db_), input);
   }
   // A generated settlement file (bench/gen_settlement.cpp) over this test's database.
   ProcessResult gen_settlement(std::vector<std::string> args) {
-    args.insert(args.begin(), GEN_SETTLEMENT_PATH);
+    args.insert(args.begin(), gen_settlement_path());
     return run_process(args, env(db_));
   }
   // The report as line -> "status code".
@@ -230,7 +231,7 @@ TEST_F(ReplayTest, KilledHalfWayThenRunAgainEndsAsOneCleanRun) {
     admin.exec_script("DROP DATABASE " + name(clean.url()));
     admin.exec_script("CREATE DATABASE " + name(clean.url()) + " TEMPLATE " + name(db_.url()));
   }
-  const int pid = start_process({WALLETCTL_PATH, "replay", file, "--quiet"}, env(db_));
+  const int pid = start_process({walletctl_path(), "replay", file, "--quiet"}, env(db_));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
   while (conn().exec("SELECT count(*) FROM transactions").int64(0, 0) < kRows / 2 &&
          std::chrono::steady_clock::now() < deadline) {
@@ -254,7 +255,7 @@ TEST_F(ReplayTest, KilledHalfWayThenRunAgainEndsAsOneCleanRun) {
   const auto resumed = walletctl({"--output", "json", "replay", file});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(json::parse(resumed.out)["replayed"], applied_before_crash);
-  const auto once = run_process({WALLETCTL_PATH, "replay", file, "--quiet"}, env(clean));
+  const auto once = run_process({walletctl_path(), "replay", file, "--quiet"}, env(clean));
   ASSERT_EQ(once.exit_code, 0) << once.err;
   auto clean_conn = clean.connect();
   EXPECT_EQ(user_balances(conn()), user_balances(clean_conn));
@@ -267,8 +268,8 @@ TEST_F(ReplayTest, TwoFilesAgainstTheSameWalletsAtOnceBothComplete) {
   ASSERT_EQ(gen_settlement({"--rows", "20000", "--wallets", "40", "--out", one}).exit_code, 0);
   ASSERT_EQ(
       gen_settlement({"--rows", "20000", "--wallets", "40", "--variant", "2", "--out", two}).exit_code, 0);
-  const int first = start_process({WALLETCTL_PATH, "replay", one, "--batch-size", "300"}, env(db_));
-  const int second = start_process({WALLETCTL_PATH, "replay", two, "--batch-size", "200"}, env(db_));
+  const int first = start_process({walletctl_path(), "replay", one, "--batch-size", "300"}, env(db_));
+  const int second = start_process({walletctl_path(), "replay", two, "--batch-size", "200"}, env(db_));
   EXPECT_EQ(wait_process(first), 0);
   EXPECT_EQ(wait_process(second), 0);
   EXPECT_EQ(conn().exec("SELECT count(*) FROM transactions").int64(0, 0), 40'000);
@@ -338,12 +339,12 @@ TEST_F(ReplayTest, StopOnErrorStopsAtARefusedRowInsideABatch) {
 TEST_F(ReplayTest, AProgressBarOnlyOnATerminalAndNotWithQuiet) {
   const auto file = temp_path("progress.csv");
   ASSERT_EQ(gen_settlement({"--rows", "2000", "--wallets", "20", "--out", file}).exit_code, 0);
-  const auto terminal = run_on_terminal({WALLETCTL_PATH, "replay", file}, env(db_));
+  const auto terminal = run_on_terminal({walletctl_path(), "replay", file}, env(db_));
   EXPECT_EQ(terminal.exit_code, 0) << terminal.out;
   EXPECT_NE(terminal.out.find("100%"), std::string::npos) << terminal.out;
   EXPECT_NE(terminal.out.find("rows/s  ETA"), std::string::npos) << terminal.out;
 
-  const auto quiet = run_on_terminal({WALLETCTL_PATH, "replay", file, "--quiet"}, env(db_));
+  const auto quiet = run_on_terminal({walletctl_path(), "replay", file, "--quiet"}, env(db_));
   EXPECT_EQ(quiet.out.find("ETA"), std::string::npos) << quiet.out;
   EXPECT_NE(quiet.out.find("2000 replayed"), std::string::npos) << quiet.out;
 
@@ -372,7 +373,7 @@ TEST_F(ReplayTest, UnreadableFilesExitTwoAndAnUnreachableDatabaseThree) {
   EXPECT_EQ(walletctl({"replay", "/nonexistent/file.csv"}).exit_code, 2);
   EXPECT_EQ(walletctl({"replay", write("ok.csv", "op,wallet_id,amount\n"), "--batch-size", "0"}).exit_code, 2);
   const auto down =
-      run_process({WALLETCTL_PATH, "replay", write("ok2.csv", "op,wallet_id,amount\n")},
+      run_process({walletctl_path(), "replay", write("ok2.csv", "op,wallet_id,amount\n")},
                   {{"DATABASE_URL", "postgresql://wallet:pw@127.0.0.1:1/x"}, {"WALLET_DATABASE_CONNECT_TIMEOUT", "2"}});
   EXPECT_EQ(down.exit_code, 3) << down.err;
 }

@@ -13,6 +13,7 @@
 #include "tests/support/fake_bank.hpp"
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/paths.hpp"
 
 namespace wallet::testing {
 namespace {
@@ -94,7 +95,7 @@ class WithdrawalTest : public ::testing::Test {
   }
 
   ProcessResult cli(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {WALLETCTL_PATH};
+    std::vector<std::string> argv = {walletctl_path()};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_process(argv, {{"DATABASE_URL", db_.url()}, {"WALLET_REDIS_ENABLED", "false"}});
   }
@@ -137,7 +138,7 @@ class WithdrawalTest : public ::testing::Test {
     EXPECT_EQ(count("SELECT count(*) FROM transactions WHERE kind = 'refund'"), static_cast<std::int64_t>(failed));
     EXPECT_EQ(count("SELECT count(*) FROM transactions WHERE kind = 'payout'"),
               static_cast<std::int64_t>(status.count("completed") ? status.at("completed").size() : 0));
-    const auto audit = run_process({WALLETCTL_PATH, "audit"}, {{"DATABASE_URL", db_.url()}});
+    const auto audit = run_process({walletctl_path(), "audit"}, {{"DATABASE_URL", db_.url()}});
     EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
   }
 

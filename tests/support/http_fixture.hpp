@@ -8,6 +8,7 @@
 #include "tests/support/process.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/paths.hpp"
 
 namespace wallet::testing {
 
@@ -77,7 +78,7 @@ class HttpFixture : public ::testing::Test {
   /// The balance as the CLI reads it: for when the server is gone.
   std::int64_t balance_via_cli(const std::string& wallet_id) {
     const auto r =
-        run_process({WALLETCTL_PATH, "--output", "json", "balance", wallet_id}, {{"DATABASE_URL", db_.url()}});
+        run_process({walletctl_path(), "--output", "json", "balance", wallet_id}, {{"DATABASE_URL", db_.url()}});
     return nlohmann::json::parse(r.out, nullptr, false).value("balance", -1);
   }
 

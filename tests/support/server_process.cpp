@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/process.hpp"
+#include "tests/support/paths.hpp"
 
 namespace wallet::testing {
 namespace {
@@ -72,7 +73,7 @@ ServerProcess::ServerProcess(const std::string& database_url, const std::vector<
   // Tests talk as an admin key without a rate limit unless their settings say otherwise.
   api_secret_ = admin_secret(database_url);
   std::vector<std::string> argv = {
-      WALLETCTL_PATH,           "--set", "http.listen=127.0.0.1:0", "--set", "auth.rate_per_second=1000000", "--set",
+      walletctl_path(),           "--set", "http.listen=127.0.0.1:0", "--set", "auth.rate_per_second=1000000", "--set",
       "auth.rate_burst=1000000"};
   for (const auto& s : settings) argv.insert(argv.end(), {"--set", s});
   std::istringstream words(command);

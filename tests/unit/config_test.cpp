@@ -6,6 +6,7 @@
 #include "core/config.hpp"
 #include "core/errors.hpp"
 #include "core/pg/connection.hpp"
+#include "tests/support/paths.hpp"
 
 namespace wallet {
 namespace {
@@ -135,7 +136,7 @@ TEST_F(ConfigTest, MissingExplicitFileIsAnError) {
 
 TEST_F(ConfigTest, ShippedWalletTomlLoadsAndHoldsTheDefaults) {
   ConfigInputs in;
-  in.config_flag = std::string(WALLET_SOURCE_DIR) + "/wallet.toml";
+  in.config_flag = testing::source_dir() + "/wallet.toml";
   const auto s = load_settings(in);
   const Settings defaults;
   EXPECT_EQ(s.settings.ledger.max_amount, defaults.ledger.max_amount);
