@@ -69,7 +69,7 @@ void add_resolve(CLI::App& parent, Context& ctx, Action& action) {
       const auto id = withdrawal_id(a->id);
       const auto reason = parse_reason(a->reason);
       WithdrawalQueue queue(ctx.db(), ctx.settings(), ctx.cache());
-      print_withdrawal(ctx, queue.resolve(id, a->paid ? Resolution::kPaid : Resolution::kRefund, reason));
+      print_withdrawal(ctx, queue.resolve(id, a->paid ? WithdrawalResolution::kPaid : WithdrawalResolution::kRefund, reason));
       return 0;
     };
   });

@@ -20,8 +20,8 @@ void print_rows(const Rows& rows) {
   }
 }
 
-std::string amount(std::int64_t minor, const std::string& currency) {
-  return std::to_string(minor) + "  (" + format_major(Money(minor), currency) + ")";
+std::string amount(Money m, const std::string& currency) {
+  return std::to_string(m.minor()) + "  (" + format_major(m, currency) + ")";
 }
 
 std::string or_dash(const std::optional<std::string>& v) { return v ? *v : "-"; }
@@ -45,8 +45,8 @@ void print_wallet(Context& ctx, const Wallet& w) {
 void print_transaction(Context& ctx, const Transaction& t) {
   if (ctx.json()) return print_json(to_json(t));
   print_rows({{"transaction", t.id},
-              {"kind", t.kind},
-              {"status", t.status},
+              {"kind", std::string(name(t.kind))},
+              {"status", std::string(name(t.status))},
               {"amount", amount(t.amount, t.currency)},
               {"from", t.source_wallet_id},
               {"to", t.destination_wallet_id},
@@ -61,11 +61,11 @@ void print_withdrawal(Context& ctx, const Withdrawal& w) {
   print_rows({{"withdrawal", w.id},
               {"wallet", w.wallet_id},
               {"amount", amount(w.amount, w.currency)},
-              {"status", w.status},
+              {"status", std::string(name(w.status))},
               {"attempts", std::to_string(w.attempts)},
               {"failure", or_dash(w.failure_reason)},
               {"possibly paid", w.possibly_paid ? "yes" : "no"},
-              {"resolution", w.resolution ? *w.resolution + " at " + w.resolved_at.value_or("") : "-"},
+              {"resolution", w.resolution ? std::string(name(*w.resolution)) + " at " + w.resolved_at.value_or("") : "-"},
               {"transaction", w.transaction_id},
               {"created", w.created_at},
               {"updated", w.updated_at}});
@@ -79,7 +79,7 @@ void print_withdrawals(Context& ctx, const std::vector<Withdrawal>& list) {
   }
   if (list.empty()) std::cout << "(no withdrawals)\n";
   for (const auto& w : list) {
-    std::cout << w.id << "  " << w.status << "  " << amount(w.amount, w.currency) << "  attempts " << w.attempts
+    std::cout << w.id << "  " << name(w.status) << "  " << amount(w.amount, w.currency) << "  attempts " << w.attempts
               << "  wallet " << w.wallet_id << "  " << w.created_at;
     if (w.failure_reason) std::cout << "  (" << *w.failure_reason << ")";
     std::cout << '\n';
@@ -110,11 +110,12 @@ void print_history(Context& ctx, const HistoryPage& page) {
   std::cout << "created                      kind        change                   balance after  transaction\n";
   for (const auto& item : page.items) {
     const auto& t = item.transaction;
-    std::string change = format_major(Money(item.entry_amount), t.currency);
-    if (item.entry_amount > 0) change = "+" + change;
-    std::string balance = format_major(Money(item.balance_after), t.currency);
-    std::cout << t.created_at << std::string(t.created_at.size() < 29 ? 29 - t.created_at.size() : 1, ' ') << t.kind
-              << std::string(t.kind.size() < 12 ? 12 - t.kind.size() : 1, ' ') << change
+    std::string change = format_major(item.entry_amount, t.currency);
+    if (item.entry_amount > Money(0)) change = "+" + change;
+    std::string balance = format_major(item.balance_after, t.currency);
+    const auto kind = name(t.kind);
+    std::cout << t.created_at << std::string(t.created_at.size() < 29 ? 29 - t.created_at.size() : 1, ' ') << kind
+              << std::string(kind.size() < 12 ? 12 - kind.size() : 1, ' ') << change
               << std::string(change.size() < 25 ? 25 - change.size() : 1, ' ') << balance
               << std::string(balance.size() < 15 ? 15 - balance.size() : 1, ' ') << t.id << '\n';
   }

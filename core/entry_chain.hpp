@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/money.hpp"
+
 namespace wallet {
 
 /// The chain head of a wallet without entries: what its first entry links to.
@@ -17,6 +19,6 @@ inline const std::string kChainGenesis(64, '0');
 
 /// SHA-256, lower-case hex, of "previous|transaction_id|wallet_id|amount|balance_after".
 std::string entry_hash(std::string_view previous, std::string_view transaction_id, std::string_view wallet_id,
-                       std::int64_t amount, std::int64_t balance_after);
+                       Money amount, Money balance_after);
 
 }  // namespace wallet

@@ -87,7 +87,7 @@ HistoryPage read_page(pg::Connection& conn, const std::string& sql, const std::s
   const int shown = std::min(res.rows(), limit);
   for (int r = 0; r < shown; ++r) {
     page.items.push_back(
-        {rows::transaction(res, r, kFirstTransactionColumn), res.str(r, 1), res.int64(r, 2), res.int64(r, 3)});
+        {rows::transaction(res, r, kFirstTransactionColumn), res.str(r, 1), Money(res.int64(r, 2)), Money(res.int64(r, 3))});
   }
   if (res.rows() > limit) page.next_cursor = encode_cursor(signing, scope, res.int64(shown - 1, 0));
   return page;

@@ -13,9 +13,9 @@ nlohmann::json to_json(const Wallet& w) {
   return {{"id", w.id},
           {"user_id", w.user_id},
           {"currency", w.currency},
-          {"balance", w.balance},
-          {"available", w.available()},
-          {"held", w.held},
+          {"balance", w.balance.minor()},
+          {"available", w.available().minor()},
+          {"held", w.held.minor()},
           {"created_at", w.created_at},
           {"updated_at", w.updated_at}};
 }
@@ -24,7 +24,7 @@ nlohmann::json to_json(const Transaction& t) {
   return {{"id", t.id},
           {"kind", t.kind},
           {"status", t.status},
-          {"amount", t.amount},
+          {"amount", t.amount.minor()},
           {"currency", t.currency},
           {"source_wallet_id", t.source_wallet_id},
           {"destination_wallet_id", t.destination_wallet_id},
@@ -37,14 +37,14 @@ nlohmann::json to_json(const Transaction& t) {
 nlohmann::json to_json(const Withdrawal& w) {
   return {{"id", w.id},
           {"wallet_id", w.wallet_id},
-          {"amount", w.amount},
+          {"amount", w.amount.minor()},
           {"currency", w.currency},
           {"status", w.status},
           {"attempts", w.attempts},
           {"failure_reason", optional_text(w.failure_reason)},
           {"transaction_id", w.transaction_id},
           {"possibly_paid", w.possibly_paid},
-          {"resolution", optional_text(w.resolution)},
+          {"resolution", w.resolution ? nlohmann::json(*w.resolution) : nlohmann::json(nullptr)},
           {"resolved_at", optional_text(w.resolved_at)},
           {"created_at", w.created_at},
           {"updated_at", w.updated_at}};
@@ -53,8 +53,8 @@ nlohmann::json to_json(const Withdrawal& w) {
 nlohmann::json to_json(const HistoryItem& item) {
   auto j = to_json(item.transaction);
   j["wallet_id"] = item.wallet_id;
-  j["entry_amount"] = item.entry_amount;
-  j["balance_after"] = item.balance_after;
+  j["entry_amount"] = item.entry_amount.minor();
+  j["balance_after"] = item.balance_after.minor();
   return j;
 }
 

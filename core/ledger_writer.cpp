@@ -39,20 +39,29 @@ constexpr const char* kSettleWithdrawals =
 // commit is flushed, which would keep two writers' commits from overlapping.
 constexpr const char* kWriterTellsCache = "SELECT set_config('walletctl.writer_tells_cache', 'on', true)";
 
+// A field as the text of an array element (none: NULL).
+std::optional<std::string> sql_text(bool v) { return v ? "true" : "false"; }
+std::optional<std::string> sql_text(std::int64_t v) { return std::to_string(v); }
+std::optional<std::string> sql_text(Money v) { return std::to_string(v.minor()); }
+std::optional<std::string> sql_text(const std::string& v) { return v; }
+std::optional<std::string> sql_text(const std::optional<std::string>& v) { return v; }
+template <class Enum>
+  requires std::is_enum_v<Enum>
+std::optional<std::string> sql_text(Enum v) {
+  return std::string(name(v));
+}
+template <class Enum>
+  requires std::is_enum_v<Enum>
+std::optional<std::string> sql_text(const std::optional<Enum>& v) {
+  return v ? sql_text(*v) : std::nullopt;
+}
+
 // One column of rows as an array parameter.
 template <class Row, class Field>
 std::string column(const std::vector<Row>& rows, Field field) {
   std::vector<std::optional<std::string>> values;
   values.reserve(rows.size());
-  for (const auto& r : rows) {
-    if constexpr (std::is_same_v<std::decay_t<decltype(r.*field)>, bool>) {
-      values.emplace_back(r.*field ? "true" : "false");
-    } else if constexpr (std::is_same_v<std::decay_t<decltype(r.*field)>, std::int64_t>) {
-      values.emplace_back(std::to_string(r.*field));
-    } else {
-      values.emplace_back(r.*field);
-    }
-  }
+  for (const auto& r : rows) values.push_back(sql_text(r.*field));
   return pg::text_array(values);
 }
 

@@ -1,23 +1,70 @@
 // The objects walletctl shows its users: wallets, transactions and withdrawals, shaped as the
-// HTTP API and `--output json` return them.
+// HTTP API and `--output json` return them. Every amount and balance is Money; every kind and
+// status is an enum, named (name()) only where it leaves the program: SQL, JSON, text.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/money.hpp"
+
 namespace wallet {
+
+enum class TransactionKind { kCharge, kTransfer, kWithdrawal, kRefund, kPayout };
+enum class TransactionStatus { kCompleted };
+enum class WithdrawalStatus { kPending, kProcessing, kNeedsReview, kCompleted, kFailed };
+/// An operator's decision on a withdrawal whose payout was unknown.
+enum class WithdrawalResolution { kPaid, kRefund };
+
+/// The names of the values in the database, the API, events and the CLI.
+std::string_view name(TransactionKind v);
+std::string_view name(TransactionStatus v);
+std::string_view name(WithdrawalStatus v);
+std::string_view name(WithdrawalResolution v);
+
+/// Writes the name (logs, tests).
+inline std::ostream& operator<<(std::ostream& out, TransactionKind v) { return out << name(v); }
+inline std::ostream& operator<<(std::ostream& out, TransactionStatus v) { return out << name(v); }
+inline std::ostream& operator<<(std::ostream& out, WithdrawalStatus v) { return out << name(v); }
+inline std::ostream& operator<<(std::ostream& out, WithdrawalResolution v) { return out << name(v); }
+
+/// The value of that name, or none. Defined for the four enums above.
+template <class Enum>
+std::optional<Enum> enum_named(std::string_view text);
+template <>
+std::optional<TransactionKind> enum_named(std::string_view text);
+template <>
+std::optional<TransactionStatus> enum_named(std::string_view text);
+template <>
+std::optional<WithdrawalStatus> enum_named(std::string_view text);
+template <>
+std::optional<WithdrawalResolution> enum_named(std::string_view text);
+
+/// nlohmann::json writes these enums by name (it would write their number otherwise); found
+/// by argument-dependent lookup, so a `{"status", w.status}` can never leak a number.
+template <class Json>
+void to_json(Json& j, TransactionKind v) { j = std::string(name(v)); }
+template <class Json>
+void to_json(Json& j, TransactionStatus v) { j = std::string(name(v)); }
+template <class Json>
+void to_json(Json& j, WithdrawalStatus v) { j = std::string(name(v)); }
+template <class Json>
+void to_json(Json& j, WithdrawalResolution v) { j = std::string(name(v)); }
 
 struct Wallet {
   std::string id;
   std::string user_id;
   std::string currency;
-  std::int64_t balance = 0;
-  std::int64_t held = 0;  // funds of charges not yet released
+  Money balance;
+  Money held;  // funds of charges not yet released
   std::int64_t version = 0;
   std::string created_at, updated_at;
-  std::int64_t available() const { return balance - held; }
+  /// What may leave the wallet now: its balance less its holds.
+  Money available() const { return must_fit(balance.minus(held), "balance less holds"); }
 };
 
 /// A wallet as PostgreSQL had it, and how long until its next hold releases (which changes
@@ -39,9 +86,9 @@ struct SystemAccounts {
 
 struct Transaction {
   std::string id;
-  std::string kind;    // charge, transfer, withdrawal, refund, payout
-  std::string status;  // completed
-  std::int64_t amount = 0;
+  TransactionKind kind = TransactionKind::kCharge;
+  TransactionStatus status = TransactionStatus::kCompleted;
+  Money amount;
   std::string currency;
   std::string source_wallet_id, destination_wallet_id;
   std::optional<std::string> idempotency_key, reference, release_at;
@@ -51,16 +98,17 @@ struct Transaction {
 struct Withdrawal {
   std::string id;
   std::string wallet_id;
-  std::int64_t amount = 0;
+  Money amount;
   std::string currency;
-  std::string status;         // pending, processing, needs_review, completed, failed
+  WithdrawalStatus status = WithdrawalStatus::kPending;
   std::int64_t attempts = 0;  // calls made to the bank
   std::optional<std::string> failure_reason;
   std::string transaction_id;
   std::string created_at, updated_at;
-  bool possibly_paid = false;                          // a call's outcome was unknown: never refunded automatically
-  std::int64_t claims = 0;                             // fencing token of the current claim (not shown to users)
-  std::optional<std::string> resolution, resolved_at;  // an operator's decision: paid or refund
+  bool possibly_paid = false;  // a call's outcome was unknown: never refunded automatically
+  std::int64_t claims = 0;     // fencing token of the current claim (not shown to users)
+  std::optional<WithdrawalResolution> resolution;  // an operator's decision
+  std::optional<std::string> resolved_at;
 };
 
 /// A wallet's version after a committed write: what the balance cache is told.
@@ -72,9 +120,9 @@ struct WalletVersion {
 /// One line of a wallet's history: the transaction and what it did to this wallet.
 struct HistoryItem {
   Transaction transaction;
-  std::string wallet_id;          // the wallet this line belongs to
-  std::int64_t entry_amount = 0;  // signed change of this wallet's balance
-  std::int64_t balance_after = 0;
+  std::string wallet_id;  // the wallet this line belongs to
+  Money entry_amount;     // signed change of this wallet's balance
+  Money balance_after;
 };
 
 }  // namespace wallet

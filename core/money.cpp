@@ -1,6 +1,7 @@
 #include "core/money.hpp"
 
 #include <charconv>
+#include <stdexcept>
 
 #include "core/currency.hpp"
 #include "core/errors.hpp"
@@ -20,6 +21,11 @@ std::optional<Money> Money::minus(Money other) const {
 }
 
 std::optional<Money> Money::negated() const { return Money(0).minus(*this); }
+
+Money must_fit(std::optional<Money> result, const char* what) {
+  if (!result) throw std::overflow_error(std::string("money overflow: ") + what);
+  return *result;
+}
 
 Money checked_amount(std::int64_t value, std::int64_t max_amount) {
   if (value < 1) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,14 @@ class Money {
  private:
   std::int64_t minor_ = 0;
 };
+
+/// The value of a checked operation whose overflow the ledger's invariants rule out (e.g. a
+/// balance minus its holds): an overflow there means corrupt data, so it throws
+/// std::overflow_error naming `what` (an internal error) instead of going on with a wrong sum.
+Money must_fit(std::optional<Money> result, const char* what);
+
+/// Minor units, as tests print them.
+inline std::ostream& operator<<(std::ostream& out, Money m) { return out << m.minor(); }
 
 /// Parses a request amount: a decimal integer from 1 to max_amount, no sign, no fraction, no
 /// spaces. Throws DomainError(kInvalidAmount) naming what is wrong.

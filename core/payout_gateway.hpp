@@ -9,12 +9,14 @@
 #include <random>
 #include <string>
 
+#include "core/money.hpp"
+
 namespace wallet {
 
 struct PayoutRequest {
   std::string withdrawal_id;  // also the idempotency key the bank dedupes retries by
   std::string wallet_id;
-  std::int64_t amount = 0;
+  Money amount;
   std::string currency;
   /// The call is over by then, whatever happens (a second before its claim's lease ends).
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();

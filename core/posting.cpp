@@ -11,7 +11,7 @@ Posting::Posting(std::map<std::string, AccountState> accounts, std::map<std::str
 
 void Posting::require_funds(const std::string& wallet_id, Money amount) const {
   const auto& a = accounts_.at(wallet_id);
-  const Money available(a.balance.minor() - a.held.minor());
+  const Money available = must_fit(a.balance.minus(a.held), "balance less holds");
   if (available < amount) {
     throw DomainError(ErrorCode::kInsufficientFunds, "wallet " + wallet_id + " has " +
                                                          std::to_string(available.minor()) + " available, needs " +
@@ -44,13 +44,13 @@ void Posting::move(const std::string& transaction_id, const Leg& leg, Money amou
   }
   from.balance = *from_after;
   to.balance = *to_after;
-  add_entry(transaction_id, leg.from, from, -amount.minor());
-  add_entry(transaction_id, leg.to, to, amount.minor());
+  add_entry(transaction_id, leg.from, from, must_fit(amount.negated(), "a debit"));
+  add_entry(transaction_id, leg.to, to, amount);
 }
 
 void Posting::add_entry(const std::string& transaction_id, const std::string& wallet_id, AccountState& account,
-                        std::int64_t amount) {
-  const auto after = account.balance.minor();
+                        Money amount) {
+  const Money after = account.balance;
   account.chain_head = entry_hash(account.chain_head, transaction_id, wallet_id, amount, after);
   writes_.entries.push_back({transaction_id, wallet_id, amount, after, account.chain_head});
   const bool first_change = writes_.balances.insert_or_assign(wallet_id, account.balance).second;
@@ -72,7 +72,7 @@ OperationResult Posting::posted(const ResolvedOperation& r) {
   const Operation& op = *r.op;
   OperationResult result;
   Leg leg;
-  const char* kind = "charge";
+  auto kind = TransactionKind::kCharge;
   switch (op.kind) {
     case OperationKind::kCharge:
       if (op.release_at && *op.release_at <= now_) {
@@ -81,43 +81,49 @@ OperationResult Posting::posted(const ResolvedOperation& r) {
       leg = {funding_for(r.currency, r.wallet_id, op.amount), r.wallet_id};
       break;
     case OperationKind::kTransfer:
-      kind = "transfer";
+      kind = TransactionKind::kTransfer;
       leg = {r.wallet_id, r.to_wallet_id};
       require_funds(r.wallet_id, op.amount);
       break;
     case OperationKind::kWithdrawal:
-      kind = "withdrawal";
+      kind = TransactionKind::kWithdrawal;
       leg = {r.wallet_id, system_.at(r.currency).clearing};
       require_funds(r.wallet_id, op.amount);
       break;
   }
+  // A held charge adds to the wallet's holds: checked before any change, like the move.
+  std::optional<Money> held_after;
+  if (op.release_at) {
+    held_after = accounts_.at(r.wallet_id).held.plus(op.amount);
+    if (!held_after) throw DomainError(ErrorCode::kBalanceOverflow, "the charge would overflow the wallet's holds");
+  }
   move(r.transaction_id, leg, op.amount);
 
   Transaction t{r.transaction_id, kind,
-                "completed",      op.amount.minor(),
+                TransactionStatus::kCompleted, op.amount,
                 r.currency,       leg.from,
                 leg.to,           op.idempotency_key,
                 op.reference,     op.release_at ? std::optional(format_rfc3339(*op.release_at)) : std::nullopt,
                 now_text_};
-  if (op.release_at) {
-    accounts_.at(r.wallet_id).held = Money(accounts_.at(r.wallet_id).held.minor() + op.amount.minor());
-    writes_.holds.push_back({t.id, r.wallet_id, op.amount.minor(), *t.release_at});
+  if (held_after) {
+    accounts_.at(r.wallet_id).held = *held_after;
+    writes_.holds.push_back({t.id, r.wallet_id, op.amount, *t.release_at});
   }
   writes_.transactions.push_back(t);
   if (op.kind == OperationKind::kWithdrawal) {
     Withdrawal w;
     w.id = r.withdrawal_id;
     w.wallet_id = r.wallet_id;
-    w.amount = op.amount.minor();
+    w.amount = op.amount;
     w.currency = r.currency;
-    w.status = "pending";
+    w.status = WithdrawalStatus::kPending;
     w.transaction_id = t.id;
     w.created_at = w.updated_at = now_text_;
     writes_.withdrawals.push_back(w);
     writes_.events.push_back(make_event("withdrawal.requested", t.id, now_text_, to_json(w)));
     result.withdrawal = w;
   } else {
-    writes_.events.push_back(make_event(std::string(kind) + ".completed", t.id, now_text_, to_json(t)));
+    writes_.events.push_back(make_event(std::string(name(kind)) + ".completed", t.id, now_text_, to_json(t)));
   }
   result.transaction = std::move(t);
   return result;
@@ -128,15 +134,24 @@ std::optional<Withdrawal> Posting::settle(const Withdrawal& w, const std::string
   const Leg leg = paid ? Leg{sys.clearing, sys.payouts} : Leg{sys.clearing, w.wallet_id};
   // Clearing holds exactly what is in flight, so only an overflow of the destination can fail.
   try {
-    move(transaction_id, leg, Money(w.amount));
+    move(transaction_id, leg, w.amount);
   } catch (const DomainError&) {
     return std::nullopt;
   }
-  Transaction t{transaction_id, paid ? "payout" : "refund", "completed",  w.amount, w.currency, leg.from, leg.to,
-                std::nullopt,   "withdrawal " + w.id,       std::nullopt, now_text_};
+  Transaction t{transaction_id,
+                paid ? TransactionKind::kPayout : TransactionKind::kRefund,
+                TransactionStatus::kCompleted,
+                w.amount,
+                w.currency,
+                leg.from,
+                leg.to,
+                std::nullopt,
+                "withdrawal " + w.id,
+                std::nullopt,
+                now_text_};
   writes_.transactions.push_back(t);
   Withdrawal settled = w;
-  settled.status = paid ? "completed" : "failed";
+  settled.status = paid ? WithdrawalStatus::kCompleted : WithdrawalStatus::kFailed;
   settled.updated_at = now_text_;
   if (settled.resolution) settled.resolved_at = now_text_;
   writes_.settled_withdrawals.push_back(settled);

@@ -27,13 +27,13 @@ struct AccountState {
 
 struct LedgerEntryRow {
   std::string transaction_id, wallet_id;
-  std::int64_t amount, balance_after;
+  Money amount, balance_after;
   std::string hash;  // over its content and the wallet's previous entry
 };
 
 struct HoldRow {
   std::string transaction_id, wallet_id;
-  std::int64_t amount;
+  Money amount;
   std::string release_at;
 };
 
@@ -98,7 +98,7 @@ class Posting {
   const std::string& funding_for(const std::string& currency, const std::string& wallet_id, Money amount);
   void move(const std::string& transaction_id, const Leg& leg, Money amount);
   void add_entry(const std::string& transaction_id, const std::string& wallet_id, AccountState& account,
-                 std::int64_t amount);
+                 Money amount);
 
   std::map<std::string, AccountState> accounts_;
   std::map<std::string, SystemAccounts> system_;

@@ -1,5 +1,7 @@
 #include "core/rows.hpp"
 
+#include <stdexcept>
+
 #include "core/timestamp.hpp"
 
 namespace wallet::rows {
@@ -10,6 +12,17 @@ std::optional<std::string> opt_time(const pg::Result& res, int row, int col) {
   return pg_timestamp_to_rfc3339(res.text(row, col));
 }
 
+Money money(const pg::Result& res, int row, int col) { return Money(res.int64(row, col)); }
+
+// A kind or status as the database holds it; a name walletctl does not know is corrupt data.
+template <class Enum>
+Enum known(const pg::Result& res, int row, int col) {
+  const auto text = res.text(row, col);
+  const auto value = enum_named<Enum>(text);
+  if (!value) throw std::runtime_error("unknown value '" + std::string(text) + "' in the database");
+  return *value;
+}
+
 }  // namespace
 
 Wallet wallet(const pg::Result& res, int row, int c) {
@@ -17,8 +30,8 @@ Wallet wallet(const pg::Result& res, int row, int c) {
   w.id = res.str(row, c);
   w.user_id = res.str(row, c + 1);
   w.currency = res.str(row, c + 2);
-  w.balance = res.int64(row, c + 3);
-  w.held = res.int64(row, c + 4);
+  w.balance = money(res, row, c + 3);
+  w.held = money(res, row, c + 4);
   w.version = res.int64(row, c + 5);
   w.created_at = pg_timestamp_to_rfc3339(res.text(row, c + 6));
   w.updated_at = pg_timestamp_to_rfc3339(res.text(row, c + 7));
@@ -34,9 +47,9 @@ WalletSnapshot wallet_snapshot(const pg::Result& res, int row) {
 Transaction transaction(const pg::Result& res, int row, int c) {
   Transaction t;
   t.id = res.str(row, c);
-  t.kind = res.str(row, c + 1);
-  t.status = res.str(row, c + 2);
-  t.amount = res.int64(row, c + 3);
+  t.kind = known<TransactionKind>(res, row, c + 1);
+  t.status = known<TransactionStatus>(res, row, c + 2);
+  t.amount = money(res, row, c + 3);
   t.currency = res.str(row, c + 4);
   t.source_wallet_id = res.str(row, c + 5);
   t.destination_wallet_id = res.str(row, c + 6);
@@ -51,9 +64,9 @@ Withdrawal withdrawal(const pg::Result& res, int row, int c) {
   Withdrawal w;
   w.id = res.str(row, c);
   w.wallet_id = res.str(row, c + 1);
-  w.amount = res.int64(row, c + 2);
+  w.amount = money(res, row, c + 2);
   w.currency = res.str(row, c + 3);
-  w.status = res.str(row, c + 4);
+  w.status = known<WithdrawalStatus>(res, row, c + 4);
   w.attempts = res.int64(row, c + 5);
   w.failure_reason = res.opt(row, c + 6);
   w.transaction_id = res.str(row, c + 7);
@@ -61,7 +74,7 @@ Withdrawal withdrawal(const pg::Result& res, int row, int c) {
   w.updated_at = pg_timestamp_to_rfc3339(res.text(row, c + 9));
   w.possibly_paid = res.boolean(row, c + 10);
   w.claims = res.int64(row, c + 11);
-  w.resolution = res.opt(row, c + 12);
+  if (!res.is_null(row, c + 12)) w.resolution = known<WithdrawalResolution>(res, row, c + 12);
   w.resolved_at = opt_time(res, row, c + 13);
   return w;
 }

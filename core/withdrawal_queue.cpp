@@ -121,9 +121,9 @@ Posting settle(pg::Connection& conn, const std::vector<Final>& finals, std::vect
 struct Later {
   std::vector<std::string> ids, statuses, reasons, possibly_paid;
   std::vector<std::int64_t> attempts, delays;
-  void add(const Withdrawal& w, const char* status, std::int64_t delay_ms) {
+  void add(const Withdrawal& w, WithdrawalStatus status, std::int64_t delay_ms) {
     ids.push_back(w.id);
-    statuses.emplace_back(status);
+    statuses.emplace_back(name(status));
     reasons.push_back(w.failure_reason.value_or(""));
     possibly_paid.emplace_back(w.possibly_paid ? "true" : "false");
     attempts.push_back(w.attempts);
@@ -173,11 +173,11 @@ RecordSummary WithdrawalQueue::record(const std::vector<PayoutOutcome>& outcomes
           finals.push_back({std::move(w), d.next == PayoutNext::kComplete});
           break;
         case PayoutNext::kRetry:
-          later.add(w, "pending", d.delay_ms);
+          later.add(w, WithdrawalStatus::kPending, d.delay_ms);
           ++summary.retried;
           break;
         case PayoutNext::kReview:
-          later.add(w, "needs_review", d.delay_ms);
+          later.add(w, WithdrawalStatus::kNeedsReview, d.delay_ms);
           ++summary.review;
           break;
       }
@@ -191,11 +191,11 @@ RecordSummary WithdrawalQueue::record(const std::vector<PayoutOutcome>& outcomes
     for (auto& w : overflowed) {
       // Refunding would push the wallet past the largest balance: an operator decides.
       w.failure_reason = "refund would overflow the wallet's balance: " + w.failure_reason.value_or("");
-      later.add(w, "needs_review", config_.review_retry_seconds * 1000);
+      later.add(w, WithdrawalStatus::kNeedsReview, config_.review_retry_seconds * 1000);
       ++summary.review;
     }
     for (const auto& s : posting.writes().settled_withdrawals)
-      ++(s.status == "completed" ? summary.completed : summary.failed);
+      ++(s.status == WithdrawalStatus::kCompleted ? summary.completed : summary.failed);
     // Refunds credit user wallets: the cache is told before the commit.
     write_posting(conn_, posting.writes(), later.statements(), cache_);
     return summary;
@@ -219,18 +219,18 @@ std::optional<std::int64_t> WithdrawalQueue::next_due_ms() {
   return res.int64(0, 0);
 }
 
-Withdrawal WithdrawalQueue::resolve(const std::string& withdrawal_id, Resolution resolution,
+Withdrawal WithdrawalQueue::resolve(const std::string& withdrawal_id, WithdrawalResolution resolution,
                                     const std::string& reason) {
   return in_posting_transaction(conn_, max_retries_, cache_, [&] {
     auto res = conn_.exec(kLockOne.c_str(), {withdrawal_id});
     if (res.rows() == 0) throw DomainError(ErrorCode::kWithdrawalNotFound, "no withdrawal with id " + withdrawal_id);
     Withdrawal w = rows::withdrawal(res, 0);
-    if (w.status != "needs_review") {
+    if (w.status != WithdrawalStatus::kNeedsReview) {
       throw DomainError(ErrorCode::kWithdrawalNotInReview,
-                        "withdrawal " + withdrawal_id + " is " + w.status + ", not needs_review");
+                        "withdrawal " + withdrawal_id + " is " + std::string(name(w.status)) + ", not needs_review");
     }
-    const bool paid = resolution == Resolution::kPaid;
-    w.resolution = paid ? "paid" : "refund";
+    const bool paid = resolution == WithdrawalResolution::kPaid;
+    w.resolution = resolution;
     w.failure_reason = std::string(paid ? "resolved by an operator as paid: " : "refunded by an operator: ") + reason;
     std::vector<Withdrawal> overflowed;
     const auto posting = settle(conn_, {{w, paid}}, overflowed);

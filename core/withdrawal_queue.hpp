@@ -35,9 +35,6 @@ struct QueueStats {
   double oldest_unsettled_seconds = 0, oldest_needs_review_seconds = 0;
 };
 
-/// An operator's decision on a withdrawal in review.
-enum class Resolution { kPaid, kRefund };
-
 class WithdrawalQueue {
  public:
   /// `cache`, when given, is told of the wallets that refunds credit.
@@ -63,7 +60,7 @@ class WithdrawalQueue {
   /// (clearing → wallet), with the reason recorded and one event. Throws
   /// DomainError(kWithdrawalNotFound) or (kWithdrawalNotInReview) when it is not in review
   /// (a worker may be calling the bank for it this moment).
-  Withdrawal resolve(const std::string& withdrawal_id, Resolution resolution, const std::string& reason);
+  Withdrawal resolve(const std::string& withdrawal_id, WithdrawalResolution resolution, const std::string& reason);
   /// Makes a withdrawal in review (or pending) due now: one more call to the bank. Throws as
   /// resolve() does.
   Withdrawal retry_now(const std::string& withdrawal_id);

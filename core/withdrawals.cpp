@@ -17,16 +17,16 @@ const std::string kListWithdrawals = std::string("SELECT ") + rows::kWithdrawalC
 }  // namespace
 
 std::vector<Withdrawal> list_withdrawals(pg::Connection& conn, const WithdrawalFilter& filter) {
-  auto res = conn.exec(kListWithdrawals.c_str(), {filter.status, filter.wallet_id, std::to_string(filter.limit)});
+  std::optional<std::string> status;
+  if (filter.status) status = std::string(name(*filter.status));
+  auto res = conn.exec(kListWithdrawals.c_str(), {status, filter.wallet_id, std::to_string(filter.limit)});
   std::vector<Withdrawal> out;
   for (int r = 0; r < res.rows(); ++r) out.push_back(rows::withdrawal(res, r));
   return out;
 }
 
-std::string parse_withdrawal_status(std::string_view text) {
-  for (const char* s : {"pending", "processing", "needs_review", "completed", "failed"}) {
-    if (text == s) return s;
-  }
+WithdrawalStatus parse_withdrawal_status(std::string_view text) {
+  if (const auto status = enum_named<WithdrawalStatus>(text)) return *status;
   throw DomainError(ErrorCode::kInvalidInput,
                     "status must be pending, processing, needs_review, completed or failed, got '" +
                                                   std::string(text.substr(0, 40)) + "'");

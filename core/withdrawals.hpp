@@ -15,7 +15,7 @@ namespace wallet {
 Withdrawal get_withdrawal(pg::Connection& conn, const std::string& withdrawal_id);
 
 struct WithdrawalFilter {
-  std::optional<std::string> status;     // pending, processing, needs_review, completed or failed
+  std::optional<WithdrawalStatus> status;
   std::optional<std::string> wallet_id;  // a validated UUID
   int limit = 50;
 };
@@ -24,6 +24,6 @@ struct WithdrawalFilter {
 std::vector<Withdrawal> list_withdrawals(pg::Connection& conn, const WithdrawalFilter& filter);
 
 /// Validates a status name. Throws DomainError(kInvalidInput).
-std::string parse_withdrawal_status(std::string_view text);
+WithdrawalStatus parse_withdrawal_status(std::string_view text);
 
 }  // namespace wallet

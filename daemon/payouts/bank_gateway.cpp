@@ -161,7 +161,7 @@ PayoutResult BankGateway::pay(const PayoutRequest& r) {
   }
   set_timeouts(*client_, std::chrono::duration_cast<milliseconds>(deadline - Clock::now()) + milliseconds(1));
   const nlohmann::json body = {
-      {"withdrawal_id", r.withdrawal_id}, {"wallet_id", r.wallet_id}, {"amount", r.amount}, {"currency", r.currency}};
+      {"withdrawal_id", r.withdrawal_id}, {"wallet_id", r.wallet_id}, {"amount", r.amount.minor()}, {"currency", r.currency}};
   deadline_.arm(deadline);
   const auto res = client_->Post(path_, {{"Idempotency-Key", r.withdrawal_id}}, body.dump(), "application/json");
   const bool deadline_passed = deadline_.disarm();

@@ -75,7 +75,7 @@ class ReplayTest : public ::testing::Test {
     }
     return out;
   }
-  std::int64_t balance(const std::string& wallet) { return WalletStore(conn(), 1).get(wallet).balance; }
+  std::int64_t balance(const std::string& wallet) { return WalletStore(conn(), 1).get(wallet).balance.minor(); }
   std::string user_balances(pg::Connection& conn) {
     auto res = conn.exec("SELECT string_agg(id::text || '=' || balance, ',' ORDER BY id) FROM wallets");
     return res.str(0, 0);
@@ -189,10 +189,10 @@ TEST_F(ReplayTest, AFileWithEveryKindOfRowGivesAnExactReportAndBalances) {
   EXPECT_EQ(report(report_path), expected);
   EXPECT_NE(r.err.find("line 8: refused: insufficient_funds"), std::string::npos) << r.err;
   EXPECT_EQ(balance(a), 100);
-  EXPECT_EQ(WalletStore(conn(), 1).get(a).held, 100);
+  EXPECT_EQ(WalletStore(conn(), 1).get(a).held.minor(), 100);
   EXPECT_EQ(balance(b), 200);
   EXPECT_EQ(balance(e), 0);
-  EXPECT_EQ(WalletStore(conn(), 1).get_by_user("carol", "USD").balance, 250);
+  EXPECT_EQ(WalletStore(conn(), 1).get_by_user("carol", "USD").balance.minor(), 250);
   const auto ref = conn().exec("SELECT reference FROM transactions WHERE idempotency_key = 'k-charge'");
   EXPECT_EQ(ref.str(0, 0), "invoice 1, \"first\"");
   EXPECT_TRUE(run_audit(conn()).passed());

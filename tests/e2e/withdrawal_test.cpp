@@ -197,7 +197,7 @@ TEST_F(WithdrawalTest, APaymentWhoseAnswerWasLostIsNeverRefunded) {
   ASSERT_TRUE(eventually(seconds(30), "SELECT possibly_paid AND failure_reason LIKE '%unreachable%' FROM withdrawals"))
       << server.log();
   auto w = withdrawal(id);
-  EXPECT_EQ(w.status, "pending");
+  EXPECT_EQ(w.status, WithdrawalStatus::kPending);
   EXPECT_EQ(w.attempts, 1);  // the bank got one call
   EXPECT_EQ(count("SELECT count(*) FROM transactions WHERE kind = 'refund'"), 0);
   EXPECT_EQ(to_reply(server.client()->Get("/wallets/" + wallets[0])).body["balance"], 1000 - 400);
@@ -241,7 +241,7 @@ TEST_F(WithdrawalTest, BusyAndConflictAnswersAreRetriedAfterTheirRetryAfter) {
   ServerProcess server(db_.url(), pool_settings(bank, 1, 8));
   ASSERT_TRUE(all_settled(seconds(30))) << server.log();
   const auto w = withdrawal(id);
-  EXPECT_EQ(w.status, "completed");
+  EXPECT_EQ(w.status, WithdrawalStatus::kCompleted);
   EXPECT_EQ(w.attempts, 3);
   EXPECT_FALSE(w.possibly_paid);
   const auto times = bank.call_times(id);
@@ -261,7 +261,7 @@ TEST_F(WithdrawalTest, ACallEndsByItsDeadlineEvenWhenTheBankDrips) {
   ServerProcess server(db_.url(), pool_settings(bank, 1, 8, 500, 3));
   ASSERT_TRUE(all_settled(seconds(30))) << server.log();
   const auto w = withdrawal(id);
-  EXPECT_EQ(w.status, "completed");
+  EXPECT_EQ(w.status, WithdrawalStatus::kCompleted);
   EXPECT_TRUE(w.possibly_paid);  // the dripped answer never arrived whole
   EXPECT_EQ(w.attempts, 2);
   const auto times = bank.call_times(id);
@@ -287,7 +287,7 @@ TEST_F(WithdrawalTest, AnOperatorResolvesWithdrawalsInReview) {
     ASSERT_TRUE(ledger.apply_one(w).ok());
   }
   const auto ids = withdrawal_ids();
-  const auto paid_id = withdrawal(ids[0]).amount == 100 ? ids[0] : ids[1];
+  const auto paid_id = withdrawal(ids[0]).amount == Money(100) ? ids[0] : ids[1];
   const auto unpaid_id = paid_id == ids[0] ? ids[1] : ids[0];
   {
     ServerProcess server(db_.url(), pool_settings(bank, 2, 1, 300, 2));
@@ -303,7 +303,7 @@ TEST_F(WithdrawalTest, AnOperatorResolvesWithdrawalsInReview) {
   EXPECT_EQ(cli({"withdrawals", "resolve", paid_id, "--paid", "--refund", "--reason", "x"}).exit_code, 2);
   EXPECT_EQ(cli({"withdrawals", "resolve", paid_id, "--paid", "--reason", ""}).exit_code, 2);
   EXPECT_EQ(cli({"withdrawals", "resolve", "not-a-uuid", "--paid", "--reason", "x"}).exit_code, 2);
-  EXPECT_EQ(withdrawal(paid_id).status, "needs_review");
+  EXPECT_EQ(withdrawal(paid_id).status, WithdrawalStatus::kNeedsReview);
 
   const auto paid = cli({"--output", "json", "withdrawals", "resolve", paid_id, "--paid", "--reason",
                          "bank statement of 2026-12-04 shows the payout"});
@@ -321,7 +321,7 @@ TEST_F(WithdrawalTest, AnOperatorResolvesWithdrawalsInReview) {
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_NE(again.err.find("withdrawal_not_in_review"), std::string::npos) << again.err;
   EXPECT_EQ(cli({"withdrawals", "retry", paid_id}).exit_code, 1);
-  EXPECT_EQ(WalletStore(conn, 1).get(wallets[0]).balance, 1000 - 100);  // 200 came back
+  EXPECT_EQ(WalletStore(conn, 1).get(wallets[0]).balance.minor(), 1000 - 100);  // 200 came back
   EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE event_type IN ('withdrawal.completed', 'withdrawal.failed')"), 2);
   EXPECT_EQ(bank.payouts().count(paid_id), 1u);
   EXPECT_EQ(bank.payouts().count(unpaid_id), 0u);

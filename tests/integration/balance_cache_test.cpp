@@ -65,7 +65,7 @@ TEST_F(BalanceCacheTest, ASlowFillRacingAWriteIsRefused) {
   ASSERT_TRUE(miss.epoch);
   const auto started = Clock::now();
   const auto before_write = wallets_.snapshot(w);
-  ASSERT_EQ(before_write.wallet.balance, 100);
+  ASSERT_EQ(before_write.wallet.balance.minor(), 100);
   // ...a write commits and is acknowledged meanwhile...
   Ledger(conn_, settings_, &cache_).apply_one(charge(w, 50));
   // ...and the reader's fill arrives late: naive cache-aside would now serve 100 for the TTL.

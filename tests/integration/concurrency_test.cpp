@@ -125,7 +125,7 @@ TEST_F(ConcurrencyTest, ChargesByUserRacingToCreateTheWalletMakeOneWallet) {
     EXPECT_TRUE(r.ok()) << (r.error ? r.error->what() : "");
   });
   EXPECT_EQ(count("SELECT count(*) FROM wallets WHERE user_id = 'newcomer'"), 1);
-  EXPECT_EQ(wallets_.get_by_user("newcomer", "USD").balance, 80);
+  EXPECT_EQ(wallets_.get_by_user("newcomer", "USD").balance.minor(), 80);
   EXPECT_TRUE(run_audit(conn_).passed());
 }
 
@@ -152,8 +152,8 @@ TEST_F(HoldRaceTest, ADebitThatWaitedForALockSeesTheHoldsCommittedMeanwhile) {
   const auto tx = new_uuid();
   const auto funding = conn_.exec("SELECT id::text FROM wallets WHERE kind = 'funding'").str(0, 0);
   // What the application would write, hash chain included (both accounts have no entries yet).
-  const auto funding_hash = entry_hash(kChainGenesis, tx, funding, -500, -500);
-  const auto alice_hash = entry_hash(kChainGenesis, tx, a, 500, 500);
+  const auto funding_hash = entry_hash(kChainGenesis, tx, funding, Money(-500), Money(-500));
+  const auto alice_hash = entry_hash(kChainGenesis, tx, a, Money(500), Money(500));
   holder.exec_script(
       "INSERT INTO transactions (id, kind, amount, currency, source_wallet_id, destination_wallet_id, release_at) "
       "VALUES ('" +

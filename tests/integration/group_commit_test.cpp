@@ -86,7 +86,7 @@ TEST_F(GroupCommitTest, ABatchOfMixedRequestsGivesEachItsOwnAnswer) {
   EXPECT_FALSE(results[5].replayed);
   EXPECT_EQ(results[6].error->code(), ErrorCode::kWalletNotFound);
   ASSERT_TRUE(results[7].ok());
-  EXPECT_EQ(results[7].withdrawal->amount, 20);
+  EXPECT_EQ(results[7].withdrawal->amount.minor(), 20);
   EXPECT_EQ(balance(alice), 100 - 5 - 30 - 20);
   EXPECT_EQ(balance(bob), 10 - 1 + 30);
   EXPECT_EQ(balance(carol), 5 + 1 + 7);

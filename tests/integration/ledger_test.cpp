@@ -20,11 +20,11 @@ TEST_F(LedgerTest, ChargeTransferWithdrawMoveMoneyAndBalanceTheBooks) {
   const auto a = new_wallet("alice", 10'000);
   const auto b = new_wallet("bob");
   const auto t = ledger_.apply_one(transfer(a, b, 2'500));
-  EXPECT_EQ(t.transaction->kind, "transfer");
+  EXPECT_EQ(t.transaction->kind, TransactionKind::kTransfer);
   const auto w = ledger_.apply_one(withdrawal(b, 1'000));
   ASSERT_TRUE(w.withdrawal.has_value());
-  EXPECT_EQ(w.withdrawal->status, "pending");
-  EXPECT_EQ(w.transaction->kind, "withdrawal");
+  EXPECT_EQ(w.withdrawal->status, WithdrawalStatus::kPending);
+  EXPECT_EQ(w.transaction->kind, TransactionKind::kWithdrawal);
   EXPECT_EQ(balance(a), 7'500);
   EXPECT_EQ(balance(b), 1'500);
   EXPECT_TRUE(run_audit(conn_).passed());
@@ -45,14 +45,14 @@ TEST_F(LedgerTest, ChargesNeverRunOutOfFundingAccount) {
   EXPECT_TRUE(results[0].ok() && results[1].ok());
   ASSERT_TRUE(results[2].error);
   EXPECT_EQ(results[2].error->code(), ErrorCode::kBalanceOverflow);  // c itself cannot take a third
-  EXPECT_EQ(wallets_.get(c).balance, 2 * kHuge);
+  EXPECT_EQ(wallets_.get(c).balance.minor(), 2 * kHuge);
   EXPECT_EQ(conn_.exec("SELECT count(*) FROM wallets WHERE kind = 'funding'").int64(0, 0), 3);
   // Another ledger, whose cache still names the first funding account, finds the newest.
   auto other_conn = db_.connect();
   Ledger other(other_conn, settings_);
   const auto d = new_wallet("d");
   EXPECT_TRUE(other.apply({charge(d, kHuge), charge(d, kHuge)})[1].ok());
-  EXPECT_EQ(wallets_.get(d).balance, 2 * kHuge);
+  EXPECT_EQ(wallets_.get(d).balance.minor(), 2 * kHuge);
   EXPECT_TRUE(run_audit(conn_).passed());
 }
 
@@ -62,7 +62,7 @@ TEST_F(LedgerTest, ChargeByUserCreatesTheWalletOtherOperationsDoNot) {
   op.currency = "EUR";
   const auto r = ledger_.apply_one(op);
   const auto w = wallets_.get_by_user("carol", "EUR");
-  EXPECT_EQ(w.balance, 700);
+  EXPECT_EQ(w.balance.minor(), 700);
   EXPECT_EQ(r.transaction->destination_wallet_id, w.id);
 
   Operation out = withdrawal("", 1);
@@ -198,9 +198,9 @@ TEST_F(LedgerTest, HeldFundsCannotBeSpentBeforeReleaseAndCanAfter) {
   held.release_at = now_utc() + std::chrono::hours(1);
   const auto r = ledger_.apply_one(held);
   auto w = wallets_.get(a);
-  EXPECT_EQ(w.balance, 500);
-  EXPECT_EQ(w.available(), 0);
-  EXPECT_EQ(w.held, 500);
+  EXPECT_EQ(w.balance.minor(), 500);
+  EXPECT_EQ(w.available().minor(), 0);
+  EXPECT_EQ(w.held.minor(), 500);
   EXPECT_EQ(refusal(withdrawal(a, 1)), ErrorCode::kInsufficientFunds);
   EXPECT_EQ(refusal(transfer(a, b, 1)), ErrorCode::kInsufficientFunds);
 
@@ -208,8 +208,8 @@ TEST_F(LedgerTest, HeldFundsCannotBeSpentBeforeReleaseAndCanAfter) {
   db_.admin().exec("UPDATE holds SET release_at = now() - interval '1 second' WHERE transaction_id = $1",
                    {r.transaction->id});
   w = wallets_.get(a);
-  EXPECT_EQ(w.available(), 500);
-  EXPECT_EQ(w.held, 0);
+  EXPECT_EQ(w.available().minor(), 500);
+  EXPECT_EQ(w.held.minor(), 0);
   EXPECT_TRUE(ledger_.apply_one(transfer(a, b, 200)).ok());
   EXPECT_TRUE(ledger_.apply_one(withdrawal(a, 300)).ok());
   EXPECT_EQ(balance(a), 0);
@@ -221,15 +221,15 @@ TEST_F(LedgerTest, HistoryPagesNewestFirstWithCursors) {
   for (int i = 1; i <= 5; ++i) ledger_.apply_one(charge(a, i));
   auto page = wallet_history(conn_, a, 2, std::nullopt);
   ASSERT_EQ(page.items.size(), 2u);
-  EXPECT_EQ(page.items[0].transaction.amount, 5);
-  EXPECT_EQ(page.items[0].balance_after, 15);
+  EXPECT_EQ(page.items[0].transaction.amount.minor(), 5);
+  EXPECT_EQ(page.items[0].balance_after.minor(), 15);
   ASSERT_TRUE(page.next_cursor.has_value());
   EXPECT_THROW(wallet_history(conn_, b, 2, page.next_cursor), DomainError);
   page = wallet_history(conn_, a, 2, page.next_cursor);
-  EXPECT_EQ(page.items[0].transaction.amount, 3);
+  EXPECT_EQ(page.items[0].transaction.amount.minor(), 3);
   page = wallet_history(conn_, a, 2, page.next_cursor);
   ASSERT_EQ(page.items.size(), 1u);
-  EXPECT_EQ(page.items[0].transaction.amount, 1);
+  EXPECT_EQ(page.items[0].transaction.amount.minor(), 1);
   EXPECT_FALSE(page.next_cursor.has_value());
   EXPECT_THROW(wallet_history(conn_, "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b", 2, std::nullopt), DomainError);
   // A system account has history, but it is not a wallet anyone may read as one.

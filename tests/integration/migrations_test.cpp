@@ -110,7 +110,7 @@ TEST(Migrations, TheHashChainMigrationChainsEarlierEntries) {
       "SELECT entry_hash FROM ledger_entries WHERE wallet_id = '00000000-0000-0000-0000-0000000000a1' ORDER BY id "
       "LIMIT 1";
   EXPECT_EQ(conn.exec(kFirst).str(0, 0), entry_hash(kChainGenesis, "00000000-0000-0000-0000-000000000001",
-                                                    "00000000-0000-0000-0000-0000000000a1", 30, 30));
+                                                    "00000000-0000-0000-0000-0000000000a1", Money(30), Money(30)));
   for (const auto& check : run_audit(conn).checks) {
     if (check.name == "entry_hash_chain") {
       EXPECT_TRUE(check.passed());

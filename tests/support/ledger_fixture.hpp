@@ -41,7 +41,7 @@ class LedgerFixture : public ::testing::Test {
     op.kind = OperationKind::kWithdrawal;
     return op;
   }
-  std::int64_t balance(const std::string& wallet) { return wallets_.get(wallet).balance; }
+  std::int64_t balance(const std::string& wallet) { return wallets_.get(wallet).balance.minor(); }
   std::int64_t count(const char* sql) { return conn_.exec(sql).int64(0, 0); }
   /// Whether a session of this database waits for a row lock within five seconds.
   bool someone_waits_for_a_lock() {

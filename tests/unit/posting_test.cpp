@@ -38,7 +38,7 @@ TEST_F(PostingTest, ChargeCreditsTheWalletFromFunding) {
   EXPECT_EQ(p.writes().balances.at(kA).minor(), 500);
   EXPECT_EQ(p.writes().balances.at(kSys.funding).minor(), -500);
   ASSERT_EQ(p.writes().entries.size(), 2u);
-  EXPECT_EQ(p.writes().entries[0].amount + p.writes().entries[1].amount, 0);
+  EXPECT_EQ(p.writes().entries[0].amount.minor() + p.writes().entries[1].amount.minor(), 0);
   ASSERT_EQ(p.writes().events.size(), 1u);
   EXPECT_EQ(p.writes().events[0].type, "charge.completed");
 }
@@ -56,7 +56,7 @@ TEST_F(PostingTest, TransfersSpendOnlyAvailableFundsAndRefusalsChangeNothing) {
   ASSERT_TRUE(p.post(resolve(fits, kB)).ok());
   EXPECT_EQ(p.writes().balances.at(kA).minor(), 60);
   EXPECT_EQ(p.writes().balances.at(kB).minor(), 40);
-  EXPECT_EQ(p.writes().entries.back().balance_after, 40);
+  EXPECT_EQ(p.writes().entries.back().balance_after.minor(), 40);
 }
 
 TEST_F(PostingTest, WithdrawalMovesFundsToClearingAndRecordsAPendingRow) {
@@ -64,7 +64,7 @@ TEST_F(PostingTest, WithdrawalMovesFundsToClearingAndRecordsAPendingRow) {
   Operation op{OperationKind::kWithdrawal, {kA, {}}, {}, Money(30), {}, {}, {}, {}, {}, {}};
   const auto r = p.post(resolve(op));
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r.withdrawal->status, "pending");
+  EXPECT_EQ(r.withdrawal->status, WithdrawalStatus::kPending);
   EXPECT_EQ(p.writes().balances.at(kSys.clearing).minor(), 30);
   EXPECT_EQ(p.writes().events.at(0).type, "withdrawal.requested");
 }
@@ -90,6 +90,20 @@ TEST_F(PostingTest, BalanceOverflowIsRefused) {
   Operation op{OperationKind::kCharge, {kA, {}}, {}, Money(10), {}, {}, {}, {}, {}, {}};
   EXPECT_EQ(p.post(resolve(op)).error->code(), ErrorCode::kBalanceOverflow);
   EXPECT_TRUE(p.writes().balances.empty());
+}
+
+// The wallet's holds grow by a held charge: an overflow there is refused before the charge moves
+// any money, like an overflow of a balance.
+TEST_F(PostingTest, HoldsOverflowIsRefusedBeforeAnyChange) {
+  auto p = make(0, 0, std::numeric_limits<std::int64_t>::max() - 5);
+  Operation held{
+      OperationKind::kCharge, {kA, {}}, {}, Money(10), {}, parse_rfc3339("2026-02-01T00:00:00Z"), {}, {}, {}, {}};
+  const auto r = p.post(resolve(held));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error->code(), ErrorCode::kBalanceOverflow);
+  EXPECT_TRUE(p.writes().balances.empty());
+  EXPECT_TRUE(p.writes().entries.empty());
+  EXPECT_TRUE(p.writes().holds.empty());
 }
 
 }  // namespace

@@ -37,9 +37,9 @@ class SettleTest : public ::testing::Test {
     Withdrawal w;
     w.id = "wd";
     w.wallet_id = "w";
-    w.amount = amount;
+    w.amount = Money(amount);
     w.currency = "USD";
-    w.status = "processing";
+    w.status = WithdrawalStatus::kProcessing;
     w.attempts = 2;
     return w;
   }
@@ -49,12 +49,12 @@ TEST_F(SettleTest, PaidMovesClearingToPayouts) {
   auto p = posting(300, 0, 10);
   const auto settled = p.settle(withdrawal(300), "tx", true);
   ASSERT_TRUE(settled);
-  EXPECT_EQ(settled->status, "completed");
+  EXPECT_EQ(settled->status, WithdrawalStatus::kCompleted);
   EXPECT_EQ(p.writes().balances.at("clearing").minor(), 0);
   EXPECT_EQ(p.writes().balances.at("payouts").minor(), 300);
   EXPECT_EQ(p.writes().balances.count("w"), 0u);
   ASSERT_EQ(p.writes().transactions.size(), 1u);
-  EXPECT_EQ(p.writes().transactions[0].kind, "payout");
+  EXPECT_EQ(p.writes().transactions[0].kind, TransactionKind::kPayout);
   ASSERT_EQ(p.writes().events.size(), 1u);
   EXPECT_EQ(p.writes().events[0].type, "withdrawal.completed");
   EXPECT_EQ(p.writes().settled_withdrawals.size(), 1u);
@@ -66,14 +66,14 @@ TEST_F(SettleTest, RefusedRefundsTheWalletWithTheReason) {
   refused.failure_reason = "bank answered 422";
   const auto settled = p.settle(refused, "tx", false);
   ASSERT_TRUE(settled);
-  EXPECT_EQ(settled->status, "failed");
+  EXPECT_EQ(settled->status, WithdrawalStatus::kFailed);
   EXPECT_EQ(*settled->failure_reason, "bank answered 422");
   EXPECT_EQ(p.writes().balances.at("w").minor(), 310);
   EXPECT_EQ(p.writes().balances.at("clearing").minor(), 0);
-  EXPECT_EQ(p.writes().transactions[0].kind, "refund");
+  EXPECT_EQ(p.writes().transactions[0].kind, TransactionKind::kRefund);
   EXPECT_EQ(p.writes().events[0].type, "withdrawal.failed");
   long sum = 0;
-  for (const auto& e : p.writes().entries) sum += e.amount;
+  for (const auto& e : p.writes().entries) sum += e.amount.minor();
   EXPECT_EQ(sum, 0);
 }
 
