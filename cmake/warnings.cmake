@@ -16,8 +16,11 @@ if(WALLET_SANITIZE)
     message(FATAL_ERROR "WALLET_SANITIZE must be address, undefined, thread or address,undefined")
   endif()
   # -O1, after the Debug type's -O0: what the sanitizers' authors advise for speed with usable
-  # stacks; the sanitizer passes are CI's longest.
-  target_compile_options(wallet_project_options INTERFACE -fsanitize=${WALLET_SANITIZE} -fno-omit-frame-pointer -O1)
+  # stacks; the sanitizer passes are CI's longest. GCC's maybe-uninitialized analysis is known to
+  # misfire under sanitizer instrumentation (it flagged libstdc++'s own <regex> here); the
+  # normal -O2 build keeps the warning as an error.
+  target_compile_options(wallet_project_options INTERFACE -fsanitize=${WALLET_SANITIZE} -fno-omit-frame-pointer -O1
+    -Wno-maybe-uninitialized)
   target_link_options(wallet_project_options INTERFACE -fsanitize=${WALLET_SANITIZE})
 endif()
 if(WALLET_FUZZ)
