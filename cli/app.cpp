@@ -77,6 +77,7 @@ int run(int argc, char** argv) {
   Context ctx(options);
   Action action;
   add_ledger_commands(app, ctx, action);
+  add_two_phase_commands(app, ctx, action);
   add_replay_command(app, ctx, action);
   add_admin_commands(app, ctx, action);
   add_apikey_commands(app, ctx, action);

@@ -4,11 +4,16 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/context.hpp"
+#include "core/operations.hpp"
 
 namespace wallet::cli {
 
 /// create, balance, charge, withdraw, transfer, history
 void add_ledger_commands(CLI::App& app, Context& ctx, Action& action);
+/// capture, void, reverse, transfer-show: two-phase transfers and reversals
+void add_two_phase_commands(CLI::App& app, Context& ctx, Action& action);
+/// Applies one operation and prints what it made (a replay says so on stderr). Returns 0.
+int run_operation(Context& ctx, const Operation& op);
 /// replay
 void add_replay_command(CLI::App& app, Context& ctx, Action& action);
 /// withdrawals list|show, and worker (the withdrawal pool alone)

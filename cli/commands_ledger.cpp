@@ -16,7 +16,8 @@ namespace {
 // Options shared by the commands that move money.
 struct MoveArgs {
   std::vector<std::string> positional;
-  std::optional<std::string> user, currency, key, reference, release_at;
+  std::optional<std::string> user, currency, key, reference, release_at, expires_at;
+  bool pending = false;
 };
 
 [[noreturn]] void usage(const std::string& message) { throw DomainError(ErrorCode::kInvalidInput, message); }
@@ -54,20 +55,6 @@ Operation base_operation(Context& ctx, OperationKind kind, const MoveArgs& a, st
   if (a.key) op.idempotency_key = parse_idempotency_key(*a.key);
   if (a.reference) op.reference = parse_reference(*a.reference);
   return op;
-}
-
-int run_operation(Context& ctx, const Operation& op) {
-  const auto result = Ledger(ctx.db(), ctx.settings(), ctx.cache()).apply_one(op);
-  if (result.replayed) {
-    std::cerr << "walletctl: idempotency key '" << *op.idempotency_key
-              << "' was already used for this request; showing the original result\n";
-  }
-  if (result.withdrawal) {
-    print_withdrawal(ctx, *result.withdrawal);
-  } else {
-    print_transaction(ctx, *result.transaction);
-  }
-  return 0;
 }
 
 void add_create(CLI::App& app, Context& ctx, Action& action) {
@@ -144,8 +131,17 @@ void add_transfer(CLI::App& app, Context& ctx, Action& action) {
   auto* cmd = app.add_subcommand("transfer", "Move money between two wallets of one currency");
   cmd->add_option("args", a->positional, "FROM TO AMOUNT (minor units)")->required();
   add_move_options(cmd, *a, false);
+  cmd->add_flag("--pending", a->pending, "Only authorise: reserve the amount, to capture or void later");
+  cmd->add_option("--expires-at", a->expires_at,
+                  "With --pending: voided as expired unless captured by this RFC 3339 time "
+                  "(default: now + ledger.pending_timeout_seconds)");
   cmd->callback([&ctx, &action, a] {
-    action = [&ctx, a] { return run_operation(ctx, base_operation(ctx, OperationKind::kTransfer, *a, 2)); };
+    action = [&ctx, a] {
+      if (a->expires_at && !a->pending) usage("--expires-at needs --pending");
+      auto op = base_operation(ctx, a->pending ? OperationKind::kPendingTransfer : OperationKind::kTransfer, *a, 2);
+      if (a->expires_at) op.expires_at = parse_rfc3339(*a->expires_at, ErrorCode::kInvalidExpiresAt);
+      return run_operation(ctx, op);
+    };
   });
 }
 
@@ -171,6 +167,22 @@ void add_history(CLI::App& app, Context& ctx, Action& action) {
 }
 
 }  // namespace
+
+int run_operation(Context& ctx, const Operation& op) {
+  const auto result = Ledger(ctx.db(), ctx.settings(), ctx.cache()).apply_one(op);
+  if (result.replayed) {
+    std::cerr << "walletctl: idempotency key '" << *op.idempotency_key
+              << "' was already used for this request; showing the original result\n";
+  }
+  if (result.withdrawal) {
+    print_withdrawal(ctx, *result.withdrawal);
+  } else if (result.transfer) {
+    print_transfer(ctx, *result.transfer);
+  } else {
+    print_transaction(ctx, *result.transaction);
+  }
+  return 0;
+}
 
 void add_ledger_commands(CLI::App& app, Context& ctx, Action& action) {
   add_create(app, ctx, action);

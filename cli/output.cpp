@@ -38,22 +38,48 @@ void print_wallet(Context& ctx, const Wallet& w) {
               {"balance", amount(w.balance, w.currency)},
               {"available", amount(w.available(), w.currency)},
               {"held", amount(w.held, w.currency)},
+              {"pending out", amount(w.pending_out, w.currency)},
+              {"pending in", amount(w.pending_in, w.currency)},
               {"created", w.created_at},
               {"updated", w.updated_at}});
 }
 
 void print_transaction(Context& ctx, const Transaction& t) {
   if (ctx.json()) return print_json(to_json(t));
-  print_rows({{"transaction", t.id},
-              {"kind", std::string(name(t.kind))},
-              {"status", std::string(name(t.status))},
+  Rows rows{{"transaction", t.id},
+            {"kind", std::string(name(t.kind))},
+            {"status", std::string(name(t.status))},
+            {"amount", amount(t.amount, t.currency)},
+            {"from", t.source_wallet_id},
+            {"to", t.destination_wallet_id},
+            {"key", or_dash(t.idempotency_key)},
+            {"reference", or_dash(t.reference)},
+            {"release_at", or_dash(t.release_at)}};
+  // Rows of the links only some kinds have.
+  if (t.reverses) rows.emplace_back("reverses", *t.reverses);
+  if (t.reason) rows.emplace_back("reason", *t.reason);
+  if (t.pending_transfer_id) rows.emplace_back("pending transfer", *t.pending_transfer_id);
+  if (t.reversed_amount > Money(0)) rows.emplace_back("reversed", amount(t.reversed_amount, t.currency));
+  rows.emplace_back("created", t.created_at);
+  print_rows(rows);
+}
+
+void print_transfer(Context& ctx, const PendingTransfer& t) {
+  if (ctx.json()) return print_json(to_json(t));
+  print_rows({{"transfer", t.id},
+              {"state", std::string(name(t.state))},
               {"amount", amount(t.amount, t.currency)},
+              {"pending", amount(t.pending_amount(), t.currency)},
+              {"captured", amount(t.captured_amount, t.currency)},
+              {"released", amount(t.released_amount, t.currency)},
               {"from", t.source_wallet_id},
               {"to", t.destination_wallet_id},
+              {"capture", or_dash(t.capture_transaction_id)},
               {"key", or_dash(t.idempotency_key)},
               {"reference", or_dash(t.reference)},
-              {"release_at", or_dash(t.release_at)},
-              {"created", t.created_at}});
+              {"expires", t.expires_at},
+              {"created", t.created_at},
+              {"closed", or_dash(t.closed_at)}});
 }
 
 void print_withdrawal(Context& ctx, const Withdrawal& w) {

@@ -16,6 +16,7 @@ namespace wallet::cli {
 void print_json(const nlohmann::json& j);
 void print_wallet(Context& ctx, const Wallet& w);
 void print_transaction(Context& ctx, const Transaction& t);
+void print_transfer(Context& ctx, const PendingTransfer& t);
 void print_withdrawal(Context& ctx, const Withdrawal& w);
 void print_withdrawals(Context& ctx, const std::vector<Withdrawal>& list);
 void print_outbox_status(Context& ctx, const OutboxStatus& status);

@@ -32,8 +32,36 @@ const std::vector<Invariant>& invariants() {
        "SELECT e.id::text FROM ledger_entries e WHERE NOT EXISTS (SELECT 1 FROM wallets w WHERE w.id = e.wallet_id) "
        "OR NOT EXISTS (SELECT 1 FROM transactions t WHERE t.id = e.transaction_id)"},
       {"no_negative_balances", "no user wallet's balance or available amount is below zero",
-       "SELECT w.id::text FROM wallets w WHERE w.kind = 'user' AND (w.balance < 0 OR w.balance - "
+       "SELECT w.id::text FROM wallets w WHERE w.kind = 'user' AND (w.balance < 0 OR w.balance - w.pending_out - "
        "COALESCE((SELECT sum(h.amount) FROM holds h WHERE h.wallet_id = w.id AND h.release_at > now()), 0) < 0)"},
+      {"pending_amounts_match_transfers",
+       "each wallet's pending_out and pending_in equal the sums of the open pending transfers it sends and receives",
+       "SELECT w.id::text FROM wallets w "
+       "LEFT JOIN (SELECT source_wallet_id AS id, sum(amount) AS total FROM pending_transfers "
+       "WHERE state = 'pending' GROUP BY source_wallet_id) o ON o.id = w.id "
+       "LEFT JOIN (SELECT destination_wallet_id AS id, sum(amount) AS total FROM pending_transfers "
+       "WHERE state = 'pending' GROUP BY destination_wallet_id) i ON i.id = w.id "
+       "WHERE w.pending_out <> COALESCE(o.total, 0) OR w.pending_in <> COALESCE(i.total, 0)"},
+      // A capture writes one transfer transaction naming its pending transfer; a void or an
+      // expiry writes none. Captured + released = amount is also a constraint of the table.
+      {"pending_transfers_closed_once",
+       "each closed pending transfer accounts for all of its amount; a posted one has exactly one capture "
+       "transaction of the captured amount between its wallets, an open, voided or expired one none",
+       "SELECT p.id::text FROM pending_transfers p LEFT JOIN transactions t ON t.pending_transfer_id = p.id "
+       "GROUP BY p.id HAVING (p.state <> 'pending' AND p.captured_amount + p.released_amount <> p.amount) "
+       "OR count(t.id) <> CASE WHEN p.state = 'posted' THEN 1 ELSE 0 END "
+       "OR bool_or(t.id <> p.capture_transaction_id OR t.kind <> 'transfer' OR t.amount <> p.captured_amount "
+       "OR t.source_wallet_id <> p.source_wallet_id OR t.destination_wallet_id <> p.destination_wallet_id)"},
+      {"reversals_within_original",
+       "each reversal moves money back along a charge or transfer, from its destination to its source, and an "
+       "original's reversals together never exceed it",
+       "SELECT o.id::text FROM transactions o JOIN transactions r ON r.reverses = o.id "
+       "GROUP BY o.id, o.kind, o.amount, o.source_wallet_id, o.destination_wallet_id "
+       "HAVING sum(r.amount) > o.amount OR o.kind NOT IN ('charge', 'transfer') "
+       "OR bool_or(r.source_wallet_id <> o.destination_wallet_id OR r.destination_wallet_id <> o.source_wallet_id "
+       "OR r.currency <> o.currency) "
+       "UNION ALL SELECT r.id::text FROM transactions r WHERE r.kind = 'reversal' "
+       "AND NOT EXISTS (SELECT 1 FROM transactions o WHERE o.id = r.reverses)"},
       {"clearing_matches_withdrawals", "the clearing account equals the sum of withdrawals not yet completed or failed",
        "SELECT c.currency::text FROM wallets c LEFT JOIN (SELECT currency, sum(amount) AS total "
        "FROM withdrawals WHERE status IN ('pending', 'processing', 'needs_review') GROUP BY currency) p "

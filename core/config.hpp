@@ -41,6 +41,8 @@ struct Settings {
     std::string default_currency = "USD";
     std::int64_t max_amount = 1'000'000'000'000'000;
     std::int64_t batch_size = 500;
+    std::int64_t pending_timeout_seconds = 3600;  // a pending transfer's life when its request names none
+    std::int64_t pending_sweep_interval_ms = 1000;  // how often serve and worker void expired ones
   } ledger;
   struct GroupCommit {
     std::int64_t writers = 2;      // writer threads, each with its own database connection

@@ -18,6 +18,10 @@ enum class ErrorCode {
   kInvalidIdempotencyKey,
   kInvalidReleaseAt,
   kInvalidReference,
+  kInvalidExpiresAt,
+  kInvalidReason,
+  kInvalidTransferId,
+  kInvalidTransactionId,
   kInvalidCursor,
   kInvalidLimit,
   kInvalidConfig,
@@ -27,6 +31,8 @@ enum class ErrorCode {
   kInvalidRequest,  // malformed HTTP that the server library refused
   kWalletNotFound,
   kWithdrawalNotFound,
+  kTransferNotFound,
+  kTransactionNotFound,
   kNotFound,  // no such route
   kMethodNotAllowed,
   kPayloadTooLarge,
@@ -39,6 +45,10 @@ enum class ErrorCode {
   kIdempotencyConflict,
   kWalletExists,
   kWithdrawalNotInReview,
+  kTransferNotPending,       // captured, voided or expired already, or past its expires_at
+  kCaptureExceedsPending,
+  kTransactionNotReversible, // a withdrawal, payout, refund or reversal
+  kReversalExceedsOriginal,
   kBalanceOverflow,
   kMigrationChanged,
   kApiKeyNotFound,

@@ -8,16 +8,21 @@ namespace wallet {
 namespace {
 
 constexpr const char* kClaimKeys =
-    "INSERT INTO idempotency_keys (scope, key, request_hash, transaction_id, withdrawal_id) "
-    "SELECT k.scope, k.key, k.hash, k.tx, k.wd FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], "
-    "$5::uuid[]) AS k(scope, key, hash, tx, wd) ORDER BY k.scope, k.key "
+    "INSERT INTO idempotency_keys (scope, key, request_hash, transaction_id, withdrawal_id, transfer_id) "
+    "SELECT k.scope, k.key, k.hash, k.tx, k.wd, k.tf FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], "
+    "$5::uuid[], $6::uuid[]) AS k(scope, key, hash, tx, wd, tf) ORDER BY k.scope, k.key "
     "ON CONFLICT (scope, key) DO NOTHING RETURNING scope, key";
 constexpr const char* kSelectKeys =
-    "SELECT i.scope, i.key, i.request_hash, i.transaction_id, i.withdrawal_id FROM idempotency_keys i "
+    "SELECT i.scope, i.key, i.request_hash, i.transaction_id, i.withdrawal_id, i.transfer_id FROM idempotency_keys i "
     "JOIN unnest($1::text[], $2::text[]) AS k(scope, key) ON i.scope = k.scope AND i.key = k.key";
 constexpr const char* kReleaseKeys =
     "DELETE FROM idempotency_keys i USING unnest($1::text[], $2::text[]) AS k(scope, key) "
     "WHERE i.scope = k.scope AND i.key = k.key";
+
+// An id as an array element: empty is NULL.
+std::optional<std::string> id_or_null(const std::string& id) {
+  return id.empty() ? std::nullopt : std::optional(id);
+}
 
 // The scopes and the keys as two parallel arrays.
 std::pair<std::string, std::string> key_arrays(const std::vector<ScopedKey>& keys) {
@@ -31,7 +36,7 @@ std::pair<std::string, std::string> key_arrays(const std::vector<ScopedKey>& key
 
 }  // namespace
 
-void BatchKeys::add(const Operation& op, const std::string& transaction_id, const std::string& withdrawal_id) {
+void BatchKeys::add(const Operation& op, const CreatedIds& ids) {
   Slot s;
   s.op = &op;
   if (op.idempotency_key) {
@@ -39,8 +44,7 @@ void BatchKeys::add(const Operation& op, const std::string& transaction_id, cons
     const ScopedKey key{op.key_scope, *op.idempotency_key};
     auto [it, inserted] = first_with_key_.emplace(key, slots_.size());
     if (inserted) {
-      claims_.push_back(
-          {key, s.hash, transaction_id, withdrawal_id.empty() ? std::nullopt : std::optional(withdrawal_id)});
+      claims_.push_back({key, s.hash, ids});
     } else {
       s.verdict = KeyVerdict::repeat(it->second);
     }
@@ -52,16 +56,18 @@ void BatchKeys::send_claims() {
   if (claims_.empty() || validating_) return;
   std::vector<ScopedKey> keys;
   std::vector<std::string> hashes;
-  std::vector<std::optional<std::string>> txs, wds;
+  std::vector<std::optional<std::string>> txs, wds, tfs;
   for (const auto& c : claims_) {
     keys.push_back(c.key);
     hashes.push_back(c.request_hash);
-    txs.emplace_back(c.transaction_id);
-    wds.push_back(c.withdrawal_id);
+    txs.push_back(id_or_null(c.ids.transaction_id));
+    wds.push_back(id_or_null(c.ids.withdrawal_id));
+    tfs.push_back(id_or_null(c.ids.transfer_id));
   }
   auto [scopes, names] = key_arrays(keys);
   conn_.defer({kClaimKeys,
-               {std::move(scopes), std::move(names), pg::text_array(hashes), pg::text_array(txs), pg::text_array(wds)}},
+               {std::move(scopes), std::move(names), pg::text_array(hashes), pg::text_array(txs), pg::text_array(wds),
+                pg::text_array(tfs)}},
               true);
 }
 
@@ -80,9 +86,7 @@ void BatchKeys::settle() {
     const ScopedKey key{s.op->key_scope, *s.op->idempotency_key};
     auto it = earlier.find(key);
     if (it != earlier.end()) {
-      s.verdict = it->second.request_hash != s.hash ? KeyVerdict::conflict()
-                                                    : KeyVerdict::replay(it->second.transaction_id.value_or(""),
-                                                                         it->second.withdrawal_id.value_or(""));
+      s.verdict = it->second.request_hash != s.hash ? KeyVerdict::conflict() : KeyVerdict::replay(it->second.ids);
     } else if (s.verdict.kind == KeyVerdict::Kind::kRepeat) {
       if (slots_[s.verdict.first].hash != s.hash) s.verdict = KeyVerdict::conflict();
     } else {
@@ -104,7 +108,9 @@ std::map<ScopedKey, BatchKeys::Recorded> BatchKeys::recorded(const pg::Result* c
   const auto [scopes, keys] = key_arrays(taken);
   auto existing = conn_.exec(kSelectKeys, {scopes, keys});
   for (int r = 0; r < existing.rows(); ++r) {
-    out[{existing.str(r, 0), existing.str(r, 1)}] = {existing.str(r, 2), existing.opt(r, 3), existing.opt(r, 4)};
+    out[{existing.str(r, 0), existing.str(r, 1)}] = {
+        existing.str(r, 2),
+        {existing.opt(r, 3).value_or(""), existing.opt(r, 4).value_or(""), existing.opt(r, 5).value_or("")}};
   }
   if (claimed && out.size() != taken.size()) {
     // A key we collided with was released by a refused request meanwhile: run the batch again.

@@ -19,6 +19,12 @@ namespace wallet {
 /// An idempotency key in its client's key space.
 using ScopedKey = std::pair<std::string, std::string>;  // scope, key
 
+/// The rows a request's key row points at: the transaction it created, the withdrawal it
+/// recorded, the pending transfer it opened or closed (each empty when it has none).
+struct CreatedIds {
+  std::string transaction_id, withdrawal_id, transfer_id;
+};
+
 /// What the keys say of one operation of a batch before it is posted.
 struct KeyVerdict {
   enum class Kind {
@@ -28,23 +34,21 @@ struct KeyVerdict {
     kConflict,  // a key used for a different request: refused
   };
   Kind kind = Kind::kPost;
-  std::size_t first = 0;                      // kRepeat: the earlier operation
-  std::string transaction_id, withdrawal_id;  // kReplay: what the earlier request created
+  std::size_t first = 0;  // kRepeat: the earlier operation
+  /// kReplay: what the earlier request created or acted on (empty when it had none).
+  CreatedIds ids;
   bool decided() const { return kind != Kind::kPost; }
 
-  static KeyVerdict repeat(std::size_t first) { return make(Kind::kRepeat, first, "", ""); }
-  static KeyVerdict conflict() { return make(Kind::kConflict, 0, "", ""); }
-  static KeyVerdict replay(std::string tx, std::string wd) {
-    return make(Kind::kReplay, 0, std::move(tx), std::move(wd));
-  }
+  static KeyVerdict repeat(std::size_t first) { return make(Kind::kRepeat, first, {}); }
+  static KeyVerdict conflict() { return make(Kind::kConflict, 0, {}); }
+  static KeyVerdict replay(CreatedIds ids) { return make(Kind::kReplay, 0, std::move(ids)); }
 
  private:
-  static KeyVerdict make(Kind kind, std::size_t first, std::string tx, std::string wd) {
+  static KeyVerdict make(Kind kind, std::size_t first, CreatedIds ids) {
     KeyVerdict v;
     v.kind = kind;
     v.first = first;
-    v.transaction_id = std::move(tx);
-    v.withdrawal_id = std::move(wd);
+    v.ids = std::move(ids);
     return v;
   }
 };
@@ -57,8 +61,8 @@ class BatchKeys {
   /// validating: look keys up without claiming them (a dry run).
   BatchKeys(pg::Connection& conn, bool validating) : conn_(conn), validating_(validating) {}
 
-  /// The next operation, with the ids it will create (its key row points at them).
-  void add(const Operation& op, const std::string& transaction_id, const std::string& withdrawal_id);
+  /// The next operation, with the ids it will create or act on (its key row points at them).
+  void add(const Operation& op, const CreatedIds& ids);
   /// Queues the claim of every key new to this batch (pg::Connection::defer): it shares the
   /// next round trip.
   void send_claims();
@@ -81,12 +85,12 @@ class BatchKeys {
   };
   struct Claim {
     ScopedKey key;
-    std::string request_hash, transaction_id;
-    std::optional<std::string> withdrawal_id;
+    std::string request_hash;
+    CreatedIds ids;
   };
   struct Recorded {
     std::string request_hash;
-    std::optional<std::string> transaction_id, withdrawal_id;
+    CreatedIds ids;
   };
   std::map<ScopedKey, Recorded> recorded(const pg::Result* claimed) const;
 

@@ -141,9 +141,9 @@ std::string parse_reference(std::string_view text) {
   return std::string(text);
 }
 
-std::string parse_reason(std::string_view text) {
+std::string parse_reason(std::string_view text, ErrorCode code) {
   if (text.empty() || text.size() > 500 || has_control_character(text) || !valid_utf8(text)) {
-    throw DomainError(ErrorCode::kInvalidInput, "reason must be 1 to 500 bytes of printable UTF-8 text");
+    throw DomainError(code, "reason must be 1 to 500 bytes of printable UTF-8 text");
   }
   return std::string(text);
 }

@@ -28,8 +28,8 @@ std::string parse_idempotency_key(std::string_view text);
 std::string parse_reference(std::string_view text);
 
 /// Why an operator did something (recorded with it): 1 to 500 bytes of printable UTF-8.
-/// Throws DomainError(kInvalidInput).
-std::string parse_reason(std::string_view text);
+/// Throws DomainError(code).
+std::string parse_reason(std::string_view text, ErrorCode code = ErrorCode::kInvalidInput);
 
 /// True when text is valid UTF-8.
 bool valid_utf8(std::string_view text);

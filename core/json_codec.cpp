@@ -16,6 +16,8 @@ nlohmann::json to_json(const Wallet& w) {
           {"balance", w.balance.minor()},
           {"available", w.available().minor()},
           {"held", w.held.minor()},
+          {"pending_out", w.pending_out.minor()},
+          {"pending_in", w.pending_in.minor()},
           {"created_at", w.created_at},
           {"updated_at", w.updated_at}};
 }
@@ -31,7 +33,30 @@ nlohmann::json to_json(const Transaction& t) {
           {"idempotency_key", optional_text(t.idempotency_key)},
           {"reference", optional_text(t.reference)},
           {"release_at", optional_text(t.release_at)},
+          {"reversed_amount", t.reversed_amount.minor()},
+          {"reverses", optional_text(t.reverses)},
+          {"reason", optional_text(t.reason)},
+          {"pending_transfer_id", optional_text(t.pending_transfer_id)},
           {"created_at", t.created_at}};
+}
+
+nlohmann::json to_json(const PendingTransfer& t) {
+  return {{"id", t.id},
+          {"state", t.state},
+          {"amount", t.amount.minor()},
+          {"pending_amount", t.pending_amount().minor()},
+          {"captured_amount", t.captured_amount.minor()},
+          {"released_amount", t.released_amount.minor()},
+          {"currency", t.currency},
+          {"source_wallet_id", t.source_wallet_id},
+          {"destination_wallet_id", t.destination_wallet_id},
+          {"capture_transaction_id", optional_text(t.capture_transaction_id)},
+          {"idempotency_key", optional_text(t.idempotency_key)},
+          {"reference", optional_text(t.reference)},
+          {"expires_at", t.expires_at},
+          {"created_at", t.created_at},
+          {"updated_at", t.updated_at},
+          {"closed_at", optional_text(t.closed_at)}};
 }
 
 nlohmann::json to_json(const Withdrawal& w) {

@@ -11,6 +11,7 @@ namespace wallet {
 nlohmann::json to_json(const Wallet& w);
 nlohmann::json to_json(const Transaction& t);
 nlohmann::json to_json(const Withdrawal& w);
+nlohmann::json to_json(const PendingTransfer& t);
 nlohmann::json to_json(const HistoryItem& item);
 
 }  // namespace wallet

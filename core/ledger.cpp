@@ -25,22 +25,97 @@ const std::string kSelectTransactions =
     std::string("SELECT ") + rows::kTransactionColumns + " FROM transactions t WHERE t.id = ANY($1::uuid[])";
 const std::string kSelectWithdrawals =
     std::string("SELECT ") + rows::kWithdrawalColumns + " FROM withdrawals d WHERE d.id = ANY($1::uuid[])";
+// The pending transfers operations act on, with the owner of each one's sender. Read once to
+// learn which accounts to lock, and again once they are locked: only a batch holding those
+// locks changes a pending transfer, so the second read is its state until the commit.
+const std::string kSelectTargetTransfers = std::string("SELECT ") + rows::kPendingTransferColumns +
+                                           ", w.user_id FROM pending_transfers p "
+                                           "JOIN wallets w ON w.id = p.source_wallet_id WHERE p.id = ANY($1::uuid[])";
+constexpr int kTransferOwnerColumn = 15;
+// The transactions reversals name; the second read (under the locks of both legs' accounts)
+// gives the sum of their reversals so far.
+const std::string kSelectOriginals = kSelectTransactions;
 
-// The transactions and withdrawals earlier requests created, by id, in one round trip.
-std::pair<std::map<std::string, Transaction>, std::map<std::string, Withdrawal>> read_created(
-    pg::Connection& conn, const std::vector<std::string>& txs, const std::vector<std::string>& wds) {
-  auto results = conn.pipeline(
-      {{kSelectTransactions.c_str(), {pg::text_array(txs)}}, {kSelectWithdrawals.c_str(), {pg::text_array(wds)}}});
-  std::pair<std::map<std::string, Transaction>, std::map<std::string, Withdrawal>> out;
+struct CreatedRows {
+  std::map<std::string, Transaction> transactions;
+  std::map<std::string, Withdrawal> withdrawals;
+  std::map<std::string, PendingTransfer> transfers;
+};
+
+// The rows earlier requests created or acted on, by id, in one round trip.
+CreatedRows read_created(pg::Connection& conn, const std::vector<std::string>& txs,
+                         const std::vector<std::string>& wds, const std::vector<std::string>& tfs) {
+  auto results = conn.pipeline({{kSelectTransactions.c_str(), {pg::text_array(txs)}},
+                                {kSelectWithdrawals.c_str(), {pg::text_array(wds)}},
+                                {kSelectTargetTransfers.c_str(), {pg::text_array(tfs)}}});
+  CreatedRows out;
   for (int r = 0; r < results[0].rows(); ++r) {
     auto t = rows::transaction(results[0], r);
-    out.first.emplace(t.id, std::move(t));
+    out.transactions.emplace(t.id, std::move(t));
   }
   for (int r = 0; r < results[1].rows(); ++r) {
     auto w = rows::withdrawal(results[1], r);
-    out.second.emplace(w.id, std::move(w));
+    out.withdrawals.emplace(w.id, std::move(w));
+  }
+  for (int r = 0; r < results[2].rows(); ++r) {
+    auto t = rows::pending_transfer(results[2], r);
+    out.transfers.emplace(t.id, std::move(t));
   }
   return out;
+}
+
+// The rows capture, void, expire and reversal operations name.
+struct TargetRows {
+  std::map<std::string, PendingTransfer> transfers;
+  std::map<std::string, std::string> sender_owner;  // transfer id -> user owning its sender
+  std::map<std::string, Transaction> originals;
+};
+
+bool names_target(const Operation& op) { return op.target.has_value(); }
+
+std::vector<pg::Statement> target_reads(const std::vector<std::string>& transfers,
+                                        const std::vector<std::string>& originals) {
+  return {{kSelectTargetTransfers.c_str(), {pg::text_array(transfers)}},
+          {kSelectOriginals.c_str(), {pg::text_array(originals)}}};
+}
+
+TargetRows decode_targets(const pg::Result& transfers, const pg::Result& originals) {
+  TargetRows out;
+  for (int r = 0; r < transfers.rows(); ++r) {
+    auto t = rows::pending_transfer(transfers, r);
+    out.sender_owner[t.id] = transfers.str(r, kTransferOwnerColumn);
+    out.transfers.emplace(t.id, std::move(t));
+  }
+  for (int r = 0; r < originals.rows(); ++r) {
+    auto t = rows::transaction(originals, r);
+    out.originals.emplace(t.id, std::move(t));
+  }
+  return out;
+}
+
+// Capture, void, expire and reversal take their wallets from the row they act on. A caller
+// bound to a user sees only transfers its user sends (others are "not found", so ids cannot be
+// probed) and may not reverse.
+void resolve_target(ResolvedOperation& r, const TargetRows& rows) {
+  const Operation& op = *r.op;
+  if (op.kind == OperationKind::kReversal) {
+    if (op.acting_user) throw DomainError(ErrorCode::kForbidden, "a key bound to a user may not reverse");
+    auto it = rows.originals.find(*op.target);
+    if (it == rows.originals.end()) throw DomainError(ErrorCode::kTransactionNotFound, "no transaction " + *op.target);
+    r.wallet_id = it->second.destination_wallet_id;
+    r.to_wallet_id = it->second.source_wallet_id;
+    r.currency = it->second.currency;
+    return;
+  }
+  auto it = rows.transfers.find(*op.target);
+  const bool foreign = it != rows.transfers.end() && op.acting_user && rows.sender_owner.at(it->first) != *op.acting_user;
+  if (it == rows.transfers.end() || foreign) {
+    throw DomainError(ErrorCode::kTransferNotFound, "no transfer " + *op.target);
+  }
+  r.transfer_id = it->first;
+  r.wallet_id = it->second.source_wallet_id;
+  r.to_wallet_id = it->second.destination_wallet_id;
+  r.currency = it->second.currency;
 }
 
 // Every funding account opened takes at least one charge of the batch before it can fill.
@@ -66,6 +141,7 @@ class BatchRun {
   }
 
   std::vector<OperationResult> run() {
+    read_targets();
     claim_keys();
     auto directory = look_up();  // the key claims travel with this lookup
     keys_.settle();
@@ -90,13 +166,29 @@ class BatchRun {
   bool validating() const { return mode_ == BatchMode::kValidateOnly; }
   bool repeats(std::size_t i) const { return keys_.verdict(i).kind == KeyVerdict::Kind::kRepeat; }
 
-  // Chooses the ids each operation will create (its key row points at them) and queues the
-  // claim of their keys.
+  // The rows operations of the batch act on (none for most batches: no round trip).
+  void read_targets() {
+    std::vector<std::string> transfers, originals;
+    for (const auto& s : slots_) {
+      if (!names_target(op(s))) continue;
+      (op(s).kind == OperationKind::kReversal ? originals : transfers).push_back(*op(s).target);
+    }
+    if (transfers.empty() && originals.empty()) return;
+    target_ids_ = {transfers, originals};
+    auto results = conn_.pipeline(target_reads(transfers, originals));
+    targets_ = decode_targets(results[0], results[1]);
+  }
+
+  // Chooses the ids each operation will create or act on (its key row points at them) and
+  // queues the claim of their keys.
   void claim_keys() {
     for (auto& s : slots_) {
-      s.resolved.transaction_id = new_uuid();
-      if (op(s).kind == OperationKind::kWithdrawal) s.resolved.withdrawal_id = new_uuid();
-      keys_.add(op(s), s.resolved.transaction_id, s.resolved.withdrawal_id);
+      const auto kind = op(s).kind;
+      if (creates_transaction(kind)) s.resolved.transaction_id = new_uuid();
+      if (kind == OperationKind::kWithdrawal) s.resolved.withdrawal_id = new_uuid();
+      if (kind == OperationKind::kPendingTransfer) s.resolved.transfer_id = new_uuid();
+      if (acts_on_transfer(kind)) s.resolved.transfer_id = *op(s).target;
+      keys_.add(op(s), {s.resolved.transaction_id, s.resolved.withdrawal_id, s.resolved.transfer_id});
     }
     keys_.send_claims();
   }
@@ -112,8 +204,9 @@ class BatchRun {
       if (v.kind == KeyVerdict::Kind::kConflict) s.result.error = idempotency_conflict(op(s));
       if (v.kind != KeyVerdict::Kind::kReplay) continue;
       s.result.replayed = true;
-      s.resolved.transaction_id = v.transaction_id;
-      s.resolved.withdrawal_id = v.withdrawal_id;
+      s.resolved.transaction_id = v.ids.transaction_id;
+      s.resolved.withdrawal_id = v.ids.withdrawal_id;
+      s.resolved.transfer_id = v.ids.transfer_id;
     }
   }
 
@@ -124,7 +217,7 @@ class BatchRun {
     std::vector<std::pair<std::string, std::string>> users;
     for (std::size_t i = 0; i < slots_.size(); ++i) {
       const auto& s = slots_[i];
-      if (repeats(i)) continue;
+      if (repeats(i) || names_target(op(s))) continue;
       if (op(s).wallet.wallet_id) {
         ids.push_back(*op(s).wallet.wallet_id);
       } else {
@@ -154,6 +247,10 @@ class BatchRun {
     for (auto& s : slots_) {
       if (!s.settled) {
         try {
+          if (names_target(op(s))) {
+            resolve_target(s.resolved, targets_);
+            continue;
+          }
           resolve_operation(s.resolved, directory, ledger_.default_currency_);
         } catch (const DomainError& e) {
           s.result.error = e;  // this operation is refused; the others go on
@@ -196,13 +293,27 @@ class BatchRun {
       if (op(s).kind == OperationKind::kWithdrawal) lock_ids.insert(sys.clearing);
     }
     const auto ids = pg::text_array(std::vector<std::string>(lock_ids.begin(), lock_ids.end()));
-    // Pipelined, the holds query still runs after the locking one has finished.
-    auto results = conn_.pipeline({{kLockAccountsInIdOrder, {ids}}, {kUnreleasedHolds, {ids}}});
+    // Pipelined, the holds query (and the targets' second read) still run after the locking
+    // one has finished.
+    std::vector<pg::Statement> reads{{kLockAccountsInIdOrder, {ids}}, {kUnreleasedHolds, {ids}}};
+    const bool has_targets = !target_ids_.first.empty() || !target_ids_.second.empty();
+    if (has_targets) {
+      auto more = target_reads(target_ids_.first, target_ids_.second);
+      reads.insert(reads.end(), more.begin(), more.end());
+    }
+    auto results = conn_.pipeline(reads);
     const auto& locked = results[0];
     auto accounts = locked_accounts(locked);
     for (int r = 0; r < results[1].rows(); ++r) accounts[results[1].str(r, 0)].held = Money(results[1].int64(r, 1));
+    PostingTargets targets;
+    if (has_targets) {
+      auto now_rows = decode_targets(results[2], results[3]);
+      targets.transfers = std::move(now_rows.transfers);
+      targets.originals = std::move(now_rows.originals);
+    }
     const std::string now_text = pg_timestamp_to_rfc3339(locked.text(0, 2));
-    return Posting(std::move(accounts), std::move(system), parse_rfc3339(now_text), now_text);
+    return Posting(std::move(accounts), std::move(system), parse_rfc3339(now_text), now_text, std::move(targets),
+                   std::chrono::seconds(ledger_.pending_timeout_seconds_));
   }
 
   // A request repeated inside one batch answers what its first got.
@@ -211,6 +322,7 @@ class BatchRun {
     s.result.replayed = first.result.ok();
     s.resolved.transaction_id = first.resolved.transaction_id;
     s.resolved.withdrawal_id = first.resolved.withdrawal_id;
+    s.resolved.transfer_id = first.resolved.transfer_id;
   }
 
   void post_and_write() {
@@ -242,26 +354,35 @@ class BatchRun {
     }
   }
 
+  // A replay answers what its first request created or acted on, as it stands now.
   void load_replays() {
-    std::vector<std::string> txs, wds;
+    std::vector<std::string> txs, wds, tfs;
+    bool any = false;
     for (const auto& s : slots_) {
       if (!s.result.replayed) continue;
-      txs.push_back(s.resolved.transaction_id);
+      any = true;
+      if (!s.resolved.transaction_id.empty()) txs.push_back(s.resolved.transaction_id);
       if (!s.resolved.withdrawal_id.empty()) wds.push_back(s.resolved.withdrawal_id);
+      if (!s.resolved.transfer_id.empty()) tfs.push_back(s.resolved.transfer_id);
     }
-    if (txs.empty()) return;
-    std::erase(txs, std::string());  // a key row without a transaction is reported below
-    const auto [tx_by_id, wd_by_id] = read_created(conn_, txs, wds);
+    if (!any) return;
+    const auto created = read_created(conn_, txs, wds, tfs);
     for (auto& s : slots_) {
       if (!s.result.replayed) continue;
-      auto tx = tx_by_id.find(s.resolved.transaction_id);
-      if (tx == tx_by_id.end()) {
-        // A key row always names the transaction committed with it; anything else is corruption.
+      const bool needs_transaction = creates_transaction(op(s).kind);
+      auto tx = created.transactions.find(s.resolved.transaction_id);
+      auto tf = created.transfers.find(s.resolved.transfer_id);
+      // A key row always names the rows committed with it; anything else is corruption.
+      if ((needs_transaction && tx == created.transactions.end()) ||
+          (!s.resolved.transfer_id.empty() && tf == created.transfers.end())) {
         throw DomainError(ErrorCode::kInternal,
-                          "idempotency key '" + *op(s).idempotency_key + "' names a transaction that does not exist");
+                          "idempotency key '" + *op(s).idempotency_key + "' names a row that does not exist");
       }
-      s.result.transaction = tx->second;
-      if (auto it = wd_by_id.find(s.resolved.withdrawal_id); it != wd_by_id.end()) s.result.withdrawal = it->second;
+      if (tx != created.transactions.end()) s.result.transaction = tx->second;
+      if (tf != created.transfers.end()) s.result.transfer = tf->second;
+      if (auto it = created.withdrawals.find(s.resolved.withdrawal_id); it != created.withdrawals.end()) {
+        s.result.withdrawal = it->second;
+      }
     }
   }
 
@@ -271,12 +392,15 @@ class BatchRun {
   std::vector<Slot> slots_;
   BatchKeys keys_;
   std::map<std::string, SystemAccounts>& fresh_system_;
+  std::pair<std::vector<std::string>, std::vector<std::string>> target_ids_;  // transfers, originals
+  TargetRows targets_;  // as first read, before the locks
 };
 
 Ledger::Ledger(pg::Connection& conn, const Settings& settings, BalanceCache* cache)
     : conn_(conn),
       cache_(cache),
       default_currency_(settings.ledger.default_currency),
+      pending_timeout_seconds_(settings.ledger.pending_timeout_seconds),
       max_retries_(static_cast<int>(settings.database.max_retries)) {}
 
 std::vector<OperationResult> Ledger::apply(const std::vector<Operation>& ops, BatchMode mode) {

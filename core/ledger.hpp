@@ -45,6 +45,7 @@ class Ledger {
   pg::Connection& conn_;
   BalanceCache* cache_;
   std::string default_currency_;
+  std::int64_t pending_timeout_seconds_;
   int max_retries_;
   std::int64_t retries_ = 0;
   std::map<std::string, SystemAccounts> system_accounts_;  // by currency; funding moves on as one fills

@@ -11,14 +11,27 @@ namespace {
 // Each account once, locked: its version becomes the locked one plus one, which is what
 // PostingWrites::changed_user_wallets announces.
 constexpr const char* kUpdateBalances =
-    "UPDATE wallets SET balance = v.balance, chain_head = v.chain_head, version = wallets.version + 1, "
-    "updated_at = now() FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS v(id, balance, chain_head) "
-    "WHERE wallets.id = v.id";
+    "UPDATE wallets SET balance = v.balance, chain_head = v.chain_head, pending_out = v.pending_out, "
+    "pending_in = v.pending_in, version = wallets.version + 1, updated_at = now() "
+    "FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[]) "
+    "AS v(id, balance, chain_head, pending_out, pending_in) WHERE wallets.id = v.id";
 constexpr const char* kInsertTransactions =
     "INSERT INTO transactions (id, kind, amount, currency, source_wallet_id, destination_wallet_id, "
-    "idempotency_key, reference, release_at) "
+    "idempotency_key, reference, release_at, reverses, reason, pending_transfer_id) "
     "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::uuid[], $6::uuid[], "
-    "$7::text[], $8::text[], $9::timestamptz[])";
+    "$7::text[], $8::text[], $9::timestamptz[], $10::uuid[], $11::text[], $12::uuid[])";
+constexpr const char* kInsertPendingTransfers =
+    "INSERT INTO pending_transfers (id, source_wallet_id, destination_wallet_id, currency, amount, "
+    "idempotency_key, reference, expires_at) "
+    "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::text[], $7::text[], "
+    "$8::timestamptz[])";
+// Only an open row closes: the accounts' locks already serialise every change of one, and the
+// constraints of migration 0013 check what it is closed with.
+constexpr const char* kClosePendingTransfers =
+    "UPDATE pending_transfers p SET state = v.state, captured_amount = v.captured, released_amount = v.released, "
+    "capture_transaction_id = v.tx, updated_at = now(), closed_at = now() "
+    "FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::uuid[]) AS v(id, state, captured, released, tx) "
+    "WHERE p.id = v.id AND p.state = 'pending'";
 constexpr const char* kInsertEntries =
     "INSERT INTO ledger_entries (transaction_id, wallet_id, amount, balance_after, entry_hash) "
     "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::bigint[], $5::text[])";
@@ -68,15 +81,19 @@ std::string column(const std::vector<Row>& rows, Field field) {
 // The balance update first, the outbox last.
 std::vector<pg::Statement> write_statements(const PostingWrites& w) {
   std::vector<pg::Statement> statements;
-  if (!w.balances.empty()) {
+  if (!w.accounts.empty()) {
     std::vector<std::string> ids, heads;
-    std::vector<std::int64_t> balances;
-    for (const auto& [id, balance] : w.balances) {
+    std::vector<std::int64_t> balances, pending_out, pending_in;
+    for (const auto& [id, account] : w.accounts) {
       ids.push_back(id);
-      balances.push_back(balance.minor());
-      heads.push_back(w.chain_heads.at(id));
+      balances.push_back(account.balance.minor());
+      heads.push_back(account.chain_head);
+      pending_out.push_back(account.pending_out.minor());
+      pending_in.push_back(account.pending_in.minor());
     }
-    statements.push_back({kUpdateBalances, {pg::text_array(ids), pg::int_array(balances), pg::text_array(heads)}});
+    statements.push_back({kUpdateBalances,
+                          {pg::text_array(ids), pg::int_array(balances), pg::text_array(heads),
+                           pg::int_array(pending_out), pg::int_array(pending_in)}});
   }
   if (!w.transactions.empty()) {
     const auto& t = w.transactions;
@@ -84,7 +101,9 @@ std::vector<pg::Statement> write_statements(const PostingWrites& w) {
                           {column(t, &Transaction::id), column(t, &Transaction::kind), column(t, &Transaction::amount),
                            column(t, &Transaction::currency), column(t, &Transaction::source_wallet_id),
                            column(t, &Transaction::destination_wallet_id), column(t, &Transaction::idempotency_key),
-                           column(t, &Transaction::reference), column(t, &Transaction::release_at)}});
+                           column(t, &Transaction::reference), column(t, &Transaction::release_at),
+                           column(t, &Transaction::reverses), column(t, &Transaction::reason),
+                           column(t, &Transaction::pending_transfer_id)}});
     const auto& e = w.entries;
     statements.push_back({kInsertEntries,
                           {column(e, &LedgerEntryRow::transaction_id), column(e, &LedgerEntryRow::wallet_id),
@@ -111,6 +130,21 @@ std::vector<pg::Statement> write_statements(const PostingWrites& w) {
                           {column(d, &Withdrawal::id), column(d, &Withdrawal::status),
                            column(d, &Withdrawal::failure_reason), column(d, &Withdrawal::attempts),
                            column(d, &Withdrawal::possibly_paid), column(d, &Withdrawal::resolution)}});
+  }
+  if (!w.new_transfers.empty()) {
+    const auto& p = w.new_transfers;
+    statements.push_back({kInsertPendingTransfers,
+                          {column(p, &PendingTransfer::id), column(p, &PendingTransfer::source_wallet_id),
+                           column(p, &PendingTransfer::destination_wallet_id), column(p, &PendingTransfer::currency),
+                           column(p, &PendingTransfer::amount), column(p, &PendingTransfer::idempotency_key),
+                           column(p, &PendingTransfer::reference), column(p, &PendingTransfer::expires_at)}});
+  }
+  if (!w.closed_transfers.empty()) {
+    const auto& p = w.closed_transfers;
+    statements.push_back({kClosePendingTransfers,
+                          {column(p, &PendingTransfer::id), column(p, &PendingTransfer::state),
+                           column(p, &PendingTransfer::captured_amount), column(p, &PendingTransfer::released_amount),
+                           column(p, &PendingTransfer::capture_transaction_id)}});
   }
   if (!w.events.empty()) statements.push_back(insert_outbox(w.events));
   return statements;

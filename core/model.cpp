@@ -10,11 +10,12 @@ namespace {
 template <class Enum, std::size_t N>
 using Names = std::array<std::pair<Enum, std::string_view>, N>;
 
-constexpr Names<TransactionKind, 5> kTransactionKinds{{{TransactionKind::kCharge, "charge"},
+constexpr Names<TransactionKind, 6> kTransactionKinds{{{TransactionKind::kCharge, "charge"},
                                                        {TransactionKind::kTransfer, "transfer"},
                                                        {TransactionKind::kWithdrawal, "withdrawal"},
                                                        {TransactionKind::kRefund, "refund"},
-                                                       {TransactionKind::kPayout, "payout"}}};
+                                                       {TransactionKind::kPayout, "payout"},
+                                                       {TransactionKind::kReversal, "reversal"}}};
 constexpr Names<TransactionStatus, 1> kTransactionStatuses{{{TransactionStatus::kCompleted, "completed"}}};
 constexpr Names<WithdrawalStatus, 5> kWithdrawalStatuses{{{WithdrawalStatus::kPending, "pending"},
                                                           {WithdrawalStatus::kProcessing, "processing"},
@@ -23,6 +24,10 @@ constexpr Names<WithdrawalStatus, 5> kWithdrawalStatuses{{{WithdrawalStatus::kPe
                                                           {WithdrawalStatus::kFailed, "failed"}}};
 constexpr Names<WithdrawalResolution, 2> kResolutions{{{WithdrawalResolution::kPaid, "paid"},
                                                        {WithdrawalResolution::kRefund, "refund"}}};
+constexpr Names<TransferState, 4> kTransferStates{{{TransferState::kPending, "pending"},
+                                                   {TransferState::kPosted, "posted"},
+                                                   {TransferState::kVoided, "voided"},
+                                                   {TransferState::kExpired, "expired"}}};
 
 template <class Enum, std::size_t N>
 std::string_view name_in(const Names<Enum, N>& names, Enum v) {
@@ -46,6 +51,7 @@ std::string_view name(TransactionKind v) { return name_in(kTransactionKinds, v);
 std::string_view name(TransactionStatus v) { return name_in(kTransactionStatuses, v); }
 std::string_view name(WithdrawalStatus v) { return name_in(kWithdrawalStatuses, v); }
 std::string_view name(WithdrawalResolution v) { return name_in(kResolutions, v); }
+std::string_view name(TransferState v) { return name_in(kTransferStates, v); }
 
 template <>
 std::optional<TransactionKind> enum_named(std::string_view text) {
@@ -62,6 +68,10 @@ std::optional<WithdrawalStatus> enum_named(std::string_view text) {
 template <>
 std::optional<WithdrawalResolution> enum_named(std::string_view text) {
   return value_in(kResolutions, text);
+}
+template <>
+std::optional<TransferState> enum_named(std::string_view text) {
+  return value_in(kTransferStates, text);
 }
 
 }  // namespace wallet

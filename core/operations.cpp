@@ -12,6 +12,16 @@ const char* operation_kind_name(OperationKind kind) {
       return "transfer";
     case OperationKind::kWithdrawal:
       return "withdrawal";
+    case OperationKind::kPendingTransfer:
+      return "pending_transfer";
+    case OperationKind::kCapture:
+      return "capture";
+    case OperationKind::kVoid:
+      return "void";
+    case OperationKind::kExpire:
+      return "expire";
+    case OperationKind::kReversal:
+      return "reversal";
   }
   return "unknown";
 }
@@ -30,6 +40,12 @@ std::string Operation::request_hash() const {
   add(currency);
   add(release_at ? std::optional<std::string>(format_rfc3339(*release_at)) : std::nullopt);
   add(reference);
+  // Fields added later go last, so the hashes of requests recorded before them stay the same.
+  if (target || expires_at || reason) {
+    add(target);
+    add(expires_at ? std::optional<std::string>(format_rfc3339(*expires_at)) : std::nullopt);
+    add(reason);
+  }
   return sha256_hex(canonical);
 }
 

@@ -12,7 +12,26 @@
 
 namespace wallet {
 
-enum class OperationKind { kCharge, kTransfer, kWithdrawal };
+enum class OperationKind {
+  kCharge,
+  kTransfer,
+  kWithdrawal,
+  kPendingTransfer,  // authorise: reserve the amount on the sender
+  kCapture,          // post a pending transfer, in whole or part; the rest is released
+  kVoid,             // release a pending transfer
+  kExpire,           // release a pending transfer past its expires_at (the expiry sweep)
+  kReversal,         // move a transaction's money back along its leg
+};
+
+/// Whether the operation writes a transaction (a capture always does: it captures above zero).
+inline bool creates_transaction(OperationKind k) {
+  return k != OperationKind::kPendingTransfer && k != OperationKind::kVoid && k != OperationKind::kExpire;
+}
+
+/// Whether the operation names an earlier pending transfer (Operation::target).
+inline bool acts_on_transfer(OperationKind k) {
+  return k == OperationKind::kCapture || k == OperationKind::kVoid || k == OperationKind::kExpire;
+}
 
 /// A wallet named by id, or as "the wallet of this user in this currency".
 struct WalletRef {
@@ -27,7 +46,14 @@ struct Operation {
   OperationKind kind = OperationKind::kCharge;
   WalletRef wallet;                         // charged, withdrawn from, or transfer source
   std::optional<std::string> to_wallet_id;  // transfer destination
+  /// Capture and reversal: zero means "all that remains" (all that is pending, all that is not
+  /// yet reversed); void and expire take no amount. Every other kind: the amount, above zero.
   Money amount;
+  /// Capture, void and expire: the pending transfer's id; reversal: the transaction's id. The
+  /// wallets come from it, so `wallet` is empty.
+  std::optional<std::string> target;
+  std::optional<Timestamp> expires_at;  // pending transfer: when it is voided if not captured
+  std::optional<std::string> reason;    // reversal: why
   /// With a wallet id: the currency the caller expects (checked). With a user id: which of the
   /// user's wallets (default currency when absent).
   std::optional<std::string> currency;
@@ -41,6 +67,9 @@ struct Operation {
   /// from or transferred from must be that user's, else the operation is refused as if the
   /// wallet did not exist (so ids cannot be probed). The destination of a transfer may be any.
   std::optional<std::string> acting_user;
+  /// Reversal: whether the caller may reverse a charge (an API key with the charge scope, or
+  /// the CLI); a charge brought money in from outside, so giving it back is the same right.
+  bool may_reverse_charges = true;
 
   /// A digest of everything that makes two requests "the same request" for idempotency.
   std::string request_hash() const;
@@ -54,6 +83,7 @@ struct OperationResult {
   std::optional<DomainError> error;
   std::optional<Transaction> transaction;
   std::optional<Withdrawal> withdrawal;
+  std::optional<PendingTransfer> transfer;  // the pending transfer it opened or closed
   bool replayed = false;
   /// False for operations after the first refusal of a batch applied with kStopAtFirstError.
   bool attempted = true;

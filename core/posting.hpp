@@ -3,6 +3,7 @@
 // every money rule of the write path is here, once.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -20,6 +21,7 @@ namespace wallet {
 struct AccountState {
   Money balance;
   Money held;                              // unreleased holds (user wallets only)
+  Money pending_out, pending_in;           // reserved by, promised by, open pending transfers
   std::string chain_head = kChainGenesis;  // hash of its last ledger entry
   std::int64_t version = 0;                // as locked; the write adds one
   bool user = false;                       // a user wallet (which the balance cache holds)
@@ -41,18 +43,28 @@ struct HoldRow {
 struct ResolvedOperation {
   const Operation* op = nullptr;
   std::string wallet_id, to_wallet_id, currency;
-  std::string transaction_id, withdrawal_id;  // ids chosen up front (its key row points at them)
+  // Ids chosen up front (its key row points at them). transfer_id: the pending transfer it
+  // creates or acts on; transaction_id: the transaction it creates, if any.
+  std::string transaction_id, withdrawal_id, transfer_id;
+};
+
+/// What operations on earlier rows (Operation::target) need, read once their accounts are
+/// locked: nothing can change them while the locks are held.
+struct PostingTargets {
+  std::map<std::string, PendingTransfer> transfers;  // by id
+  std::map<std::string, Transaction> originals;      // by id, with reversed_amount
 };
 
 /// Everything a batch writes, in the shape of the multi-row statements that write it.
 struct PostingWrites {
-  std::map<std::string, Money> balances;           // final balance of every account touched
-  std::map<std::string, std::string> chain_heads;  // and the hash of its last entry
+  std::map<std::string, AccountState> accounts;  // final state of every account touched
   std::vector<Transaction> transactions;
   std::vector<LedgerEntryRow> entries;
   std::vector<HoldRow> holds;
   std::vector<Withdrawal> withdrawals;          // new (pending) withdrawals
   std::vector<Withdrawal> settled_withdrawals;  // withdrawals that reached a final state
+  std::vector<PendingTransfer> new_transfers;     // opened (pending)
+  std::vector<PendingTransfer> closed_transfers;  // captured, voided or expired
   std::vector<OutboxEvent> events;
   // The user wallets among `balances`, with the version the write gives them.
   std::vector<WalletVersion> changed_user_wallets;
@@ -72,8 +84,10 @@ class FundingAccountFull : public std::runtime_error {
 class Posting {
  public:
   /// now: the database's transaction time, as Timestamp and as RFC 3339 text.
+  /// pending_timeout: how long a pending transfer stays open when its request names no expiry.
   Posting(std::map<std::string, AccountState> accounts, std::map<std::string, SystemAccounts> system, Timestamp now,
-          std::string now_text);
+          std::string now_text, PostingTargets targets = {},
+          std::chrono::seconds pending_timeout = std::chrono::hours(1));
 
   /// Posts one operation; on refusal returns the error and changes nothing. Throws
   /// FundingAccountFull when a charge would overflow its funding account.
@@ -94,7 +108,19 @@ class Posting {
   };
   /// post() without the catch: every refusal is thrown (DomainError), before any change.
   OperationResult posted(const ResolvedOperation& r);
+  OperationResult open_transfer(const ResolvedOperation& r);
+  OperationResult close_transfer(const ResolvedOperation& r);
+  OperationResult reverse(const ResolvedOperation& r);
+  PendingTransfer& open_transfer_named(const ResolvedOperation& r);
+  /// Adds (or, negated, removes) a pending transfer's reservation on both its wallets.
+  void reserve(const PendingTransfer& t, bool add);
   void require_funds(const std::string& wallet_id, Money amount) const;
+  /// A completed transaction of this posting along a leg.
+  Transaction new_transaction(const std::string& id, TransactionKind kind, Money amount, const std::string& currency,
+                              const Leg& leg, std::optional<std::string> idempotency_key,
+                              std::optional<std::string> reference) const;
+  /// Records an account as changed: its row is written (a new version) even without an entry.
+  void touch(const std::string& wallet_id);
   const std::string& funding_for(const std::string& currency, const std::string& wallet_id, Money amount);
   void move(const std::string& transaction_id, const Leg& leg, Money amount);
   void add_entry(const std::string& transaction_id, const std::string& wallet_id, AccountState& account,
@@ -104,6 +130,8 @@ class Posting {
   std::map<std::string, SystemAccounts> system_;
   Timestamp now_;
   std::string now_text_;
+  PostingTargets targets_;
+  std::chrono::seconds pending_timeout_;
   PostingWrites writes_;
 };
 

@@ -16,6 +16,7 @@ const std::map<std::string, std::string>& table_privileges() {
       {"ledger_entries", "SELECT, INSERT"},            //
       {"holds", "SELECT, INSERT"},                     // expire by time, never deleted
       {"withdrawals", "SELECT, INSERT, UPDATE"},       // status moves; workers lock rows
+      {"pending_transfers", "SELECT, INSERT, UPDATE"}, // captured, voided or expired once
       {"idempotency_keys", "SELECT, INSERT, DELETE"},  // a key whose effect failed is released
       {"outbox", "SELECT, INSERT, UPDATE, DELETE"},    // marked published, pruned
       {"outbox_pruning", "SELECT, INSERT, UPDATE"},    //

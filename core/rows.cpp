@@ -35,6 +35,8 @@ Wallet wallet(const pg::Result& res, int row, int c) {
   w.version = res.int64(row, c + 5);
   w.created_at = pg_timestamp_to_rfc3339(res.text(row, c + 6));
   w.updated_at = pg_timestamp_to_rfc3339(res.text(row, c + 7));
+  w.pending_out = money(res, row, c + 9);
+  w.pending_in = money(res, row, c + 10);
   return w;
 }
 
@@ -57,6 +59,30 @@ Transaction transaction(const pg::Result& res, int row, int c) {
   t.reference = res.opt(row, c + 8);
   t.release_at = opt_time(res, row, c + 9);
   t.created_at = pg_timestamp_to_rfc3339(res.text(row, c + 10));
+  t.reverses = res.opt(row, c + 11);
+  t.reason = res.opt(row, c + 12);
+  t.pending_transfer_id = res.opt(row, c + 13);
+  t.reversed_amount = money(res, row, c + 14);
+  return t;
+}
+
+PendingTransfer pending_transfer(const pg::Result& res, int row, int c) {
+  PendingTransfer t;
+  t.id = res.str(row, c);
+  t.source_wallet_id = res.str(row, c + 1);
+  t.destination_wallet_id = res.str(row, c + 2);
+  t.currency = res.str(row, c + 3);
+  t.amount = money(res, row, c + 4);
+  t.state = known<TransferState>(res, row, c + 5);
+  t.captured_amount = money(res, row, c + 6);
+  t.released_amount = money(res, row, c + 7);
+  t.capture_transaction_id = res.opt(row, c + 8);
+  t.idempotency_key = res.opt(row, c + 9);
+  t.reference = res.opt(row, c + 10);
+  t.expires_at = pg_timestamp_to_rfc3339(res.text(row, c + 11));
+  t.created_at = pg_timestamp_to_rfc3339(res.text(row, c + 12));
+  t.updated_at = pg_timestamp_to_rfc3339(res.text(row, c + 13));
+  t.closed_at = opt_time(res, row, c + 14);
   return t;
 }
 

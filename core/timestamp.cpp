@@ -8,8 +8,8 @@
 namespace wallet {
 namespace {
 
-[[noreturn]] void bad_time(std::string_view text, std::string_view why) {
-  throw DomainError(ErrorCode::kInvalidReleaseAt, "time must be RFC 3339 such as 2026-01-31T12:00:00Z (" +
+[[noreturn]] void bad_time(std::string_view text, std::string_view why, ErrorCode code) {
+  throw DomainError(code, "time must be RFC 3339 such as 2026-01-31T12:00:00Z (" +
                                                       std::string(why) + "), got '" + std::string(text.substr(0, 40)) +
                                                       "'");
 }
@@ -26,19 +26,19 @@ int digits(std::string_view text, std::size_t pos, std::size_t count) {
 
 }  // namespace
 
-Timestamp parse_rfc3339(std::string_view text) {
+Timestamp parse_rfc3339(std::string_view text, ErrorCode code) {
   using namespace std::chrono;
   if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') || text[13] != ':' ||
       text[16] != ':') {
-    bad_time(text, "layout");
+    bad_time(text, "layout", code);
   }
   const int y = digits(text, 0, 4), mo = digits(text, 5, 2), d = digits(text, 8, 2);
   const int h = digits(text, 11, 2), mi = digits(text, 14, 2), s = digits(text, 17, 2);
   if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) {
-    bad_time(text, "field out of range");
+    bad_time(text, "field out of range", code);
   }
   const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (!date.ok()) bad_time(text, "no such date");
+  if (!date.ok()) bad_time(text, "no such date", code);
   std::size_t pos = 19;
   long long micros = 0;
   if (pos < text.size() && text[pos] == '.') {
@@ -49,7 +49,7 @@ Timestamp parse_rfc3339(std::string_view text) {
       ++n;
       ++pos;
     }
-    if (n == 0 || n > 9) bad_time(text, "fraction");
+    if (n == 0 || n > 9) bad_time(text, "fraction", code);
     for (std::size_t k = std::min<std::size_t>(n, 6); k < 6; ++k) micros *= 10;
   }
   long long offset_minutes = 0;
@@ -58,14 +58,14 @@ Timestamp parse_rfc3339(std::string_view text) {
   } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
     const int oh = digits(text, pos + 1, 2), om = digits(text, pos + 4, 2);
     if (oh < 0 || om < 0 || oh > 23 || om > 59 || pos + 3 >= text.size() || text[pos + 3] != ':') {
-      bad_time(text, "offset");
+      bad_time(text, "offset", code);
     }
     offset_minutes = (text[pos] == '+' ? 1 : -1) * (oh * 60LL + om);
     pos += 6;
   } else {
-    bad_time(text, "missing Z or offset");
+    bad_time(text, "missing Z or offset", code);
   }
-  if (pos != text.size()) bad_time(text, "trailing characters");
+  if (pos != text.size()) bad_time(text, "trailing characters", code);
   const auto local = sys_days(date) + hours(h) + minutes(mi) + seconds(s) + microseconds(micros);
   return Timestamp(local - minutes(offset_minutes));
 }

@@ -5,13 +5,15 @@
 #include <string>
 #include <string_view>
 
+#include "core/errors.hpp"
+
 namespace wallet {
 
 using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
 
 /// Parses "2026-11-22T10:00:00Z", with optional fraction (up to 6 digits) and a Z or ±HH:MM
-/// offset. Throws DomainError(kInvalidReleaseAt) naming the problem.
-Timestamp parse_rfc3339(std::string_view text);
+/// offset. Throws DomainError(code) naming the problem (the field's own code).
+Timestamp parse_rfc3339(std::string_view text, ErrorCode code = ErrorCode::kInvalidReleaseAt);
 
 /// "2026-11-22T10:00:00.123456Z" (fraction only when non-zero).
 std::string format_rfc3339(Timestamp t);

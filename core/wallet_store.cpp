@@ -30,7 +30,8 @@ constexpr const char* kInsertUserWallets =
     "SELECT u.id, 'user', u.user_id, u.currency FROM unnest($1::uuid[], $2::text[], $3::text[]) "
     "AS u(id, user_id, currency) "
     "ON CONFLICT (user_id, currency) WHERE kind = 'user' DO NOTHING "
-    "RETURNING id, user_id, currency, balance, 0, version, created_at, updated_at, NULL::bigint";
+    "RETURNING id, user_id, currency, balance, 0, version, created_at, updated_at, NULL::bigint, pending_out, "
+    "pending_in";
 // The notification wakes the outbox publisher at commit, so events leave within milliseconds.
 
 const std::string kSelectWallet = std::string("SELECT ") + rows::kWalletColumns + " FROM " + rows::kWalletsWithHolds +

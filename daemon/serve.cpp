@@ -8,6 +8,7 @@
 #include "daemon/events/wallet_change_listener.hpp"
 #include "daemon/http/server.hpp"
 #include "daemon/lifecycle.hpp"
+#include "daemon/pending_sweeper.hpp"
 #include "daemon/payouts/withdrawal_pool.hpp"
 
 namespace wallet::daemon {
@@ -30,6 +31,8 @@ int serve(const Settings& settings) {
     pool.emplace(settings, gateway_from_settings(settings), &server.metrics(), cache.get());
     pool->start();
   }
+  PendingSweeper sweeper(settings, cache.get());
+  sweeper.start();
   std::optional<OutboxPublisher> publisher;
   if (settings.rabbitmq.enabled) {
     publisher.emplace(settings, &server.metrics());
@@ -42,6 +45,7 @@ int serve(const Settings& settings) {
     deadline.start(std::chrono::seconds(settings.http.shutdown_timeout), [&] { return server.in_flight(); });
     server.stop();
     if (pool) pool->stop();            // workers finish their calls while the server drains its requests
+    sweeper.stop();
     if (publisher) publisher->stop();  // after the pool: its last outcomes' events go out too
     if (listener) listener->stop();
   });

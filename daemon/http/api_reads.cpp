@@ -3,6 +3,7 @@
 #include "core/history.hpp"
 #include "core/ids.hpp"
 #include "core/json_codec.hpp"
+#include "core/pending_transfers.hpp"
 #include "core/wallet_store.hpp"
 #include "core/withdrawals.hpp"
 #include "daemon/http/api.hpp"
@@ -81,7 +82,11 @@ void balance(Exchange& ex, ApiState& st) {
                      {"currency", w.at("currency")},
                      {"total", w.at("balance")},
                      {"withdrawable", w.at("available")},
-                     {"held", w.at("held")}});
+                     {"held", w.at("held")},
+                     // Copies cached before migration 0013 lack these; no pending transfer
+                     // existed then, and opening one bumps the wallet's version.
+                     {"pending_out", w.value("pending_out", 0)},
+                     {"pending_in", w.value("pending_in", 0)}});
 }
 
 void user_transactions(Exchange& ex, ApiState& st) {
@@ -109,6 +114,18 @@ void get_withdrawal_route(Exchange& ex, ApiState& st) {
   ex.send_json(200, to_json(withdrawal));
 }
 
+// Either party of a transfer may read it; to a key bound to another user it does not exist.
+void get_transfer_route(Exchange& ex, ApiState& st) {
+  ex.allow_query({});
+  const auto id = parse_uuid(ex.params[0], "transfer id", ErrorCode::kInvalidTransferId);
+  auto conn = st.pool.acquire();
+  const auto view = get_transfer(*conn, id);
+  if (ex.caller_user() && *ex.caller_user() != view.receiver_user) {
+    ex.require_owner(view.sender_user, ErrorCode::kTransferNotFound, "no transfer " + id);
+  }
+  ex.send_json(200, to_json(view.transfer));
+}
+
 }  // namespace
 
 void add_read_routes(Router& router, ApiState& st) {
@@ -119,6 +136,7 @@ void add_read_routes(Router& router, ApiState& st) {
   router.add("GET", "/transactions", [&st](Exchange& ex) { user_transactions(ex, st); });
   router.add("GET", "/transactions/{user_id}", [&st](Exchange& ex) { user_transactions(ex, st); });
   router.add("GET", "/withdrawals/{id}", [&st](Exchange& ex) { get_withdrawal_route(ex, st); });
+  router.add("GET", "/transfers/{id}", [&st](Exchange& ex) { get_transfer_route(ex, st); });
 }
 
 }  // namespace wallet::daemon

@@ -25,34 +25,60 @@ void create_wallet(Exchange& ex, ApiState& st) {
   ex.send_json(201, to_json(wallet));
 }
 
-// Charges, withdrawals and transfers: one operation, applied with those of concurrent requests
-// by the group committer. A replay of an idempotency key answers what the first request got,
-// marked as a replay.
-void move_money(Exchange& ex, ApiState& st, Decoder decode) {
-  ex.require_json_body();  // first: the library reads a form body as query parameters
-  ex.allow_query({});
-  std::optional<std::string> header_key;
-  if (auto h = ex.header("Idempotency-Key")) header_key = parse_idempotency_header(*h);
-  auto op = decode(ex.body, header_key, st.settings);
+// The Idempotency-Key header, validated, when the request carried one.
+std::optional<std::string> idempotency_header(const Exchange& ex) {
+  if (auto h = ex.header("Idempotency-Key")) return parse_idempotency_header(*h);
+  return std::nullopt;
+}
+
+// Every money-moving request: one operation, applied with those of concurrent requests by the
+// group committer. A replay of an idempotency key answers what the first request got (as the
+// rows it created or acted on stand now), marked as a replay.
+void apply_operation(Exchange& ex, ApiState& st, Operation op) {
   op.acting_user = ex.caller_user();
   op.key_scope = ex.key_scope();
-  const std::string kind = operation_kind_name(op.kind);
+  op.may_reverse_charges = !ex.caller || ex.caller->scope >= ApiScope::kCharge;
+  const auto kind = op.kind;
+  const std::string kind_name = operation_kind_name(kind);
   OperationResult result;
   try {
     result = st.writes.apply(std::move(op));
     if (result.error) throw *result.error;
   } catch (const DomainError& e) {
-    st.metrics.operation(kind, std::string(e.name()));
+    st.metrics.operation(kind_name, std::string(e.name()));
     throw;
   }
-  st.metrics.operation(kind, result.replayed ? "replayed" : "ok");
+  st.metrics.operation(kind_name, result.replayed ? "replayed" : "ok");
   if (result.replayed) ex.res.set_header("Idempotent-Replayed", "true");
   if (result.withdrawal) {
     ex.res.set_header("Location", "/withdrawals/" + result.withdrawal->id);
     ex.send_json(202, to_json(*result.withdrawal));
+  } else if (result.transfer) {
+    // Opening answers 201 Created; capture and void answer the transfer as it now stands.
+    const bool opened = kind == OperationKind::kPendingTransfer;
+    if (opened) ex.res.set_header("Location", "/transfers/" + result.transfer->id);
+    ex.send_json(opened ? 201 : 200, to_json(*result.transfer));
   } else {
     ex.send_json(201, to_json(*result.transaction));
   }
+}
+
+// Charges, withdrawals and transfers: a JSON body names everything.
+void move_money(Exchange& ex, ApiState& st, Decoder decode) {
+  ex.require_json_body();  // first: the library reads a form body as query parameters
+  ex.allow_query({});
+  apply_operation(ex, st, decode(ex.body, idempotency_header(ex), st.settings));
+}
+
+// Capture, void and reversal name their row in the path; their body may be empty.
+void act_on(Exchange& ex, ApiState& st, OperationKind kind) {
+  if (!ex.body.empty()) ex.require_json_body();
+  ex.allow_query({});
+  const auto key = idempotency_header(ex);
+  apply_operation(ex, st,
+                  kind == OperationKind::kReversal
+                      ? decode_reversal(ex.params.at(0), ex.body, key, st.settings)
+                      : decode_transfer_action(kind, ex.params.at(0), ex.body, key, st.settings));
 }
 
 }  // namespace
@@ -65,6 +91,12 @@ void add_write_routes(Router& router, ApiState& st) {
       "POST", "/charge", [&st](Exchange& ex) { move_money(ex, st, decode_charge); }, ApiScope::kCharge);
   router.add("POST", "/withdraw", [&st](Exchange& ex) { move_money(ex, st, decode_withdraw); });
   router.add("POST", "/transfers", [&st](Exchange& ex) { move_money(ex, st, decode_transfer); });
+  router.add("POST", "/transfers/{id}/capture", [&st](Exchange& ex) { act_on(ex, st, OperationKind::kCapture); });
+  router.add("POST", "/transfers/{id}/void", [&st](Exchange& ex) { act_on(ex, st, OperationKind::kVoid); });
+  // Whether the caller may reverse a charge is known only from the original: the ledger checks
+  // it (Operation::may_reverse_charges); a key bound to a user may not reverse at all.
+  router.add("POST", "/transactions/{id}/reversals",
+             [&st](Exchange& ex) { act_on(ex, st, OperationKind::kReversal); });
 }
 
 }  // namespace wallet::daemon

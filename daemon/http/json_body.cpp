@@ -73,6 +73,13 @@ std::optional<std::string> JsonBody::string(std::string_view name, ErrorCode cod
   return v->get<std::string>();
 }
 
+std::optional<bool> JsonBody::boolean(std::string_view name, ErrorCode code) const {
+  const auto* v = find(name);
+  if (!v) return std::nullopt;
+  if (!v->is_boolean()) throw DomainError(code, std::string(name) + " must be true or false");
+  return v->get<bool>();
+}
+
 std::optional<std::int64_t> JsonBody::integer(std::string_view name, ErrorCode code) const {
   const auto* v = find(name);
   if (!v) return std::nullopt;

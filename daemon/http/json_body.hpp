@@ -28,6 +28,8 @@ class JsonBody {
   /// The field as a signed 64-bit integer; a float, a string or a value beyond 64 bits throws
   /// `code`.
   std::optional<std::int64_t> integer(std::string_view name, ErrorCode code) const;
+  /// The field as true or false; absent or null gives nullopt; another type throws `code`.
+  std::optional<bool> boolean(std::string_view name, ErrorCode code) const;
   /// A string, or an integer given as its decimal text (user ids may be either).
   std::optional<std::string> string_or_integer(std::string_view name, ErrorCode code) const;
 

@@ -85,12 +85,44 @@ Operation decode_withdraw(std::string_view text, const std::optional<std::string
 }
 
 Operation decode_transfer(std::string_view text, const std::optional<std::string>& header, const Settings& settings) {
-  const auto body = JsonBody::parse(text, {"sender_id", "receiver_id", "amount", "idempotency_key", "reference"});
+  const auto body = JsonBody::parse(
+      text, {"sender_id", "receiver_id", "amount", "idempotency_key", "reference", "pending", "expires_at"});
   Operation op;
-  op.kind = OperationKind::kTransfer;
+  const bool pending = body.boolean("pending", kInvalidInput).value_or(false);
+  op.kind = pending ? OperationKind::kPendingTransfer : OperationKind::kTransfer;
   op.wallet.wallet_id = decode_wallet_id(body, "sender_id");
   op.to_wallet_id = decode_wallet_id(body, "receiver_id");
   op.amount = decode_amount(body, settings);
+  if (auto expires_at = body.string("expires_at", kInvalidExpiresAt)) {
+    if (!pending) throw DomainError(kInvalidExpiresAt, "expires_at applies to a pending transfer only");
+    op.expires_at = parse_rfc3339(*expires_at, kInvalidExpiresAt);
+  }
+  decode_common(body, header, op);
+  return op;
+}
+
+Operation decode_transfer_action(OperationKind kind, std::string_view transfer_id, std::string_view text,
+                                 const std::optional<std::string>& header, const Settings& settings) {
+  const auto body = kind == OperationKind::kCapture
+                        ? JsonBody::parse(text.empty() ? "{}" : text, {"amount", "idempotency_key", "reference"})
+                        : JsonBody::parse(text.empty() ? "{}" : text, {"idempotency_key", "reference"});
+  Operation op;
+  op.kind = kind;
+  op.target = parse_uuid(transfer_id, "transfer id", kInvalidTransferId);
+  if (body.has("amount")) op.amount = decode_amount(body, settings);  // none: all that is pending
+  decode_common(body, header, op);
+  return op;
+}
+
+Operation decode_reversal(std::string_view transaction_id, std::string_view text,
+                          const std::optional<std::string>& header, const Settings& settings) {
+  const auto body =
+      JsonBody::parse(text.empty() ? "{}" : text, {"amount", "reason", "idempotency_key", "reference"});
+  Operation op;
+  op.kind = OperationKind::kReversal;
+  op.target = parse_uuid(transaction_id, "transaction id", kInvalidTransactionId);
+  if (body.has("amount")) op.amount = decode_amount(body, settings);  // none: all not yet reversed
+  if (auto reason = body.string("reason", kInvalidReason)) op.reason = parse_reason(*reason, kInvalidReason);
   decode_common(body, header, op);
   return op;
 }

@@ -29,6 +29,15 @@ Operation decode_withdraw(std::string_view body, const std::optional<std::string
 Operation decode_transfer(std::string_view body, const std::optional<std::string>& idempotency_header,
                           const Settings& settings);
 
+/// `POST /transfers/{id}/capture` ({amount?, idempotency_key?, reference?}; no amount captures
+/// all) and `/void` ({idempotency_key?, reference?}); an empty body is an empty object.
+Operation decode_transfer_action(OperationKind kind, std::string_view transfer_id, std::string_view body,
+                                 const std::optional<std::string>& idempotency_header, const Settings& settings);
+/// `POST /transactions/{id}/reversals`: {amount?, reason?, idempotency_key?, reference?}; no
+/// amount reverses all that is not yet reversed; an empty body is an empty object.
+Operation decode_reversal(std::string_view transaction_id, std::string_view body,
+                          const std::optional<std::string>& idempotency_header, const Settings& settings);
+
 /// The Idempotency-Key header's value, validated.
 std::string parse_idempotency_header(std::string_view value);
 

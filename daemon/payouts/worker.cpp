@@ -4,6 +4,7 @@
 
 #include "core/logging.hpp"
 #include "daemon/lifecycle.hpp"
+#include "daemon/pending_sweeper.hpp"
 #include "daemon/payouts/withdrawal_pool.hpp"
 
 namespace wallet::daemon {
@@ -15,12 +16,15 @@ int run_worker(const Settings& settings) {
   const auto cache = balance_cache_from_settings(settings);
   WithdrawalPool pool(settings, gateway_from_settings(settings), nullptr, cache.get());
   pool.start();
+  PendingSweeper sweeper(settings, cache.get());  // pending transfers expire with only workers running, too
+  sweeper.start();
   std::cout << "walletctl: worker running with " << settings.withdrawals.workers << " workers" << std::endl;
   const char* sig = signals.wait();
   log_event(spdlog::level::info, "stopping", {{"signal", sig}});
   ShutdownDeadline deadline;
   deadline.start(std::chrono::seconds(settings.http.shutdown_timeout), [] { return std::int64_t{-1}; });
   pool.stop();
+  sweeper.stop();
   deadline.finished();
   log_event(spdlog::level::info, "stopped", {});
   return 0;

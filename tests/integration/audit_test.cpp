@@ -88,7 +88,7 @@ TEST_F(AuditTest, AnEditedBalanceIsCaught) {
 
 TEST_F(AuditTest, ANegativeUserBalanceIsCaught) {
   tamper(
-      "ALTER TABLE wallets DROP CONSTRAINT user_balance_not_negative; "
+      "ALTER TABLE wallets DROP CONSTRAINT user_balance_not_negative, DROP CONSTRAINT user_balance_covers_pending; "
       "UPDATE wallets SET balance = -1 WHERE id = '" +
       a_ + "'");
   EXPECT_TRUE(failed().count("no_negative_balances"));

@@ -27,9 +27,13 @@ TEST(RetryDelayTest, DoublesPerAttemptUpToTheMaximumWithJitterInTheUpperHalf) {
 class SettleTest : public ::testing::Test {
  protected:
   Posting posting(std::int64_t clearing, std::int64_t payouts, std::int64_t wallet) {
-    std::map<std::string, AccountState> accounts = {{"clearing", {Money(clearing), Money(0)}},
-                                                    {"payouts", {Money(payouts), Money(0)}},
-                                                    {"w", {Money(wallet), Money(0)}}};
+    const auto account = [](std::int64_t balance) {
+      AccountState a;
+      a.balance = Money(balance);
+      return a;
+    };
+    std::map<std::string, AccountState> accounts = {
+        {"clearing", account(clearing)}, {"payouts", account(payouts)}, {"w", account(wallet)}};
     std::map<std::string, SystemAccounts> system = {{"USD", {"funding", "clearing", "payouts", {}}}};
     return Posting(accounts, system, parse_rfc3339("2026-11-22T00:00:00Z"), "2026-11-22T00:00:00Z");
   }
@@ -50,9 +54,9 @@ TEST_F(SettleTest, PaidMovesClearingToPayouts) {
   const auto settled = p.settle(withdrawal(300), "tx", true);
   ASSERT_TRUE(settled);
   EXPECT_EQ(settled->status, WithdrawalStatus::kCompleted);
-  EXPECT_EQ(p.writes().balances.at("clearing").minor(), 0);
-  EXPECT_EQ(p.writes().balances.at("payouts").minor(), 300);
-  EXPECT_EQ(p.writes().balances.count("w"), 0u);
+  EXPECT_EQ(p.writes().accounts.at("clearing").balance.minor(), 0);
+  EXPECT_EQ(p.writes().accounts.at("payouts").balance.minor(), 300);
+  EXPECT_EQ(p.writes().accounts.count("w"), 0u);
   ASSERT_EQ(p.writes().transactions.size(), 1u);
   EXPECT_EQ(p.writes().transactions[0].kind, TransactionKind::kPayout);
   ASSERT_EQ(p.writes().events.size(), 1u);
@@ -68,8 +72,8 @@ TEST_F(SettleTest, RefusedRefundsTheWalletWithTheReason) {
   ASSERT_TRUE(settled);
   EXPECT_EQ(settled->status, WithdrawalStatus::kFailed);
   EXPECT_EQ(*settled->failure_reason, "bank answered 422");
-  EXPECT_EQ(p.writes().balances.at("w").minor(), 310);
-  EXPECT_EQ(p.writes().balances.at("clearing").minor(), 0);
+  EXPECT_EQ(p.writes().accounts.at("w").balance.minor(), 310);
+  EXPECT_EQ(p.writes().accounts.at("clearing").balance.minor(), 0);
   EXPECT_EQ(p.writes().transactions[0].kind, TransactionKind::kRefund);
   EXPECT_EQ(p.writes().events[0].type, "withdrawal.failed");
   long sum = 0;
