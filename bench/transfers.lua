@@ -1,11 +1,16 @@
 -- wrk script of `scripts/bench transfers`: POST /transfers between random wallets (or, with
--- BENCH_HOT_ID, always from that one), each with an API key and its own idempotency key. done()
--- prints one line the script parses: requests, duration, p50/p99/p999 in ms, errors.
+-- BENCH_HOT_ID, always from that one), each with an API key and its own idempotency key. With
+-- BENCH_PENDING=1 each transfer is two-phase: POST /transfers with "pending": true, and once its
+-- answer names the transfer, POST /transfers/{id}/capture (so about half the requests are
+-- captures). done() prints one line the script parses: requests, duration, p50/p99/p999 in ms,
+-- errors.
 local ids = {}
 for line in io.lines(os.getenv("BENCH_IDS")) do ids[#ids + 1] = line end
 local hot = os.getenv("BENCH_HOT_ID") or ""
 local auth = "Bearer " .. os.getenv("BENCH_SECRET")
 local run = os.getenv("BENCH_RUN_ID")
+local pending = os.getenv("BENCH_PENDING") == "1"
+local to_capture = {}  -- this thread's authorised transfers waiting for their capture
 local threads = 0
 local counter = 0
 
@@ -18,8 +23,27 @@ init = function()
   math.randomseed(tid * 7919 + os.time())
 end
 
+local function headers()
+  return {
+    ["Authorization"] = auth,
+    ["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = run .. "-" .. tid .. "-" .. counter,
+  }
+end
+
+response = function(status, _, body)
+  if pending and status == 201 then
+    local id = body:match('"id":"([0-9a-f%-]+)"')
+    if id then to_capture[#to_capture + 1] = id end
+  end
+end
+
 request = function()
   counter = counter + 1
+  if pending and #to_capture > 0 then
+    local id = table.remove(to_capture, 1)
+    return wrk.format("POST", "/transfers/" .. id .. "/capture", headers(), "{}")
+  end
   local from, to
   if hot ~= "" then
     from, to = hot, ids[math.random(#ids)]
@@ -28,12 +52,9 @@ request = function()
     if j >= i then j = j + 1 end
     from, to = ids[i], ids[j]
   end
-  local body = string.format('{"sender_id":"%s","receiver_id":"%s","amount":%d}', from, to, math.random(100))
-  return wrk.format("POST", "/transfers", {
-    ["Authorization"] = auth,
-    ["Content-Type"] = "application/json",
-    ["Idempotency-Key"] = run .. "-" .. tid .. "-" .. counter,
-  }, body)
+  local body = string.format('{"sender_id":"%s","receiver_id":"%s","amount":%d%s}', from, to, math.random(100),
+    pending and ',"pending":true' or "")
+  return wrk.format("POST", "/transfers", headers(), body)
 end
 
 done = function(summary, latency)

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/account_locks.hpp"
+#include "core/batch_targets.hpp"
 #include "core/idempotency.hpp"
 #include "core/ids.hpp"
 #include "core/ledger_writer.hpp"
@@ -25,16 +26,8 @@ const std::string kSelectTransactions =
     std::string("SELECT ") + rows::kTransactionColumns + " FROM transactions t WHERE t.id = ANY($1::uuid[])";
 const std::string kSelectWithdrawals =
     std::string("SELECT ") + rows::kWithdrawalColumns + " FROM withdrawals d WHERE d.id = ANY($1::uuid[])";
-// The pending transfers operations act on, with the owner of each one's sender. Read once to
-// learn which accounts to lock, and again once they are locked: only a batch holding those
-// locks changes a pending transfer, so the second read is its state until the commit.
-const std::string kSelectTargetTransfers = std::string("SELECT ") + rows::kPendingTransferColumns +
-                                           ", w.user_id FROM pending_transfers p "
-                                           "JOIN wallets w ON w.id = p.source_wallet_id WHERE p.id = ANY($1::uuid[])";
-constexpr int kTransferOwnerColumn = 15;
-// The transactions reversals name; the second read (under the locks of both legs' accounts)
-// gives the sum of their reversals so far.
-const std::string kSelectOriginals = kSelectTransactions;
+const std::string kSelectTransfers = std::string("SELECT ") + rows::kPendingTransferColumns +
+                                     " FROM pending_transfers p WHERE p.id = ANY($1::uuid[])";
 
 struct CreatedRows {
   std::map<std::string, Transaction> transactions;
@@ -47,7 +40,7 @@ CreatedRows read_created(pg::Connection& conn, const std::vector<std::string>& t
                          const std::vector<std::string>& wds, const std::vector<std::string>& tfs) {
   auto results = conn.pipeline({{kSelectTransactions.c_str(), {pg::text_array(txs)}},
                                 {kSelectWithdrawals.c_str(), {pg::text_array(wds)}},
-                                {kSelectTargetTransfers.c_str(), {pg::text_array(tfs)}}});
+                                {kSelectTransfers.c_str(), {pg::text_array(tfs)}}});
   CreatedRows out;
   for (int r = 0; r < results[0].rows(); ++r) {
     auto t = rows::transaction(results[0], r);
@@ -62,60 +55,6 @@ CreatedRows read_created(pg::Connection& conn, const std::vector<std::string>& t
     out.transfers.emplace(t.id, std::move(t));
   }
   return out;
-}
-
-// The rows capture, void, expire and reversal operations name.
-struct TargetRows {
-  std::map<std::string, PendingTransfer> transfers;
-  std::map<std::string, std::string> sender_owner;  // transfer id -> user owning its sender
-  std::map<std::string, Transaction> originals;
-};
-
-bool names_target(const Operation& op) { return op.target.has_value(); }
-
-std::vector<pg::Statement> target_reads(const std::vector<std::string>& transfers,
-                                        const std::vector<std::string>& originals) {
-  return {{kSelectTargetTransfers.c_str(), {pg::text_array(transfers)}},
-          {kSelectOriginals.c_str(), {pg::text_array(originals)}}};
-}
-
-TargetRows decode_targets(const pg::Result& transfers, const pg::Result& originals) {
-  TargetRows out;
-  for (int r = 0; r < transfers.rows(); ++r) {
-    auto t = rows::pending_transfer(transfers, r);
-    out.sender_owner[t.id] = transfers.str(r, kTransferOwnerColumn);
-    out.transfers.emplace(t.id, std::move(t));
-  }
-  for (int r = 0; r < originals.rows(); ++r) {
-    auto t = rows::transaction(originals, r);
-    out.originals.emplace(t.id, std::move(t));
-  }
-  return out;
-}
-
-// Capture, void, expire and reversal take their wallets from the row they act on. A caller
-// bound to a user sees only transfers its user sends (others are "not found", so ids cannot be
-// probed) and may not reverse.
-void resolve_target(ResolvedOperation& r, const TargetRows& rows) {
-  const Operation& op = *r.op;
-  if (op.kind == OperationKind::kReversal) {
-    if (op.acting_user) throw DomainError(ErrorCode::kForbidden, "a key bound to a user may not reverse");
-    auto it = rows.originals.find(*op.target);
-    if (it == rows.originals.end()) throw DomainError(ErrorCode::kTransactionNotFound, "no transaction " + *op.target);
-    r.wallet_id = it->second.destination_wallet_id;
-    r.to_wallet_id = it->second.source_wallet_id;
-    r.currency = it->second.currency;
-    return;
-  }
-  auto it = rows.transfers.find(*op.target);
-  const bool foreign = it != rows.transfers.end() && op.acting_user && rows.sender_owner.at(it->first) != *op.acting_user;
-  if (it == rows.transfers.end() || foreign) {
-    throw DomainError(ErrorCode::kTransferNotFound, "no transfer " + *op.target);
-  }
-  r.transfer_id = it->first;
-  r.wallet_id = it->second.source_wallet_id;
-  r.to_wallet_id = it->second.destination_wallet_id;
-  r.currency = it->second.currency;
 }
 
 // Every funding account opened takes at least one charge of the batch before it can fill.
@@ -167,16 +106,12 @@ class BatchRun {
   bool repeats(std::size_t i) const { return keys_.verdict(i).kind == KeyVerdict::Kind::kRepeat; }
 
   // The rows operations of the batch act on (none for most batches: no round trip).
-  void read_targets() {
-    std::vector<std::string> transfers, originals;
-    for (const auto& s : slots_) {
-      if (!names_target(op(s))) continue;
-      (op(s).kind == OperationKind::kReversal ? originals : transfers).push_back(*op(s).target);
-    }
-    if (transfers.empty() && originals.empty()) return;
-    target_ids_ = {transfers, originals};
-    auto results = conn_.pipeline(target_reads(transfers, originals));
-    targets_ = decode_targets(results[0], results[1]);
+  void read_targets() { targets_.find(conn_, batch()); }
+
+  std::vector<ResolvedOperation*> batch() {
+    std::vector<ResolvedOperation*> out;
+    for (auto& s : slots_) out.push_back(&s.resolved);
+    return out;
   }
 
   // Chooses the ids each operation will create or act on (its key row points at them) and
@@ -186,8 +121,6 @@ class BatchRun {
       const auto kind = op(s).kind;
       if (creates_transaction(kind)) s.resolved.transaction_id = new_uuid();
       if (kind == OperationKind::kWithdrawal) s.resolved.withdrawal_id = new_uuid();
-      if (kind == OperationKind::kPendingTransfer) s.resolved.transfer_id = new_uuid();
-      if (acts_on_transfer(kind)) s.resolved.transfer_id = *op(s).target;
       keys_.add(op(s), {s.resolved.transaction_id, s.resolved.withdrawal_id, s.resolved.transfer_id});
     }
     keys_.send_claims();
@@ -244,11 +177,13 @@ class BatchRun {
     } else {
       create_wallets(conn_, directory, std::move(missing));
     }
-    for (auto& s : slots_) {
+    const auto all = batch();
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      auto& s = slots_[i];
       if (!s.settled) {
         try {
           if (names_target(op(s))) {
-            resolve_target(s.resolved, targets_);
+            targets_.resolve(s.resolved, i, all);
             continue;
           }
           resolve_operation(s.resolved, directory, ledger_.default_currency_);
@@ -296,21 +231,13 @@ class BatchRun {
     // Pipelined, the holds query (and the targets' second read) still run after the locking
     // one has finished.
     std::vector<pg::Statement> reads{{kLockAccountsInIdOrder, {ids}}, {kUnreleasedHolds, {ids}}};
-    const bool has_targets = !target_ids_.first.empty() || !target_ids_.second.empty();
-    if (has_targets) {
-      auto more = target_reads(target_ids_.first, target_ids_.second);
-      reads.insert(reads.end(), more.begin(), more.end());
-    }
+    auto target_reads = targets_.reads();
+    reads.insert(reads.end(), target_reads.begin(), target_reads.end());
     auto results = conn_.pipeline(reads);
     const auto& locked = results[0];
     auto accounts = locked_accounts(locked);
     for (int r = 0; r < results[1].rows(); ++r) accounts[results[1].str(r, 0)].held = Money(results[1].int64(r, 1));
-    PostingTargets targets;
-    if (has_targets) {
-      auto now_rows = decode_targets(results[2], results[3]);
-      targets.transfers = std::move(now_rows.transfers);
-      targets.originals = std::move(now_rows.originals);
-    }
+    const auto targets = target_reads.empty() ? PostingTargets{} : targets_.decode(results[2], results[3]);
     const std::string now_text = pg_timestamp_to_rfc3339(locked.text(0, 2));
     return Posting(std::move(accounts), std::move(system), parse_rfc3339(now_text), now_text, std::move(targets),
                    std::chrono::seconds(ledger_.pending_timeout_seconds_));
@@ -392,8 +319,7 @@ class BatchRun {
   std::vector<Slot> slots_;
   BatchKeys keys_;
   std::map<std::string, SystemAccounts>& fresh_system_;
-  std::pair<std::vector<std::string>, std::vector<std::string>> target_ids_;  // transfers, originals
-  TargetRows targets_;  // as first read, before the locks
+  BatchTargets targets_;
 };
 
 Ledger::Ledger(pg::Connection& conn, const Settings& settings, BalanceCache* cache)

@@ -41,8 +41,9 @@ std::string Operation::request_hash() const {
   add(release_at ? std::optional<std::string>(format_rfc3339(*release_at)) : std::nullopt);
   add(reference);
   // Fields added later go last, so the hashes of requests recorded before them stay the same.
-  if (target || expires_at || reason) {
+  if (target || target_key || expires_at || reason) {
     add(target);
+    add(target_key);
     add(expires_at ? std::optional<std::string>(format_rfc3339(*expires_at)) : std::nullopt);
     add(reason);
   }

@@ -28,7 +28,7 @@ inline bool creates_transaction(OperationKind k) {
   return k != OperationKind::kPendingTransfer && k != OperationKind::kVoid && k != OperationKind::kExpire;
 }
 
-/// Whether the operation names an earlier pending transfer (Operation::target).
+/// Whether the operation names an earlier pending transfer (Operation::target or target_key).
 inline bool acts_on_transfer(OperationKind k) {
   return k == OperationKind::kCapture || k == OperationKind::kVoid || k == OperationKind::kExpire;
 }
@@ -52,6 +52,9 @@ struct Operation {
   /// Capture, void and expire: the pending transfer's id; reversal: the transaction's id. The
   /// wallets come from it, so `wallet` is empty.
   std::optional<std::string> target;
+  /// Instead of target (CSV replay): the idempotency key, in key_scope, of the request that
+  /// opened the transfer or made the transaction.
+  std::optional<std::string> target_key;
   std::optional<Timestamp> expires_at;  // pending transfer: when it is voided if not captured
   std::optional<std::string> reason;    // reversal: why
   /// With a wallet id: the currency the caller expects (checked). With a user id: which of the

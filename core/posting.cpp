@@ -266,8 +266,8 @@ OperationResult Posting::close_transfer(const ResolvedOperation& r) {
 // A refund: the original's money goes back along its leg, from its destination to its source.
 OperationResult Posting::reverse(const ResolvedOperation& r) {
   const Operation& op = *r.op;
-  auto it = targets_.originals.find(*op.target);
-  if (it == targets_.originals.end()) throw DomainError(ErrorCode::kTransactionNotFound, "no transaction " + *op.target);
+  auto it = targets_.originals.find(r.target_id);
+  if (it == targets_.originals.end()) throw DomainError(ErrorCode::kTransactionNotFound, "no transaction " + r.target_id);
   Transaction& original = it->second;
   if (original.kind != TransactionKind::kCharge && original.kind != TransactionKind::kTransfer) {
     throw DomainError(ErrorCode::kTransactionNotReversible,

@@ -46,6 +46,7 @@ struct ResolvedOperation {
   // Ids chosen up front (its key row points at them). transfer_id: the pending transfer it
   // creates or acts on; transaction_id: the transaction it creates, if any.
   std::string transaction_id, withdrawal_id, transfer_id;
+  std::string target_id;  // the row it acts on (Operation::target, or found by target_key)
 };
 
 /// What operations on earlier rows (Operation::target) need, read once their accounts are

@@ -117,7 +117,9 @@ class Replay {
   }
 
   RowOutcome outcome_of(std::uint64_t line, const OperationResult& r) const {
-    RowOutcome o{line, RowStatus::kApplied, r.transaction ? r.transaction->id : "", "", ""};
+    // The transaction a row made; a pending or void row makes none: its transfer's id instead.
+    const std::string made = r.transaction ? r.transaction->id : r.transfer ? r.transfer->id : "";
+    RowOutcome o{line, RowStatus::kApplied, made, "", ""};
     if (r.error) {
       o.status = RowStatus::kRefused;
       o.error_code = std::string(r.error->name());

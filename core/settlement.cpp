@@ -11,11 +11,86 @@ namespace wallet {
 namespace {
 
 constexpr std::array<const char*, kSettlementColumnCount> kNames = {
-    "op", "wallet_id", "user_id", "to_wallet_id", "amount", "currency", "idempotency_key", "reference", "release_at"};
+    "op",       "wallet_id",  "user_id",  "to_wallet_id", "amount",     "currency",
+    "idempotency_key", "reference", "release_at", "target", "expires_at", "reason"};
 
 [[noreturn]] void invalid(const std::string& message) { throw DomainError(ErrorCode::kInvalidInput, message); }
 
 std::size_t column_index(SettlementColumn c) { return static_cast<std::size_t>(c); }
+
+std::optional<OperationKind> settlement_op(std::string_view name) {
+  using K = OperationKind;
+  static const std::array<std::pair<std::string_view, K>, 7> kOps{{{"charge", K::kCharge},
+                                                                   {"withdraw", K::kWithdrawal},
+                                                                   {"transfer", K::kTransfer},
+                                                                   {"pending", K::kPendingTransfer},
+                                                                   {"capture", K::kCapture},
+                                                                   {"void", K::kVoid},
+                                                                   {"reverse", K::kReversal}}};
+  for (const auto& [n, k] : kOps) {
+    if (n == name) return k;
+  }
+  return std::nullopt;
+}
+
+bool names_row(OperationKind k) { return acts_on_transfer(k) || k == OperationKind::kReversal; }
+
+// A column only some ops take: refused on the others.
+void refuse_unless(bool allowed, const std::optional<std::string>& value, const char* message) {
+  if (value && !allowed) invalid(message);
+}
+
+// charge, withdraw, transfer, pending: wallets and an amount.
+void parse_money_row(const SettlementHeader& h, const CsvRecord& row, std::int64_t max_amount, Operation& op) {
+  using C = SettlementColumn;
+  const bool transfer = op.kind == OperationKind::kTransfer || op.kind == OperationKind::kPendingTransfer;
+  const auto wallet_id = h.value(row, C::kWalletId);
+  const auto user_id = h.value(row, C::kUserId);
+  if (wallet_id.has_value() == user_id.has_value()) invalid("give exactly one of wallet_id and user_id");
+  if (wallet_id) op.wallet.wallet_id = parse_uuid(*wallet_id);
+  if (user_id) op.wallet.user_id = parse_user_id(*user_id);
+  const auto to = h.value(row, C::kToWalletId);
+  if (transfer) {
+    if (!to) invalid("a transfer needs to_wallet_id");
+    op.to_wallet_id = parse_uuid(*to, "to_wallet_id");
+  } else if (to) {
+    invalid("to_wallet_id is only for transfers");
+  }
+  const auto amount = h.value(row, C::kAmount);
+  if (!amount) throw DomainError(ErrorCode::kInvalidAmount, "amount is missing");
+  op.amount = parse_amount(*amount, max_amount);
+  if (const auto currency = h.value(row, C::kCurrency)) op.currency = parse_currency(*currency);
+  const auto release = h.value(row, C::kReleaseAt);
+  refuse_unless(op.kind == OperationKind::kCharge, release, "release_at is only for charges");
+  if (release) op.release_at = parse_rfc3339(*release);
+  const auto expires = h.value(row, C::kExpiresAt);
+  refuse_unless(op.kind == OperationKind::kPendingTransfer, expires, "expires_at is only for pending transfers");
+  if (expires) op.expires_at = parse_rfc3339(*expires, ErrorCode::kInvalidExpiresAt);
+  refuse_unless(false, h.value(row, C::kReason), "reason is only for reverse");
+}
+
+// capture, void, reverse: the row they act on (by id, or by the key of the row that made it);
+// their wallets come from it. No amount: all that remains.
+void parse_target_row(const SettlementHeader& h, const CsvRecord& row, std::int64_t max_amount, Operation& op) {
+  using C = SettlementColumn;
+  for (auto c : {C::kWalletId, C::kUserId, C::kToWalletId, C::kCurrency, C::kReleaseAt, C::kExpiresAt}) {
+    if (h.value(row, c)) invalid("capture, void and reverse take target, not wallets, currency or times");
+  }
+  const auto target = h.value(row, C::kTarget);
+  if (!target) invalid("capture, void and reverse need target: an id, or the idempotency key that made it");
+  // A UUID is an id; anything else is a key (which parse_uuid's one rule decides).
+  try {
+    op.target = parse_uuid(*target, "target");
+  } catch (const DomainError&) {
+    op.target_key = parse_idempotency_key(*target);
+  }
+  const auto amount = h.value(row, C::kAmount);
+  refuse_unless(op.kind != OperationKind::kVoid, amount, "void takes no amount");
+  if (amount) op.amount = parse_amount(*amount, max_amount);
+  const auto reason = h.value(row, C::kReason);
+  refuse_unless(op.kind == OperationKind::kReversal, reason, "reason is only for reverse");
+  if (reason) op.reason = parse_reason(*reason, ErrorCode::kInvalidReason);
+}
 
 }  // namespace
 
@@ -32,14 +107,16 @@ SettlementHeader SettlementHeader::parse(const CsvRecord& header) {
     if (known == kNames.size()) {
       invalid("unknown column '" + name.substr(0, 40) +
               "' in the header (columns: op, wallet_id, user_id, to_wallet_id, amount, currency, "
-              "idempotency_key, reference, release_at)");
+              "idempotency_key, reference, release_at, target, expires_at, reason)");
     }
     if (h.index_[known]) invalid("column '" + name + "' appears twice in the header");
     h.index_[known] = i;
   }
-  if (!h.index_[column_index(SettlementColumn::kOp)] || !h.index_[column_index(SettlementColumn::kAmount)] ||
-      (!h.index_[column_index(SettlementColumn::kWalletId)] && !h.index_[column_index(SettlementColumn::kUserId)])) {
-    invalid("the header needs the columns op, amount, and wallet_id or user_id");
+  const auto has = [&](SettlementColumn c) { return h.index_[column_index(c)].has_value(); };
+  const bool moves = has(SettlementColumn::kAmount) &&
+                     (has(SettlementColumn::kWalletId) || has(SettlementColumn::kUserId));
+  if (!has(SettlementColumn::kOp) || !(moves || has(SettlementColumn::kTarget))) {
+    invalid("the header needs the columns op, amount, and wallet_id or user_id (or op and target)");
   }
   return h;
 }
@@ -74,39 +151,24 @@ Operation parse_settlement_row(const SettlementHeader& h, const CsvRecord& row, 
   }
   Operation op;
   const auto kind = h.value(row, C::kOp).value_or("");
-  if (kind == "charge") {
-    op.kind = OperationKind::kCharge;
-  } else if (kind == "withdraw") {
-    op.kind = OperationKind::kWithdrawal;
-  } else if (kind == "transfer") {
-    op.kind = OperationKind::kTransfer;
+  const auto op_kind = settlement_op(kind);
+  if (!op_kind) {
+    invalid("op must be charge, withdraw, transfer, pending, capture, void or reverse, got '" + kind.substr(0, 20) +
+            "'");
+  }
+  op.kind = *op_kind;
+  const auto target = h.value(row, C::kTarget);
+  if (names_row(op.kind)) {
+    parse_target_row(h, row, max_amount, op);
   } else {
-    invalid("op must be charge, withdraw or transfer, got '" + kind.substr(0, 20) + "'");
-  }
-  const auto wallet_id = h.value(row, C::kWalletId);
-  const auto user_id = h.value(row, C::kUserId);
-  if (wallet_id.has_value() == user_id.has_value()) invalid("give exactly one of wallet_id and user_id");
-  if (wallet_id) op.wallet.wallet_id = parse_uuid(*wallet_id);
-  if (user_id) op.wallet.user_id = parse_user_id(*user_id);
-  const auto to = h.value(row, C::kToWalletId);
-  if (op.kind == OperationKind::kTransfer) {
-    if (!to) invalid("a transfer needs to_wallet_id");
-    op.to_wallet_id = parse_uuid(*to, "to_wallet_id");
-  } else if (to) {
-    invalid("to_wallet_id is only for transfers");
-  }
-  const auto amount = h.value(row, C::kAmount);
-  if (!amount) throw DomainError(ErrorCode::kInvalidAmount, "amount is missing");
-  op.amount = parse_amount(*amount, max_amount);
-  if (const auto currency = h.value(row, C::kCurrency)) op.currency = parse_currency(*currency);
-  if (const auto release = h.value(row, C::kReleaseAt)) {
-    if (op.kind != OperationKind::kCharge) invalid("release_at is only for charges");
-    op.release_at = parse_rfc3339(*release);
+    if (target) invalid("target is only for capture, void and reverse");
+    parse_money_row(h, row, max_amount, op);
   }
   if (const auto reference = h.value(row, C::kReference)) op.reference = parse_reference(*reference);
   const auto key = h.value(row, C::kIdempotencyKey);
   op.idempotency_key = key ? parse_idempotency_key(*key) : derived_row_key(file_hash, row.line);
-  if (key) op.key_scope = key_scope;
+  // A target named by key is looked up in the scope of the file's own keys.
+  if (key || op.target_key) op.key_scope = key_scope;
   return op;
 }
 

@@ -22,12 +22,15 @@ enum class SettlementColumn {
   kIdempotencyKey,
   kReference,
   kReleaseAt,
+  kTarget,     // capture, void: the pending transfer; reverse: the transaction (id, or its key)
+  kExpiresAt,  // pending
+  kReason,     // reverse
 };
-inline constexpr std::size_t kSettlementColumnCount = 9;
+inline constexpr std::size_t kSettlementColumnCount = 12;
 
 /// Where each known column stands in the file. Columns come in any order; unknown or repeated
-/// columns, or a header without `op`, `amount` and one of `wallet_id`/`user_id`, make the file
-/// unreadable (DomainError kInvalidInput naming the column).
+/// columns, or a header without `op` and either `target` or `amount` with one of
+/// `wallet_id`/`user_id`, make the file unreadable (DomainError kInvalidInput naming the column).
 class SettlementHeader {
  public:
   static SettlementHeader parse(const CsvRecord& header);

@@ -32,6 +32,8 @@ struct LedgerState {
   std::map<std::string, std::string> outbox;       // event id -> type
   long unpublished = 0;
   std::vector<std::pair<std::string, std::int64_t>> balances;  // user wallets
+  std::map<std::string, long> transfer_states;  // pending transfers by state
+  long overdue_open = 0;  // open pending transfers more than two sweeps past their expiry
 };
 
 LedgerState load(const std::string& url) {
@@ -46,6 +48,14 @@ LedgerState load(const std::string& url) {
     a.amount = tx.int64(r, 2);
     ++a.count;
   }
+  // A pending transfer makes no transaction: it is found by its key among pending transfers.
+  auto p = conn.exec("SELECT idempotency_key, 'pending', amount FROM pending_transfers WHERE idempotency_key IS NOT NULL");
+  for (int r = 0; r < p.rows(); ++r) {
+    auto& a = s.by_key[p.str(r, 0)];
+    a.kind = p.str(r, 1);
+    a.amount = p.int64(r, 2);
+    ++a.count;
+  }
   auto w = conn.exec("SELECT id, status, possibly_paid FROM withdrawals");
   for (int r = 0; r < w.rows(); ++r) {
     s.withdrawals[w.str(r, 0)] = w.str(r, 1);
@@ -55,6 +65,13 @@ LedgerState load(const std::string& url) {
   for (int r = 0; r < o.rows(); ++r) {
     s.outbox[o.str(r, 0)] = o.str(r, 1);
     if (o.boolean(r, 2)) ++s.unpublished;
+  }
+  auto t = conn.exec(
+      "SELECT state, count(*), count(*) FILTER (WHERE state = 'pending' AND expires_at < now() - interval '3 seconds') "
+      "FROM pending_transfers GROUP BY state");
+  for (int r = 0; r < t.rows(); ++r) {
+    s.transfer_states[t.str(r, 0)] = t.int64(r, 1);
+    s.overdue_open += t.int64(r, 2);
   }
   auto b = conn.exec("SELECT id, balance FROM wallets WHERE kind = 'user' ORDER BY id");
   for (int r = 0; r < b.rows(); ++r) s.balances.emplace_back(b.str(r, 0), b.int64(r, 1));
@@ -129,7 +146,7 @@ bool drain(const Observed& o, std::chrono::seconds limit) {
   while (std::chrono::steady_clock::now() < deadline) {
     try {
       const auto s = load(o.database_url);
-      if (pending_withdrawals(s) == 0 && s.unpublished == 0 &&
+      if (pending_withdrawals(s) == 0 && s.unpublished == 0 && s.overdue_open == 0 &&
           missing_from(s.outbox, deliveries(o.collector), false) == 0 &&
           missing_from(s.outbox, o.cluster.inbox().received(), true) == 0) {
         return true;
@@ -148,6 +165,16 @@ std::vector<CheckRow> run_checks(const Observed& o) {
   const auto s = load(o.database_url);
   const auto ops = o.journal.operations();
 
+  {  // the daemons' expiry sweep closed every pending transfer past its time
+    const auto states = [&](const char* st) {
+      auto it = s.transfer_states.find(st);
+      return n(it == s.transfer_states.end() ? 0 : it->second);
+    };
+    rows.push_back(row("every pending transfer past its expiry was closed by the sweep", s.overdue_open == 0,
+                       states("posted") + " captured, " + states("voided") + " voided, " + states("expired") +
+                           " expired, " + states("pending") + " open; " + n(s.overdue_open) + " overdue",
+                       {}));
+  }
   {  // acknowledged: applied exactly once, as asked
     long acked = 0, good = 0;
     std::map<Channel, long> by_channel;

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "daemon/http/openapi.hpp"
 #include "tests/support/http_fixture.hpp"
+#include "tests/support/openapi_schema.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/paths.hpp"
 
@@ -16,30 +16,6 @@ namespace {
 using nlohmann::json;
 
 class HttpApiTest : public HttpFixture {};
-
-// The keys of a response object equal the properties the OpenAPI document gives its schema.
-void expect_schema_keys(const json& object, const std::string& schema) {
-  const auto doc = json::parse(daemon::openapi_document());
-  json props = json::object();
-  const auto& s = doc["components"]["schemas"][schema];
-  const auto collect = [&](const json& part) {
-    if (part.contains("$ref")) {
-      const std::string ref = part["$ref"];
-      props.update(doc["components"]["schemas"][ref.substr(ref.rfind('/') + 1)]["properties"]);
-    } else if (part.contains("properties")) {
-      props.update(part["properties"]);
-    }
-  };
-  if (s.contains("allOf")) {
-    for (const auto& part : s["allOf"]) collect(part);
-  } else {
-    collect(s);
-  }
-  std::set<std::string> documented, returned;
-  for (const auto& [k, v] : props.items()) documented.insert(k);
-  for (const auto& [k, v] : object.items()) returned.insert(k);
-  EXPECT_EQ(returned, documented) << schema;
-}
 
 TEST_F(HttpApiTest, WalletsAreCreatedReadAndUnique) {
   const auto created = post("/wallets", {{"user_id", "alice"}});

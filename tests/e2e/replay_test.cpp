@@ -198,6 +198,46 @@ TEST_F(ReplayTest, AFileWithEveryKindOfRowGivesAnExactReportAndBalances) {
   EXPECT_TRUE(run_audit(conn()).passed());
 }
 
+// Pending transfers and reversals in settlement files: a capture names its pending transfer by
+// the key that opened it, in the same file (even the same batch) or a later one; a rerun
+// applies nothing twice.
+TEST_F(ReplayTest, PendingCaptureVoidAndReverseRowsByKey) {
+  WalletStore wallets(conn(), 5);
+  const auto a = wallets.create("alice", "USD").id, b = wallets.create("bob", "USD").id;
+  const std::string first =
+      "op,wallet_id,to_wallet_id,amount,idempotency_key,target,reason\n"
+      "charge," + a + ",,1000,fund-1,,\n"          // 2 applied
+      "pending," + a + "," + b + ",600,hold-1,,\n"  // 3 applied: 600 reserved
+      "capture,,,400,,hold-1,\n"                   // 4 applied: 400 moves, 200 released
+      "pending," + a + "," + b + ",100,hold-2,,\n"  // 5 applied
+      "capture,,,1,,hold-9,\n"                     // 6 refused: no such key
+      "void,,,,,hold-1,\n";                        // 7 refused: captured already
+  const auto report_path = temp_path("two-phase-report.csv");
+  const auto run = walletctl({"replay", write("two-phase.csv", first), "--report", report_path, "--key-scope", "acme"});
+  EXPECT_EQ(run.exit_code, 1) << run.err;  // rows were refused
+  const auto rows = report(report_path);
+  const std::map<std::uint64_t, std::string> expected{
+      {2, "applied"}, {3, "applied"}, {4, "applied"}, {5, "applied"},
+      {6, "refused transfer_not_found"}, {7, "refused transfer_not_pending"}};
+  EXPECT_EQ(rows, expected);
+  EXPECT_EQ(balance(a), 1000 - 400);
+  EXPECT_EQ(balance(b), 400);
+  EXPECT_EQ(WalletStore(conn(), 1).get(a).pending_out.minor(), 100);
+
+  // A later file voids the second hold and reverses part of the charge, both by key; running
+  // the first again changes nothing.
+  const auto later = walletctl({"replay", write("later.csv", "op,target,amount,reason\nvoid,hold-2,,\n"
+                                                             "reverse,fund-1,250,goodwill\n"),
+                                "--key-scope", "acme"});
+  EXPECT_EQ(later.exit_code, 0) << later.err;
+  EXPECT_EQ(WalletStore(conn(), 1).get(a).pending_out.minor(), 0);
+  EXPECT_EQ(balance(a), 1000 - 400 - 250);
+  const auto before = user_balances(conn());
+  walletctl({"replay", write("two-phase.csv", first), "--key-scope", "acme"});
+  EXPECT_EQ(user_balances(conn()), before);
+  EXPECT_TRUE(run_audit(conn()).passed());
+}
+
 TEST_F(ReplayTest, ASecondRunAppliesNothingAndReportsEveryRowReplayed) {
   const auto file = temp_path("twice.csv");
   ASSERT_EQ(gen_settlement({"--rows", "3000", "--wallets", "50", "--out", file}).exit_code, 0);

@@ -263,6 +263,7 @@ TEST_F(PostingTest, PartialReversalsOfAChargeNeverExceedIt) {
     op.target = charge.id;
     op.reason = "refund";
     auto r = resolve(op, kSys.funding);
+    r.target_id = charge.id;
     return p.post(r);
   };
   const auto first = reverse(60);
@@ -305,7 +306,9 @@ TEST_F(PostingTest, WithdrawalsAndReversalsAreNotReversibleAndChargesNeedTheChar
     op = operation(OperationKind::kReversal, Money(0));
     op.target = id;
     op.may_reverse_charges = may_charge;
-    return p.post(resolve(op, kSys.funding));
+    auto r = resolve(op, kSys.funding);
+    r.target_id = id;
+    return p.post(r);
   };
   EXPECT_EQ(reverse("tx-wd", true).error->code(), ErrorCode::kTransactionNotReversible);
   EXPECT_EQ(reverse("tx-rev", true).error->code(), ErrorCode::kTransactionNotReversible);

@@ -4,6 +4,7 @@
 
 #include "core/errors.hpp"
 #include "core/settlement.hpp"
+#include "core/timestamp.hpp"
 
 namespace wallet {
 namespace {
@@ -101,6 +102,53 @@ TEST_F(SettlementRow, EveryKindOfBadRowNamesItsReason) {
   } catch (const DomainError& e) {
     EXPECT_NE(std::string(e.what()).find("quote"), std::string::npos);
   }
+}
+
+// Two-phase rows: pending opens like a transfer; capture, void and reverse name their row by
+// id or by the key of the row that made it, and take no wallets.
+TEST(SettlementTwoPhase, PendingCaptureVoidAndReverseRows) {
+  const auto h = SettlementHeader::parse(record({"op", "wallet_id", "to_wallet_id", "amount", "idempotency_key",
+                                                 "target", "expires_at", "reason"},
+                                                1));
+  const auto parse = [&](std::vector<std::string> f) {
+    return parse_settlement_row(h, record(std::move(f)), kDefaultMaxAmount, kHash, "replay/acme");
+  };
+  const auto pending = parse({"pending", kWallet, kOther, "70", "order-9", "", "2030-01-01T00:00:00Z", ""});
+  EXPECT_EQ(pending.kind, OperationKind::kPendingTransfer);
+  EXPECT_EQ(format_rfc3339(*pending.expires_at), "2030-01-01T00:00:00Z");
+  const auto by_key = parse({"capture", "", "", "50", "", "order-9", "", ""});
+  EXPECT_EQ(by_key.kind, OperationKind::kCapture);
+  EXPECT_EQ(by_key.target_key, "order-9");
+  EXPECT_EQ(by_key.key_scope, "replay/acme") << "the target's key is looked up among the file's keys";
+  EXPECT_EQ(by_key.amount.minor(), 50);
+  const auto by_id = parse({"void", "", "", "", "", kWallet, "", ""});
+  EXPECT_EQ(by_id.target, kWallet);
+  EXPECT_FALSE(by_id.target_key.has_value());
+  const auto reverse = parse({"reverse", "", "", "", "", kOther, "", "refund"});
+  EXPECT_EQ(reverse.kind, OperationKind::kReversal);
+  EXPECT_EQ(reverse.amount.minor(), 0) << "no amount: all that is left";
+  EXPECT_EQ(reverse.reason, "refund");
+
+  const auto error_of = [&](std::vector<std::string> f) {
+    try {
+      parse(std::move(f));
+    } catch (const DomainError& e) {
+      return std::string(e.name()) + ": " + e.what();
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(error_of({"capture", kWallet, "", "5", "", "order-9", "", ""}).find("take target"), std::string::npos);
+  EXPECT_NE(error_of({"capture", "", "", "5", "", "", "", ""}).find("need target"), std::string::npos);
+  EXPECT_NE(error_of({"void", "", "", "5", "", "order-9", "", ""}).find("no amount"), std::string::npos);
+  EXPECT_NE(error_of({"transfer", kWallet, kOther, "5", "", "", "2030-01-01T00:00:00Z", ""}).find("expires_at"),
+            std::string::npos);
+  EXPECT_NE(error_of({"transfer", kWallet, kOther, "5", "", "order-9", "", ""}).find("target is only"),
+            std::string::npos);
+  EXPECT_NE(error_of({"capture", "", "", "", "", "order-9", "", "why"}).find("reason is only"), std::string::npos);
+  EXPECT_EQ(error_of({"pending", kWallet, kOther, "5", "", "", "soon", ""}).rfind("invalid_expires_at", 0), 0u);
+  EXPECT_EQ(error_of({"settle", kWallet, kOther, "5", "", "", "", ""}).rfind("invalid_input", 0), 0u);
+  // A file of closing rows alone needs no wallet or amount column.
+  EXPECT_NO_THROW(SettlementHeader::parse(record({"op", "target"}, 1)));
 }
 
 }  // namespace
