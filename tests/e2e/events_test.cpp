@@ -11,6 +11,7 @@
 #include "core/amqp_client.hpp"
 #include "core/ids.hpp"
 #include "core/outbox.hpp"
+#include "core/timestamp.hpp"
 #include "daemon/events/event_consumers.hpp"
 #include "tests/support/event_collector.hpp"
 #include "tests/support/http_fixture.hpp"
@@ -110,6 +111,68 @@ class EventsTest : public ::testing::Test {
 
   TestDatabase db_;
 };
+
+// The two-phase and reversal events reach the broker with the same envelope as every other:
+// one message each, its data the object the API returns.
+TEST_F(EventsTest, PendingTransfersAndReversalsArriveWithTheirTypes) {
+  EventCollector collector;
+  ServerProcess server(db_.url(), {"withdrawals.enabled=false", "ledger.pending_sweep_interval_ms=100"});
+  const auto wallets = funded_wallets(server, 2);
+  auto c = server.client();
+  const auto post = [&](const std::string& path, const json& body) {
+    return to_reply(c->Post(path, body.dump(), "application/json"));
+  };
+  const json open{{"sender_id", wallets[0]}, {"receiver_id", wallets[1]}, {"amount", 500}, {"pending", true}};
+  const std::string captured = post("/transfers", open).body["id"];
+  const auto capture = post("/transfers/" + captured + "/capture", {{"amount", 200}});
+  ASSERT_EQ(capture.status, 200) << capture.text;
+  const std::string voided = post("/transfers", open).body["id"];
+  ASSERT_EQ(post("/transfers/" + voided + "/void", json::object()).status, 200);
+  auto expiring = open;
+  expiring["expires_at"] = format_rfc3339(now_utc() + std::chrono::milliseconds(500));
+  const std::string expired = post("/transfers", expiring).body["id"];
+  const std::string capture_tx = capture.body["capture_transaction_id"];
+  const auto reversal = post("/transactions/" + capture_tx + "/reversals", {{"amount", 50}});
+  ASSERT_EQ(reversal.status, 201) << reversal.text;
+  const std::string reversal_id = reversal.body["id"];
+
+  // transfer id or transaction id -> the types of the events about it
+  std::map<std::string, std::multiset<std::string>> types;
+  const auto about = [&](const std::vector<CollectedEvent>& events) {
+    types.clear();
+    for (const auto& e : events) {
+      const auto body = json::parse(e.body, nullptr, false);
+      if (!body.is_object() || !body.contains("data")) continue;
+      const std::string type = body.value("type", "");
+      if (type.rfind("transfer.", 0) == 0 || type == "transaction.reversed") {
+        EXPECT_EQ(e.routing_key, type);
+        EXPECT_EQ(body["id"], e.message_id);
+        types[body["data"].value("id", "")].insert(type);
+      }
+    }
+  };
+  const bool all = collector.wait_until(
+      [&](const std::vector<CollectedEvent>& events) {
+        about(events);
+        return types[expired].count("transfer.expired") > 0 && types[reversal_id].size() > 0;
+      },
+      seconds(30));
+  ASSERT_TRUE(all) << "the expiry or the reversal event never arrived";
+  EXPECT_EQ(types[captured], (std::multiset<std::string>{"transfer.pending", "transfer.posted"}));
+  EXPECT_EQ(types[voided], (std::multiset<std::string>{"transfer.pending", "transfer.voided"}));
+  EXPECT_EQ(types[expired], (std::multiset<std::string>{"transfer.pending", "transfer.expired"}));
+  EXPECT_EQ(types[reversal_id], std::multiset<std::string>{"transaction.reversed"});
+  for (const auto& e : collector.events()) {
+    const auto body = json::parse(e.body, nullptr, false);
+    if (body.value("type", "") == "transfer.posted") {
+      EXPECT_EQ(body["data"]["transaction"]["id"], capture_tx);
+      EXPECT_EQ(body["data"]["captured_amount"], 200);
+    }
+    if (body.value("type", "") == "transaction.reversed") {
+      EXPECT_EQ(body["data"]["original"]["id"], capture_tx);
+    }
+  }
+}
 
 TEST_F(EventsTest, TwoThousandApiOperationsArriveWithOneMessageIdEach) {
   EventCollector collector;
