@@ -1,6 +1,8 @@
 // Two-phase transfers and reversals end to end: over HTTP against a real `walletctl serve`
 // (whose sweep expires transfers), and through the CLI with its exit codes.
+#include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include "core/api_keys.hpp"
@@ -245,6 +247,63 @@ TEST_F(TwoPhaseCliTest, PendingCaptureVoidAndReverseWithTheirExitCodes) {
   const auto over = cli({"reverse", charge_id, "901"});
   EXPECT_EQ(over.exit_code, 1);
   EXPECT_NE(over.err.find("reversal_exceeds_original"), std::string::npos) << over.err;
+  EXPECT_EQ(ok_json({"audit"})["passed"], true);
+}
+
+// Several processes at once: for each transfer a `walletctl capture` and a `walletctl void`
+// race, and two servers' sweeps race for the ones left to expire. Exactly one closer wins each.
+TEST_F(TwoPhaseCliTest, CaptureAndVoidProcessesRaceAndTwoServersSweepExactlyOnce) {
+  const std::string a = ok_json({"create", "--user", "alice"})["id"], b = ok_json({"create", "--user", "bob"})["id"];
+  ok_json({"charge", a, "100000"});
+  std::vector<std::string> raced, left;
+  for (int i = 0; i < 6; ++i) raced.push_back(ok_json({"transfer", a, b, "1000", "--pending"})["id"]);
+  const auto soon = format_rfc3339(now_utc() + std::chrono::milliseconds(1500));
+  for (int i = 0; i < 6; ++i) left.push_back(ok_json({"transfer", a, b, "500", "--pending", "--expires-at", soon})["id"]);
+
+  std::vector<std::thread> racers;
+  std::map<std::string, std::vector<int>> exits;
+  std::mutex mutex;
+  for (const auto& id : raced) {
+    for (const char* action : {"capture", "void"}) {
+      racers.emplace_back([&, id, action] {
+        const auto r = cli({action, id});
+        std::lock_guard lock(mutex);
+        exits[id].push_back(r.exit_code);
+      });
+    }
+  }
+  {
+    ServerProcess one(db_.url(), {"withdrawals.enabled=false", "ledger.pending_sweep_interval_ms=50"});
+    ServerProcess two(db_.url(), {"withdrawals.enabled=false", "ledger.pending_sweep_interval_ms=50"});
+    for (auto& t : racers) t.join();
+    auto conn = db_.connect();
+    for (int i = 0; i < 200; ++i) {  // up to 10 s for the expiry and a few sweeps
+      if (conn.exec("SELECT count(*) FROM pending_transfers WHERE state = 'pending'").int64(0, 0) == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  long captured = 0;
+  for (const auto& id : raced) {
+    auto codes = exits[id];
+    std::sort(codes.begin(), codes.end());
+    EXPECT_EQ(codes, (std::vector<int>{0, 1})) << id << ": one closer wins, the other is refused";
+    const auto state = ok_json({"transfer-status", id})["state"];
+    EXPECT_TRUE(state == "posted" || state == "voided") << state;
+    captured += state == "posted" ? 1000 : 0;
+  }
+  auto conn = db_.connect();
+  for (const auto& id : left) {
+    EXPECT_EQ(ok_json({"transfer-status", id})["state"], "expired");
+    EXPECT_EQ(conn.exec("SELECT count(*) FROM outbox WHERE event_type = 'transfer.expired' AND payload::jsonb "
+                        "-> 'data' ->> 'id' = $1",
+                        {id})
+                  .int64(0, 0),
+              1)
+        << "one expiry event, whichever server swept it";
+  }
+  const auto alice = ok_json({"balance", a});
+  EXPECT_EQ(alice["balance"], 100000 - captured);
+  EXPECT_EQ(alice["pending_out"], 0);
   EXPECT_EQ(ok_json({"audit"})["passed"], true);
 }
 
