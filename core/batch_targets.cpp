@@ -40,10 +40,10 @@ void BatchTargets::find(pg::Connection& conn, const std::vector<ResolvedOperatio
     if (r.target_id.empty() || opened_in_batch_.count(i)) continue;
     (is_reversal(r) ? original_ids_ : transfer_ids_).push_back(r.target_id);
   }
-  const auto first = reads();
-  if (first.empty()) return;  // every target is opened by this batch, or names nothing
-  auto results = conn.pipeline(first);
-  rows_ = decode_rows(results.at(0), results.at(1));
+}
+
+void BatchTargets::take_first_read(const pg::Result& transfers, const pg::Result& originals) {
+  rows_ = decode_rows(transfers, originals);
 }
 
 // A key names the pending transfer an earlier operation of this batch opens with it, else the

@@ -19,20 +19,23 @@ inline bool names_target(const Operation& op) { return op.target.has_value() || 
 class BatchTargets {
  public:
   /// Before anything is claimed or locked: chooses the ids of the pending transfers the batch
-  /// opens, finds the id each target names (ResolvedOperation::target_id, and transfer_id for
-  /// capture, void and expire), and reads the rows once, to learn which accounts to lock.
-  /// `batch` is every operation of the batch in order. One round trip when any operation names
-  /// a target, none otherwise.
+  /// opens and finds the id each target names (ResolvedOperation::target_id, and transfer_id
+  /// for capture, void and expire). `batch` is every operation of the batch in order. A round
+  /// trip only when a target is named by a key.
   void find(pg::Connection& conn, const std::vector<ResolvedOperation*>& batch);
+
+  /// The statements that read the targets (none when the batch names none): sent once with the
+  /// wallet lookup, to learn which accounts to lock (take_first_read()), and again once they are
+  /// locked (decode()).
+  std::vector<pg::Statement> reads() const;
+  void take_first_read(const pg::Result& transfers, const pg::Result& originals);
 
   /// Fills the wallets and currency of the operation at `index` from its target. Throws
   /// DomainError when it cannot: no such row, or a caller bound to a user acting on what is
   /// not its user's (not found, so ids cannot be probed), or reversing at all (forbidden).
   void resolve(ResolvedOperation& r, std::size_t index, const std::vector<ResolvedOperation*>& batch) const;
 
-  /// The statements that read the targets again once their accounts are locked (none when the
-  /// batch names none), and the rows as PostingTargets from their results.
-  std::vector<pg::Statement> reads() const;
+  /// The rows as the read under the locks found them.
   PostingTargets decode(const pg::Result& transfers, const pg::Result& originals) const;
 
  private:

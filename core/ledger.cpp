@@ -105,7 +105,7 @@ class BatchRun {
   bool validating() const { return mode_ == BatchMode::kValidateOnly; }
   bool repeats(std::size_t i) const { return keys_.verdict(i).kind == KeyVerdict::Kind::kRepeat; }
 
-  // The rows operations of the batch act on (none for most batches: no round trip).
+  // The ids of the rows operations of the batch act on (a round trip only for targets named by key).
   void read_targets() { targets_.find(conn_, batch()); }
 
   std::vector<ResolvedOperation*> batch() {
@@ -144,7 +144,7 @@ class BatchRun {
   }
 
   // Every wallet the batch names, looked up before the keys are settled (a replay's lookup is
-  // wasted, but it shares the claim's round trip).
+  // wasted, but it shares the claim's round trip), and the rows its operations act on.
   WalletDirectory look_up() {
     std::vector<std::string> ids;
     std::vector<std::pair<std::string, std::string>> users;
@@ -158,8 +158,13 @@ class BatchRun {
       }
       if (op(s).to_wallet_id) ids.push_back(*op(s).to_wallet_id);
     }
-    if (ids.empty() && users.empty()) return {};
-    return look_up_wallets(conn_, ids, users);
+    auto target_reads = targets_.reads();
+    if (ids.empty() && users.empty() && target_reads.empty()) return {};
+    auto statements = wallet_lookups(ids, users);
+    statements.insert(statements.end(), target_reads.begin(), target_reads.end());
+    auto results = conn_.pipeline(statements);
+    if (!target_reads.empty()) targets_.take_first_read(results.at(2), results.at(3));
+    return wallet_directory(results.at(0), results.at(1));
   }
 
   void resolve_wallets(WalletDirectory& directory) {

@@ -40,13 +40,22 @@ bool acting_user_may_name(const Operation& op) {
   return !op.acting_user || !op.wallet.user_id || *op.wallet.user_id == *op.acting_user;
 }
 
+std::vector<pg::Statement> wallet_lookups(const std::vector<std::string>& ids,
+                                          const std::vector<std::pair<std::string, std::string>>& users) {
+  return {{kDescribeWallets, {pg::text_array(ids)}}, {kFindUserWallets, user_params(users)}};
+}
+
+WalletDirectory wallet_directory(const pg::Result& by_id, const pg::Result& by_user) {
+  WalletDirectory d;
+  add_rows(d, by_id);
+  add_rows(d, by_user);
+  return d;
+}
+
 WalletDirectory look_up_wallets(pg::Connection& conn, const std::vector<std::string>& ids,
                                 const std::vector<std::pair<std::string, std::string>>& users) {
-  WalletDirectory d;
-  auto results = conn.pipeline({{kDescribeWallets, {pg::text_array(ids)}}, {kFindUserWallets, user_params(users)}});
-  add_rows(d, results[0]);
-  add_rows(d, results[1]);
-  return d;
+  const auto results = conn.pipeline(wallet_lookups(ids, users));
+  return wallet_directory(results.at(0), results.at(1));
 }
 
 void create_wallets(pg::Connection& conn, WalletDirectory& d,

@@ -46,6 +46,16 @@ class PostingTest : public ::testing::Test {
     r.transfer_id = "pt-" + std::to_string(n);
     return r;
   }
+  // Posts a capture, void, expiry or reversal of `target`, resolved as the ledger would.
+  OperationResult act(Posting& p, OperationKind kind, const std::string& target, std::int64_t amount = 0,
+                      bool may_reverse_charges = true) {
+    Operation op = operation(kind, Money(amount));
+    op.target = target;
+    op.may_reverse_charges = may_reverse_charges;
+    auto r = resolve(op, kind == OperationKind::kReversal ? kSys.funding : kB);
+    r.target_id = r.transfer_id = target;
+    return p.post(r);
+  }
   static std::int64_t balance_of(const Posting& p, const std::string& id) {
     return p.writes().accounts.at(id).balance.minor();
   }
@@ -152,11 +162,7 @@ TEST_F(PostingTest, PendingTransferReservesThenCaptureMovesPartAndReleasesTheRes
   Operation spend = operation(OperationKind::kWithdrawal, Money(31));
   EXPECT_EQ(p.post(resolve(spend)).error->code(), ErrorCode::kInsufficientFunds) << "only 30 is available";
 
-  Operation capture = operation(OperationKind::kCapture, Money(50));
-  capture.target = opened.transfer->id;
-  auto r = resolve(capture, kB);
-  r.transfer_id = opened.transfer->id;
-  const auto captured = p.post(r);
+  const auto captured = act(p, OperationKind::kCapture, opened.transfer->id, 50);
   ASSERT_TRUE(captured.ok()) << captured.error->what();
   EXPECT_EQ(captured.transfer->state, TransferState::kPosted);
   EXPECT_EQ(captured.transfer->captured_amount.minor(), 50);
@@ -173,11 +179,7 @@ TEST_F(PostingTest, PendingTransferReservesThenCaptureMovesPartAndReleasesTheRes
   EXPECT_EQ(p.writes().events.back().transaction_id, captured.transaction->id);
 
   for (auto kind : {OperationKind::kCapture, OperationKind::kVoid}) {
-    Operation again = operation(kind, Money(0));
-    again.target = opened.transfer->id;
-    auto ra = resolve(again, kB);
-    ra.transfer_id = opened.transfer->id;
-    EXPECT_EQ(p.post(ra).error->code(), ErrorCode::kTransferNotPending);
+    EXPECT_EQ(act(p, kind, opened.transfer->id).error->code(), ErrorCode::kTransferNotPending);
   }
   EXPECT_EQ(balance_of(p, kA), 50) << "refusals change nothing";
 }
@@ -187,17 +189,10 @@ TEST_F(PostingTest, CaptureAboveThePendingAmountIsRefusedAndVoidReleasesAll) {
   Operation authorise = operation(OperationKind::kPendingTransfer, Money(40), kB);
   const auto opened = p.post(resolve(authorise, kB));
   ASSERT_TRUE(opened.ok());
-  const auto act = [&](OperationKind kind, std::int64_t amount) {
-    static Operation op;  // the result keeps no pointer to it
-    op = operation(kind, Money(amount));
-    op.target = opened.transfer->id;
-    auto r = resolve(op, kB);
-    r.transfer_id = opened.transfer->id;
-    return p.post(r);
-  };
-  EXPECT_EQ(act(OperationKind::kCapture, 41).error->code(), ErrorCode::kCaptureExceedsPending);
-  EXPECT_EQ(act(OperationKind::kExpire, 0).error->code(), ErrorCode::kTransferNotPending) << "not due yet";
-  const auto voided = act(OperationKind::kVoid, 0);
+  const auto& id = opened.transfer->id;
+  EXPECT_EQ(act(p, OperationKind::kCapture, id, 41).error->code(), ErrorCode::kCaptureExceedsPending);
+  EXPECT_EQ(act(p, OperationKind::kExpire, id).error->code(), ErrorCode::kTransferNotPending) << "not due yet";
+  const auto voided = act(p, OperationKind::kVoid, id);
   ASSERT_TRUE(voided.ok());
   EXPECT_EQ(voided.transfer->state, TransferState::kVoided);
   EXPECT_EQ(voided.transfer->released_amount.minor(), 40);
@@ -219,21 +214,13 @@ TEST_F(PostingTest, AnExpiredTransferTakesNoCaptureAndTheSweepClosesIt) {
   t.expires_at = "2026-01-01T00:00:00Z";  // now
   targets_.transfers[t.id] = t;
   auto p = make(100, 0);
-  const auto act = [&](OperationKind kind) {
-    static Operation op;
-    op = operation(kind, Money(0));
-    op.target = t.id;
-    auto r = resolve(op, kB);
-    r.transfer_id = t.id;
-    return p.post(r);
-  };
-  EXPECT_EQ(act(OperationKind::kCapture).error->code(), ErrorCode::kTransferNotPending);
-  EXPECT_EQ(act(OperationKind::kVoid).error->code(), ErrorCode::kTransferNotPending);
-  const auto expired = act(OperationKind::kExpire);
+  EXPECT_EQ(act(p, OperationKind::kCapture, t.id).error->code(), ErrorCode::kTransferNotPending);
+  EXPECT_EQ(act(p, OperationKind::kVoid, t.id).error->code(), ErrorCode::kTransferNotPending);
+  const auto expired = act(p, OperationKind::kExpire, t.id);
   ASSERT_TRUE(expired.ok());
   EXPECT_EQ(expired.transfer->state, TransferState::kExpired);
   EXPECT_EQ(p.writes().events.back().type, "transfer.expired");
-  EXPECT_EQ(act(OperationKind::kExpire).error->code(), ErrorCode::kTransferNotPending) << "exactly once";
+  EXPECT_EQ(act(p, OperationKind::kExpire, t.id).error->code(), ErrorCode::kTransferNotPending) << "exactly once";
 }
 
 TEST_F(PostingTest, AuthorisingMoreThanIsAvailableOrExpiringInThePastIsRefused) {
@@ -257,15 +244,7 @@ TEST_F(PostingTest, PartialReversalsOfAChargeNeverExceedIt) {
   charge.destination_wallet_id = kA;
   targets_.originals[charge.id] = charge;
   auto p = make(100, 0);
-  const auto reverse = [&](std::int64_t amount) {
-    static Operation op;
-    op = operation(OperationKind::kReversal, Money(amount));
-    op.target = charge.id;
-    op.reason = "refund";
-    auto r = resolve(op, kSys.funding);
-    r.target_id = charge.id;
-    return p.post(r);
-  };
+  const auto reverse = [&](std::int64_t amount) { return act(p, OperationKind::kReversal, charge.id, amount); };
   const auto first = reverse(60);
   ASSERT_TRUE(first.ok()) << first.error->what();
   EXPECT_EQ(first.transaction->kind, TransactionKind::kReversal);
@@ -302,13 +281,7 @@ TEST_F(PostingTest, WithdrawalsAndReversalsAreNotReversibleAndChargesNeedTheChar
   for (const auto& t : {withdrawal, charge, reversal}) targets_.originals[t.id] = t;
   auto p = make(100, 0);
   const auto reverse = [&](const std::string& id, bool may_charge) {
-    static Operation op;
-    op = operation(OperationKind::kReversal, Money(0));
-    op.target = id;
-    op.may_reverse_charges = may_charge;
-    auto r = resolve(op, kSys.funding);
-    r.target_id = id;
-    return p.post(r);
+    return act(p, OperationKind::kReversal, id, 0, may_charge);
   };
   EXPECT_EQ(reverse("tx-wd", true).error->code(), ErrorCode::kTransactionNotReversible);
   EXPECT_EQ(reverse("tx-rev", true).error->code(), ErrorCode::kTransactionNotReversible);
