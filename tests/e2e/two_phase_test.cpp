@@ -123,14 +123,14 @@ TEST_F(TwoPhaseHttpTest, VoidReleasesAllAndBadRequestsAreRefused) {
 // shows the reservation gone.
 TEST_F(TwoPhaseHttpTest, AnUncapturedTransferExpiresByItself) {
   const auto a = funded_wallet("alice", 100), b = create_wallet("bob");
-  const auto expires = format_rfc3339(now_utc() + std::chrono::milliseconds(800));
+  const auto expires = format_rfc3339(now_utc() + std::chrono::seconds(2));
   const auto opened = post("/transfers",
                            {{"sender_id", a}, {"receiver_id", b}, {"amount", 70}, {"pending", true}, {"expires_at", expires}});
   ASSERT_EQ(opened.status, 201) << opened.text;
   EXPECT_EQ(wallet(a)["available"], 30);
   const std::string id = opened.body["id"];
   json state;
-  for (int i = 0; i < 200; ++i) {  // up to 10 s: the expiry plus a few sweeps
+  for (int i = 0; i < 400; ++i) {  // up to 20 s: the expiry plus a few sweeps
     state = get("/transfers/" + id).body;
     if (state["state"] != "pending") break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -257,8 +257,11 @@ TEST_F(TwoPhaseCliTest, CaptureAndVoidProcessesRaceAndTwoServersSweepExactlyOnce
   ok_json({"charge", a, "100000"});
   std::vector<std::string> raced, left;
   for (int i = 0; i < 6; ++i) raced.push_back(ok_json({"transfer", a, b, "1000", "--pending"})["id"]);
-  const auto soon = format_rfc3339(now_utc() + std::chrono::milliseconds(1500));
-  for (int i = 0; i < 6; ++i) left.push_back(ok_json({"transfer", a, b, "500", "--pending", "--expires-at", soon})["id"]);
+  // Each expires 3 s after it is opened: time enough for a process started under a sanitizer.
+  for (int i = 0; i < 6; ++i) {
+    const auto soon = format_rfc3339(now_utc() + std::chrono::seconds(3));
+    left.push_back(ok_json({"transfer", a, b, "500", "--pending", "--expires-at", soon})["id"]);
+  }
 
   std::vector<std::thread> racers;
   std::map<std::string, std::vector<int>> exits;
@@ -277,7 +280,7 @@ TEST_F(TwoPhaseCliTest, CaptureAndVoidProcessesRaceAndTwoServersSweepExactlyOnce
     ServerProcess two(db_.url(), {"withdrawals.enabled=false", "ledger.pending_sweep_interval_ms=50"});
     for (auto& t : racers) t.join();
     auto conn = db_.connect();
-    for (int i = 0; i < 200; ++i) {  // up to 10 s for the expiry and a few sweeps
+    for (int i = 0; i < 400; ++i) {  // up to 20 s for the expiry and a few sweeps
       if (conn.exec("SELECT count(*) FROM pending_transfers WHERE state = 'pending'").int64(0, 0) == 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

@@ -50,7 +50,7 @@ class TwoPhaseTest : public LedgerFixture {
   }
   // Waits (bounded) until the database's clock has passed the transfer's expires_at.
   void wait_until_due(const std::string& transfer_id) {
-    for (int i = 0; i < 500; ++i) {
+    for (int i = 0; i < 1000; ++i) {  // up to 10 s
       if (conn_.exec("SELECT expires_at <= now() FROM pending_transfers WHERE id = $1", {transfer_id}).boolean(0, 0)) {
         return;
       }
@@ -135,7 +135,7 @@ TEST_F(TwoPhaseTest, ConcurrentSweepsExpireEachTransferExactlyOnce) {
   std::vector<std::string> ids;
   for (int i = 0; i < 10; ++i) {
     Operation op = pending(a, b, 10);
-    op.expires_at = now_utc() + std::chrono::milliseconds(300);
+    op.expires_at = now_utc() + std::chrono::seconds(1);
     ids.push_back(ledger_.apply_one(op).transfer->id);
   }
   EXPECT_EQ(wallets_.get(a).available().minor(), 900);
