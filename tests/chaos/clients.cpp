@@ -200,6 +200,10 @@ class HttpClient {
         const bool closer = req.path.find("/transfers/") == 0;
         if (closer && a.status == 409 && code == "transfer_not_pending") {
           ctx_.journal.count("captures and voids after the transfer expired");
+        } else if (req.kind == "pending" && code == "invalid_expires_at" &&
+                   parse_rfc3339(req.body.value("expires_at", "")) <= now_utc()) {
+          // Faults held the request (unanswered, retried) until its own expiry had passed.
+          ctx_.journal.count("pending transfers that reached the ledger only after their expiry (refused)");
         } else if (a.status != 422 || code != "insufficient_funds") {
           ctx_.journal.anomaly(std::to_string(a.status) + " " + code + " on POST " + req.path + " " + req.body.dump());
         }
