@@ -2,7 +2,7 @@
 // (whose sweep expires transfers), and through the CLI with its exit codes.
 #include <algorithm>
 #include <chrono>
-#include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "core/api_keys.hpp"
@@ -263,28 +263,31 @@ TEST_F(TwoPhaseCliTest, CaptureAndVoidProcessesRaceAndTwoServersSweepExactlyOnce
     left.push_back(ok_json({"transfer", a, b, "500", "--pending", "--expires-at", soon})["id"]);
   }
 
-  std::vector<std::thread> racers;
-  std::map<std::string, std::vector<int>> exits;
-  std::mutex mutex;
+  // One shell starts the 12 racing processes at once and prints "ID EXIT" for each. (Forking
+  // them from 12 threads of this test deadlocked a child under AddressSanitizer before exec.)
+  std::string script;
   for (const auto& id : raced) {
     for (const char* action : {"capture", "void"}) {
-      racers.emplace_back([&, id, action] {
-        const auto r = cli({action, id});
-        std::lock_guard lock(mutex);
-        exits[id].push_back(r.exit_code);
-      });
+      script += "(\"$W\" " + std::string(action) + " " + id + " >/dev/null 2>&1; echo " + id + " $?) & ";
     }
   }
+  script += "wait";
+  ProcessResult race;
   {
     ServerProcess one(db_.url(), {"withdrawals.enabled=false", "ledger.pending_sweep_interval_ms=50"});
     ServerProcess two(db_.url(), {"withdrawals.enabled=false", "ledger.pending_sweep_interval_ms=50"});
-    for (auto& t : racers) t.join();
+    race = run_process({"/bin/sh", "-c", script}, {{"DATABASE_URL", db_.url()}, {"W", walletctl_path()}});
     auto conn = db_.connect();
     for (int i = 0; i < 400; ++i) {  // up to 20 s for the expiry and a few sweeps
       if (conn.exec("SELECT count(*) FROM pending_transfers WHERE state = 'pending'").int64(0, 0) == 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
+  std::map<std::string, std::vector<int>> exits;
+  std::istringstream lines(race.out);
+  std::string id_seen;
+  int code = 0;
+  while (lines >> id_seen >> code) exits[id_seen].push_back(code);
   long captured = 0;
   for (const auto& id : raced) {
     auto codes = exits[id];
