@@ -48,6 +48,9 @@ void decode_wallet_ref(const JsonBody& body, Operation& op) {
   if (auto currency = body.string("currency", kInvalidCurrency)) op.currency = parse_currency(*currency);
 }
 
+// Capture, void and reversal bodies may be left out: no body is an empty object.
+std::string_view object_or_empty(std::string_view text) { return text.empty() ? "{}" : text; }
+
 }  // namespace
 
 std::string parse_idempotency_header(std::string_view value) { return parse_idempotency_key(value); }
@@ -104,8 +107,8 @@ Operation decode_transfer(std::string_view text, const std::optional<std::string
 Operation decode_transfer_action(OperationKind kind, std::string_view transfer_id, std::string_view text,
                                  const std::optional<std::string>& header, const Settings& settings) {
   const auto body = kind == OperationKind::kCapture
-                        ? JsonBody::parse(text.empty() ? "{}" : text, {"amount", "idempotency_key", "reference"})
-                        : JsonBody::parse(text.empty() ? "{}" : text, {"idempotency_key", "reference"});
+                        ? JsonBody::parse(object_or_empty(text), {"amount", "idempotency_key", "reference"})
+                        : JsonBody::parse(object_or_empty(text), {"idempotency_key", "reference"});
   Operation op;
   op.kind = kind;
   op.target = parse_uuid(transfer_id, "transfer id", kInvalidTransferId);
@@ -117,7 +120,7 @@ Operation decode_transfer_action(OperationKind kind, std::string_view transfer_i
 Operation decode_reversal(std::string_view transaction_id, std::string_view text,
                           const std::optional<std::string>& header, const Settings& settings) {
   const auto body =
-      JsonBody::parse(text.empty() ? "{}" : text, {"amount", "reason", "idempotency_key", "reference"});
+      JsonBody::parse(object_or_empty(text), {"amount", "reason", "idempotency_key", "reference"});
   Operation op;
   op.kind = OperationKind::kReversal;
   op.target = parse_uuid(transaction_id, "transaction id", kInvalidTransactionId);
