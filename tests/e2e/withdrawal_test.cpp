@@ -426,13 +426,20 @@ TEST_F(WithdrawalTest, RefusedAndExhaustedWithdrawalsAreRefundedWithTheirReason)
 }
 
 TEST_F(WithdrawalTest, SigtermLetsCallsInProgressFinishAndRecordsThem) {
-  FakeBank bank([](const BankCall&) { return BankAnswer::kPay; }, milliseconds(500));
+  FakeBank bank([](const BankCall&) { return BankAnswer::kPay; });
+  bank.hold();  // every call waits until the server was told to stop: ten are surely under way
   request_withdrawals(5, 1'000'000, 30, 100);
-  ServerProcess server(db_.url(), pool_settings(bank, 10));
-  const auto deadline = std::chrono::steady_clock::now() + seconds(20);
+  ServerProcess server(db_.url(), pool_settings(bank, 10, 8, 20'000, 60));
+  auto deadline = std::chrono::steady_clock::now() + seconds(30);
   while (bank.in_flight() < 10 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
   ASSERT_EQ(bank.in_flight(), 10);
   server.send_signal(SIGTERM);
+  deadline = std::chrono::steady_clock::now() + seconds(15);
+  while (server.log().find(" stopping ") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(10));  // polling the log file for the server's own word
+  }
+  ASSERT_NE(server.log().find(" stopping "), std::string::npos) << server.log();
+  bank.release();
   EXPECT_EQ(server.wait_exit(seconds(15)), 0) << server.log();
   // The ten calls under way were answered and recorded; nothing is left processing.
   EXPECT_EQ(count("SELECT count(*) FROM withdrawals WHERE status = 'processing'"), 0);

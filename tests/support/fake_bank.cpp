@@ -28,7 +28,23 @@ void FakeBank::start() {
   thread_ = std::thread([this] { server_->listen_after_bind(); });
 }
 
-FakeBank::~FakeBank() { refuse_connections(); }
+FakeBank::~FakeBank() {
+  release();
+  refuse_connections();
+}
+
+void FakeBank::hold() {
+  std::lock_guard lock(mutex_);
+  held_ = true;
+}
+
+void FakeBank::release() {
+  {
+    std::lock_guard lock(mutex_);
+    held_ = false;
+  }
+  released_.notify_all();
+}
 
 void FakeBank::refuse_connections() {
   server_->stop();
@@ -65,6 +81,10 @@ void FakeBank::handle(const httplib::Request& req, httplib::Response& res) {
       --bank.in_flight_by_key_[key];
     }
   } done{*this, call.key};
+  {
+    std::unique_lock lock(mutex_);
+    released_.wait(lock, [this] { return !held_; });
+  }
   // The bank's own processing time: what the payout worker waits for.
   if (latency_.count() > 0) std::this_thread::sleep_for(latency_);
   bool already_paid = false;

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -62,6 +63,10 @@ class FakeBank {
   void refuse_connections();
   void accept_connections();
   int in_flight() const { return in_flight_; }
+  /// From hold() until release(), every call waits (counted in flight) before the bank answers:
+  /// a test can act while a known number of calls are surely under way.
+  void hold();
+  void release();
   /// Keys that came with a body naming another withdrawal than the first call did.
   std::set<std::string> mismatched_keys() const;
 
@@ -83,6 +88,8 @@ class FakeBank {
   std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> call_times_;
   std::map<std::string, int> in_flight_by_key_;
   std::atomic<int> total_calls_{0}, in_flight_{0}, most_concurrent_per_key_{0};
+  std::condition_variable released_;
+  bool held_ = false;
 };
 
 }  // namespace wallet::testing
