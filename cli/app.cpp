@@ -78,6 +78,7 @@ int run(int argc, char** argv) {
   Action action;
   add_ledger_commands(app, ctx, action);
   add_two_phase_commands(app, ctx, action);
+  add_wallet_commands(app, ctx, action);
   add_replay_command(app, ctx, action);
   add_admin_commands(app, ctx, action);
   add_apikey_commands(app, ctx, action);

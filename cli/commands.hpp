@@ -14,6 +14,12 @@ void add_ledger_commands(CLI::App& app, Context& ctx, Action& action);
 void add_two_phase_commands(CLI::App& app, Context& ctx, Action& action);
 /// Applies one operation and prints what it made (a replay says so on stderr). Returns 0.
 int run_operation(Context& ctx, const Operation& op);
+/// --metadata KEY=VALUE, repeatable: the client's own pairs on what a command records.
+void add_metadata_option(CLI::App* cmd, std::vector<std::string>& pairs);
+/// The pairs of --metadata, validated together. Throws DomainError(kInvalidMetadata).
+Metadata parse_metadata_options(const std::vector<std::string>& pairs);
+/// wallet freeze|unfreeze
+void add_wallet_commands(CLI::App& app, Context& ctx, Action& action);
 /// replay
 void add_replay_command(CLI::App& app, Context& ctx, Action& action);
 /// withdrawals list|show, and worker (the withdrawal pool alone)

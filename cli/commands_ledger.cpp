@@ -17,6 +17,7 @@ namespace {
 struct MoveArgs {
   std::vector<std::string> positional;
   std::optional<std::string> user, currency, key, reference, release_at, expires_at;
+  std::vector<std::string> metadata;  // KEY=VALUE pairs
   bool pending = false;
 };
 
@@ -29,6 +30,7 @@ void add_move_options(CLI::App* cmd, MoveArgs& a, bool by_user) {
   cmd->add_option("--currency", a.currency, "Currency (ISO 4217); checked against the wallet");
   cmd->add_option("--key", a.key, "Idempotency key: the same key and request apply once");
   cmd->add_option("--reference", a.reference, "Free text kept with the transaction");
+  add_metadata_option(cmd, a.metadata);
 }
 
 // Fills the fields every money-moving command shares and validates them.
@@ -54,6 +56,7 @@ Operation base_operation(Context& ctx, OperationKind kind, const MoveArgs& a, st
   if (a.currency) op.currency = parse_currency(*a.currency);
   if (a.key) op.idempotency_key = parse_idempotency_key(*a.key);
   if (a.reference) op.reference = parse_reference(*a.reference);
+  op.metadata = parse_metadata_options(a.metadata);
   return op;
 }
 
@@ -61,17 +64,19 @@ void add_create(CLI::App& app, Context& ctx, Action& action) {
   struct Args {
     std::string user;
     std::optional<std::string> currency;
+    std::vector<std::string> metadata;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("create", "Create a user's wallet");
   cmd->add_option("--user", a->user, "User id (1-128 characters)")->required();
   cmd->add_option("--currency", a->currency, "ISO 4217 code (default: ledger.default_currency)");
+  add_metadata_option(cmd, a->metadata);
   cmd->callback([&ctx, &action, a] {
     action = [&ctx, a] {
       const auto user = parse_user_id(a->user);
       const auto currency = parse_currency(a->currency.value_or(ctx.settings().ledger.default_currency));
       const auto& s = ctx.settings();
-      print_wallet(ctx, WalletStore(ctx.db(), static_cast<int>(s.database.max_retries)).create(user, currency));
+      print_wallet(ctx, WalletStore(ctx.db(), static_cast<int>(s.database.max_retries)).create(user, currency, parse_metadata_options(a->metadata)));
       return 0;
     };
   });
@@ -149,24 +154,41 @@ void add_history(CLI::App& app, Context& ctx, Action& action) {
   struct Args {
     std::string wallet;
     std::string limit = std::to_string(kDefaultPageLimit);
-    std::optional<std::string> cursor;
+    std::optional<std::string> cursor, pair;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("history", "List a wallet's transactions, newest first");
   cmd->add_option("wallet", a->wallet, "Wallet id")->required();
   cmd->add_option("--limit", a->limit, "Page size, 1-200 (default 50)");
   cmd->add_option("--cursor", a->cursor, "Continue after a previous page");
+  cmd->add_option("--metadata", a->pair, "Only transactions whose metadata holds this KEY=VALUE");
   cmd->callback([&ctx, &action, a] {
     action = [&ctx, a] {
-      const auto wallet_id = parse_uuid(a->wallet);
-      const int limit = parse_limit(a->limit);
-      print_history(ctx, wallet_history(ctx.db(), wallet_id, limit, a->cursor));
+      HistoryQuery query{parse_limit(a->limit), a->cursor, std::nullopt};
+      if (a->pair) query.pair = parse_metadata_pair(*a->pair);
+      print_history(ctx, wallet_history(ctx.db(), parse_uuid(a->wallet), query));
       return 0;
     };
   });
 }
 
 }  // namespace
+
+void add_metadata_option(CLI::App* cmd, std::vector<std::string>& pairs) {
+  cmd->add_option("--metadata", pairs, "KEY=VALUE kept with what it records (repeat for more pairs)");
+}
+
+Metadata parse_metadata_options(const std::vector<std::string>& pairs) {
+  Metadata out;
+  for (const auto& text : pairs) {
+    auto [key, value] = parse_metadata_pair(text);
+    if (!out.emplace(key, std::move(value)).second) {
+      throw DomainError(ErrorCode::kInvalidMetadata, "metadata: key '" + key + "' given twice");
+    }
+  }
+  check_metadata(out);
+  return out;
+}
 
 int run_operation(Context& ctx, const Operation& op) {
   const auto result = Ledger(ctx.db(), ctx.settings(), ctx.cache()).apply_one(op);

@@ -15,12 +15,14 @@ namespace {
 struct ActionArgs {
   std::string id;
   std::optional<std::string> amount, key, reference, reason;
+  std::vector<std::string> metadata;
 };
 
 // The options capture, void and reverse share.
 void add_key_options(CLI::App* cmd, ActionArgs& a) {
   cmd->add_option("--key", a.key, "Idempotency key: the same key and request apply once");
   cmd->add_option("--reference", a.reference, "Free text kept with what it records");
+  add_metadata_option(cmd, a.metadata);
 }
 
 // An operation on the row `a.id` names; no AMOUNT means "all that remains".
@@ -34,6 +36,7 @@ Operation action_on(Context& ctx, OperationKind kind, const ActionArgs& a) {
   if (a.key) op.idempotency_key = parse_idempotency_key(*a.key);
   if (a.reference) op.reference = parse_reference(*a.reference);
   if (a.reason) op.reason = parse_reason(*a.reason, ErrorCode::kInvalidReason);
+  op.metadata = parse_metadata_options(a.metadata);
   return op;
 }
 

@@ -40,6 +40,8 @@ void print_wallet(Context& ctx, const Wallet& w) {
               {"held", amount(w.held, w.currency)},
               {"pending out", amount(w.pending_out, w.currency)},
               {"pending in", amount(w.pending_in, w.currency)},
+              {"metadata", metadata_text(w.metadata)},
+              {"frozen", w.frozen_at ? "since " + *w.frozen_at + ": " + w.frozen_reason.value_or("") : "no"},
               {"created", w.created_at},
               {"updated", w.updated_at}});
 }
@@ -60,6 +62,7 @@ void print_transaction(Context& ctx, const Transaction& t) {
   if (t.reason) rows.emplace_back("reason", *t.reason);
   if (t.pending_transfer_id) rows.emplace_back("pending transfer", *t.pending_transfer_id);
   if (t.reversed_amount > Money(0)) rows.emplace_back("reversed", amount(t.reversed_amount, t.currency));
+  rows.emplace_back("metadata", metadata_text(t.metadata));
   rows.emplace_back("created", t.created_at);
   print_rows(rows);
 }
@@ -78,6 +81,8 @@ void print_transfer(Context& ctx, const PendingTransfer& t) {
               {"key", or_dash(t.idempotency_key)},
               {"reference", or_dash(t.reference)},
               {"expires", t.expires_at},
+              {"metadata", metadata_text(t.metadata)},
+              {"close metadata", metadata_text(t.close_metadata)},
               {"created", t.created_at},
               {"closed", or_dash(t.closed_at)}});
 }
@@ -93,6 +98,7 @@ void print_withdrawal(Context& ctx, const Withdrawal& w) {
               {"possibly paid", w.possibly_paid ? "yes" : "no"},
               {"resolution", w.resolution ? std::string(name(*w.resolution)) + " at " + w.resolved_at.value_or("") : "-"},
               {"transaction", w.transaction_id},
+              {"metadata", metadata_text(w.metadata)},
               {"created", w.created_at},
               {"updated", w.updated_at}});
 }
@@ -143,7 +149,9 @@ void print_history(Context& ctx, const HistoryPage& page) {
     std::cout << t.created_at << std::string(t.created_at.size() < 29 ? 29 - t.created_at.size() : 1, ' ') << kind
               << std::string(kind.size() < 12 ? 12 - kind.size() : 1, ' ') << change
               << std::string(change.size() < 25 ? 25 - change.size() : 1, ' ') << balance
-              << std::string(balance.size() < 15 ? 15 - balance.size() : 1, ' ') << t.id << '\n';
+              << std::string(balance.size() < 15 ? 15 - balance.size() : 1, ' ') << t.id;
+    if (!t.metadata.empty()) std::cout << "  " << metadata_text(t.metadata);
+    std::cout << '\n';
   }
   if (page.next_cursor) std::cout << "more: --cursor " << *page.next_cursor << '\n';
 }

@@ -12,6 +12,7 @@ std::map<std::string, AccountState> locked_accounts(const pg::Result& res) {
     a.chain_head = res.str(r, 3);
     a.version = res.int64(r, 4);
     a.user = res.boolean(r, 5);
+    a.frozen = res.boolean(r, 8);
   }
   return out;
 }

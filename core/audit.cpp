@@ -62,6 +62,14 @@ const std::vector<Invariant>& invariants() {
        "OR r.currency <> o.currency) "
        "UNION ALL SELECT r.id::text FROM transactions r WHERE r.kind = 'reversal' "
        "AND NOT EXISTS (SELECT 1 FROM transactions o WHERE o.id = r.reverses)"},
+      // What core/metadata.cpp admits; the tables' constraints check only that it is an object.
+      {"metadata_well_formed",
+       "each transaction's, pending transfer's and wallet's metadata holds at most 16 string values",
+       "SELECT x.id::text FROM (SELECT id, metadata FROM transactions WHERE metadata IS NOT NULL "
+       "UNION ALL SELECT id, metadata FROM pending_transfers WHERE metadata IS NOT NULL "
+       "UNION ALL SELECT id, close_metadata FROM pending_transfers WHERE close_metadata IS NOT NULL "
+       "UNION ALL SELECT id, metadata FROM wallets WHERE metadata IS NOT NULL) x "
+       "WHERE (SELECT count(*) > 16 OR bool_or(jsonb_typeof(m.value) <> 'string') FROM jsonb_each(x.metadata) m)"},
       {"clearing_matches_withdrawals", "the clearing account equals the sum of withdrawals not yet completed or failed",
        "SELECT c.currency::text FROM wallets c LEFT JOIN (SELECT currency, sum(amount) AS total "
        "FROM withdrawals WHERE status IN ('pending', 'processing', 'needs_review') GROUP BY currency) p "

@@ -13,7 +13,7 @@ namespace {
 const std::string kSelectTransfers = std::string("SELECT ") + rows::kPendingTransferColumns +
                                      ", w.user_id FROM pending_transfers p "
                                      "JOIN wallets w ON w.id = p.source_wallet_id WHERE p.id = ANY($1::uuid[])";
-constexpr int kOwnerColumn = 15;
+constexpr int kOwnerColumn = rows::kPendingTransferColumnCount;
 // Read again under the locks of both legs' accounts, the sum of their reversals is final.
 const std::string kSelectOriginals =
     std::string("SELECT ") + rows::kTransactionColumns + " FROM transactions t WHERE t.id = ANY($1::uuid[])";

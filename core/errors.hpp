@@ -20,6 +20,7 @@ enum class ErrorCode {
   kInvalidReference,
   kInvalidExpiresAt,
   kInvalidReason,
+  kInvalidMetadata,
   kInvalidTransferId,
   kInvalidTransactionId,
   kInvalidCursor,
@@ -44,6 +45,8 @@ enum class ErrorCode {
   kCurrencyMismatch,
   kIdempotencyConflict,
   kWalletExists,
+  kWalletFrozen,
+  kWalletNotFrozen,
   kWithdrawalNotInReview,
   kTransferNotPending,       // captured, voided or expired already, or past its expires_at
   kCaptureExceedsPending,

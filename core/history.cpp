@@ -20,6 +20,19 @@ const std::string kSelectWalletHistory = std::string("SELECT e.id, e.wallet_id, 
                                          "WHERE e.wallet_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3";
 // Each of the user's wallets contributes at most one page through its (wallet_id, id) index;
 // the merge of those few pages is the user's page.
+// Filtered by one metadata pair: the transactions that carry it (the metadata index), then
+// their entries in this wallet (the entries' transaction index). PostgreSQL may still walk the
+// wallet's entries instead when the pair is too common for the index to pay.
+const std::string kSelectWalletHistoryWithPair =
+    std::string("SELECT e.id, e.wallet_id, e.amount, e.balance_after, ") + rows::kTransactionColumns +
+    " FROM transactions t JOIN ledger_entries e ON e.transaction_id = t.id "
+    "JOIN wallets w ON w.id = e.wallet_id AND w.kind = 'user' "
+    "WHERE t.metadata @> $4::jsonb AND e.wallet_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3";
+const std::string kSelectUserHistoryWithPair =
+    std::string("SELECT e.id, e.wallet_id, e.amount, e.balance_after, ") + rows::kTransactionColumns +
+    " FROM transactions t JOIN ledger_entries e ON e.transaction_id = t.id "
+    "JOIN wallets w ON w.id = e.wallet_id AND w.kind = 'user' "
+    "WHERE t.metadata @> $4::jsonb AND w.user_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3";
 const std::string kSelectUserHistory =
     std::string("SELECT e.id, e.wallet_id, e.amount, e.balance_after, ") + rows::kTransactionColumns +
     " FROM wallets w CROSS JOIN LATERAL (SELECT * FROM ledger_entries le WHERE le.wallet_id = w.id AND le.id < $2 "
@@ -76,13 +89,21 @@ std::optional<std::string> unbase64url(std::string_view in) {
 // Cursors of a user's history live in their own namespace, apart from wallet ids.
 std::string user_scope(const std::string& user_id) { return "user/" + user_id; }
 
+// $1 the wallet or user, $2 the entry id the page starts before, $3 one row more than the page
+// (which tells whether another follows), $4 the metadata pair as a JSON object to contain.
+pg::Params page_params(const std::string& key, std::int64_t before, const HistoryQuery& q) {
+  pg::Params params{key, std::to_string(before), std::to_string(q.limit + 1)};
+  if (q.pair) params.push_back(metadata_text({{q.pair->first, q.pair->second}}));
+  return params;
+}
+
 HistoryPage read_page(pg::Connection& conn, const std::string& sql, const std::string& scope, const std::string& key,
-                      int limit, const std::optional<std::string>& cursor) {
+                      const HistoryQuery& q) {
   const auto signing = cursor_key(conn);
   const std::int64_t before =
-      cursor ? decode_cursor(signing, *cursor, scope) : std::numeric_limits<std::int64_t>::max();
-  // One row more than asked tells whether another page follows.
-  auto res = conn.exec(sql.c_str(), {key, std::to_string(before), std::to_string(limit + 1)});
+      q.cursor ? decode_cursor(signing, *q.cursor, scope) : std::numeric_limits<std::int64_t>::max();
+  const int limit = q.limit;
+  auto res = conn.exec(sql.c_str(), page_params(key, before, q));
   HistoryPage page;
   const int shown = std::min(res.rows(), limit);
   for (int r = 0; r < shown; ++r) {
@@ -135,16 +156,23 @@ std::int64_t decode_cursor(const CursorKey& key, const std::string& cursor, cons
   return id;
 }
 
-HistoryPage wallet_history(pg::Connection& conn, const std::string& wallet_id, int limit,
-                           const std::optional<std::string>& cursor) {
-  auto page = read_page(conn, kSelectWalletHistory, wallet_id, wallet_id, limit, cursor);
+HistoryPage wallet_history(pg::Connection& conn, const std::string& wallet_id, const HistoryQuery& q) {
+  auto page = read_page(conn, q.pair ? kSelectWalletHistoryWithPair : kSelectWalletHistory, wallet_id, wallet_id, q);
   if (page.items.empty()) WalletStore(conn, 1).get(wallet_id);  // an unknown wallet is a 404, not an empty page
   return page;
 }
 
-HistoryPage user_history(pg::Connection& conn, const std::string& user_id, int limit,
-                         const std::optional<std::string>& cursor) {
-  auto page = read_page(conn, kSelectUserHistory, user_scope(user_id), user_id, limit, cursor);
+std::string wallet_history_plan(pg::Connection& conn, const std::string& wallet_id, const HistoryQuery& q) {
+  const auto& sql = q.pair ? kSelectWalletHistoryWithPair : kSelectWalletHistory;
+  const auto res =
+      conn.exec(("EXPLAIN " + sql).c_str(), page_params(wallet_id, std::numeric_limits<std::int64_t>::max(), q));
+  std::string plan;
+  for (int r = 0; r < res.rows(); ++r) plan += res.str(r, 0) + "\n";
+  return plan;
+}
+
+HistoryPage user_history(pg::Connection& conn, const std::string& user_id, const HistoryQuery& q) {
+  auto page = read_page(conn, q.pair ? kSelectUserHistoryWithPair : kSelectUserHistory, user_scope(user_id), user_id, q);
   if (page.items.empty() && !conn.exec(kUserHasWallets, {user_id}).boolean(0, 0)) {
     throw DomainError(ErrorCode::kWalletNotFound, "user '" + user_id + "' has no wallet");
   }

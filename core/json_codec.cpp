@@ -18,6 +18,10 @@ nlohmann::json to_json(const Wallet& w) {
           {"held", w.held.minor()},
           {"pending_out", w.pending_out.minor()},
           {"pending_in", w.pending_in.minor()},
+          {"metadata", w.metadata},
+          {"frozen", w.frozen_at.has_value()},
+          {"frozen_at", optional_text(w.frozen_at)},
+          {"frozen_reason", optional_text(w.frozen_reason)},
           {"created_at", w.created_at},
           {"updated_at", w.updated_at}};
 }
@@ -37,6 +41,7 @@ nlohmann::json to_json(const Transaction& t) {
           {"reverses", optional_text(t.reverses)},
           {"reason", optional_text(t.reason)},
           {"pending_transfer_id", optional_text(t.pending_transfer_id)},
+          {"metadata", t.metadata},
           {"created_at", t.created_at}};
 }
 
@@ -54,6 +59,8 @@ nlohmann::json to_json(const PendingTransfer& t) {
           {"idempotency_key", optional_text(t.idempotency_key)},
           {"reference", optional_text(t.reference)},
           {"expires_at", t.expires_at},
+          {"metadata", t.metadata},
+          {"close_metadata", t.close_metadata},
           {"created_at", t.created_at},
           {"updated_at", t.updated_at},
           {"closed_at", optional_text(t.closed_at)}};
@@ -71,6 +78,7 @@ nlohmann::json to_json(const Withdrawal& w) {
           {"possibly_paid", w.possibly_paid},
           {"resolution", w.resolution ? nlohmann::json(*w.resolution) : nlohmann::json(nullptr)},
           {"resolved_at", optional_text(w.resolved_at)},
+          {"metadata", w.metadata},
           {"created_at", w.created_at},
           {"updated_at", w.updated_at}};
 }

@@ -17,20 +17,21 @@ constexpr const char* kUpdateBalances =
     "AS v(id, balance, chain_head, pending_out, pending_in) WHERE wallets.id = v.id";
 constexpr const char* kInsertTransactions =
     "INSERT INTO transactions (id, kind, amount, currency, source_wallet_id, destination_wallet_id, "
-    "idempotency_key, reference, release_at, reverses, reason, pending_transfer_id) "
+    "idempotency_key, reference, release_at, reverses, reason, pending_transfer_id, metadata) "
     "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::uuid[], $6::uuid[], "
-    "$7::text[], $8::text[], $9::timestamptz[], $10::uuid[], $11::text[], $12::uuid[])";
+    "$7::text[], $8::text[], $9::timestamptz[], $10::uuid[], $11::text[], $12::uuid[], $13::jsonb[])";
 constexpr const char* kInsertPendingTransfers =
     "INSERT INTO pending_transfers (id, source_wallet_id, destination_wallet_id, currency, amount, "
-    "idempotency_key, reference, expires_at) "
+    "idempotency_key, reference, expires_at, metadata) "
     "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::text[], $7::text[], "
-    "$8::timestamptz[])";
+    "$8::timestamptz[], $9::jsonb[])";
 // Only an open row closes: the accounts' locks already serialise every change of one, and the
 // constraints of migration 0013 check what it is closed with.
 constexpr const char* kClosePendingTransfers =
     "UPDATE pending_transfers p SET state = v.state, captured_amount = v.captured, released_amount = v.released, "
-    "capture_transaction_id = v.tx, updated_at = now(), closed_at = now() "
-    "FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::uuid[]) AS v(id, state, captured, released, tx) "
+    "capture_transaction_id = v.tx, close_metadata = v.metadata, updated_at = now(), closed_at = now() "
+    "FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::uuid[], $6::jsonb[]) "
+    "AS v(id, state, captured, released, tx, metadata) "
     "WHERE p.id = v.id AND p.state = 'pending'";
 constexpr const char* kInsertEntries =
     "INSERT INTO ledger_entries (transaction_id, wallet_id, amount, balance_after, entry_hash) "
@@ -58,6 +59,7 @@ std::optional<std::string> sql_text(std::int64_t v) { return std::to_string(v); 
 std::optional<std::string> sql_text(Money v) { return std::to_string(v.minor()); }
 std::optional<std::string> sql_text(const std::string& v) { return v; }
 std::optional<std::string> sql_text(const std::optional<std::string>& v) { return v; }
+std::optional<std::string> sql_text(const Metadata& v) { return metadata_column(v); }
 template <class Enum>
   requires std::is_enum_v<Enum>
 std::optional<std::string> sql_text(Enum v) {
@@ -103,7 +105,7 @@ std::vector<pg::Statement> write_statements(const PostingWrites& w) {
                            column(t, &Transaction::destination_wallet_id), column(t, &Transaction::idempotency_key),
                            column(t, &Transaction::reference), column(t, &Transaction::release_at),
                            column(t, &Transaction::reverses), column(t, &Transaction::reason),
-                           column(t, &Transaction::pending_transfer_id)}});
+                           column(t, &Transaction::pending_transfer_id), column(t, &Transaction::metadata)}});
     const auto& e = w.entries;
     statements.push_back({kInsertEntries,
                           {column(e, &LedgerEntryRow::transaction_id), column(e, &LedgerEntryRow::wallet_id),
@@ -137,14 +139,16 @@ std::vector<pg::Statement> write_statements(const PostingWrites& w) {
                           {column(p, &PendingTransfer::id), column(p, &PendingTransfer::source_wallet_id),
                            column(p, &PendingTransfer::destination_wallet_id), column(p, &PendingTransfer::currency),
                            column(p, &PendingTransfer::amount), column(p, &PendingTransfer::idempotency_key),
-                           column(p, &PendingTransfer::reference), column(p, &PendingTransfer::expires_at)}});
+                           column(p, &PendingTransfer::reference), column(p, &PendingTransfer::expires_at),
+                           column(p, &PendingTransfer::metadata)}});
   }
   if (!w.closed_transfers.empty()) {
     const auto& p = w.closed_transfers;
     statements.push_back({kClosePendingTransfers,
                           {column(p, &PendingTransfer::id), column(p, &PendingTransfer::state),
                            column(p, &PendingTransfer::captured_amount), column(p, &PendingTransfer::released_amount),
-                           column(p, &PendingTransfer::capture_transaction_id)}});
+                           column(p, &PendingTransfer::capture_transaction_id),
+                           column(p, &PendingTransfer::close_metadata)}});
   }
   if (!w.events.empty()) statements.push_back(insert_outbox(w.events));
   return statements;

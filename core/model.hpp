@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/metadata.hpp"
 #include "core/money.hpp"
 
 namespace wallet {
@@ -79,6 +80,9 @@ struct Wallet {
   Money pending_in;   // promised by pending transfers it receives (not spendable)
   std::int64_t version = 0;
   std::string created_at, updated_at;
+  Metadata metadata;  // the client's own pairs, given when it was created
+  /// Set while an operator has it frozen: every debit is refused, credits still arrive.
+  std::optional<std::string> frozen_at, frozen_reason;
   /// What may leave the wallet now: its balance less its holds and its pending transfers out.
   Money available() const { return spendable(balance, held, pending_out); }
 };
@@ -113,6 +117,7 @@ struct Transaction {
   std::optional<std::string> reason;               // a reversal: why, as its caller said
   std::optional<std::string> pending_transfer_id;  // a capture: the pending transfer it posted
   Money reversed_amount;                           // the sum of this transaction's reversals
+  Metadata metadata;                               // the client's own pairs, given with the request
 };
 
 /// A transfer authorised now and captured (in whole or part) or voided later; until then its
@@ -129,6 +134,8 @@ struct PendingTransfer {
   std::string expires_at;
   std::string created_at, updated_at;
   std::optional<std::string> closed_at;
+  Metadata metadata;        // given when it was opened
+  Metadata close_metadata;  // given with the capture or void that closed it
   /// What is still reserved: the amount while pending, nothing once closed.
   Money pending_amount() const { return state == TransferState::kPending ? amount : Money(0); }
 };
@@ -147,6 +154,7 @@ struct Withdrawal {
   std::int64_t claims = 0;     // fencing token of the current claim (not shown to users)
   std::optional<WithdrawalResolution> resolution;  // an operator's decision
   std::optional<std::string> resolved_at;
+  Metadata metadata;  // its transaction's: given with the request
 };
 
 /// A wallet's version after a committed write: what the balance cache is told.

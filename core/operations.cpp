@@ -47,6 +47,7 @@ std::string Operation::request_hash() const {
     add(expires_at ? std::optional<std::string>(format_rfc3339(*expires_at)) : std::nullopt);
     add(reason);
   }
+  if (!metadata.empty()) add(metadata_text(metadata));
   return sha256_hex(canonical);
 }
 

@@ -66,6 +66,9 @@ struct Operation {
   /// replay), so two clients' keys never collide.
   std::string key_scope;
   std::optional<std::string> reference;
+  /// The client's own pairs, kept with what the operation records (capture: its transaction
+  /// takes the pending transfer's when none is given).
+  Metadata metadata;
   /// Set for a caller bound to one user (a user-bound API key): the wallet charged, withdrawn
   /// from or transferred from must be that user's, else the operation is refused as if the
   /// wallet did not exist (so ids cannot be probed). The destination of a transfer may be any.

@@ -10,7 +10,7 @@ const std::string kSelectTransfer = std::string("SELECT ") + rows::kPendingTrans
                                     ", s.user_id, d.user_id FROM pending_transfers p "
                                     "JOIN wallets s ON s.id = p.source_wallet_id "
                                     "JOIN wallets d ON d.id = p.destination_wallet_id WHERE p.id = $1";
-constexpr int kOwnerColumns = 15;
+constexpr int kOwnerColumns = rows::kPendingTransferColumnCount;
 // Served by the partial index pending_transfers_due.
 constexpr const char* kSelectDue =
     "SELECT id FROM pending_transfers WHERE state = 'pending' AND expires_at <= now() ORDER BY expires_at LIMIT $1";

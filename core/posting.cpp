@@ -14,7 +14,14 @@ Posting::Posting(std::map<std::string, AccountState> accounts, std::map<std::str
       targets_(std::move(targets)),
       pending_timeout_(pending_timeout) {}
 
+void Posting::require_not_frozen(const std::string& wallet_id) const {
+  if (accounts_.at(wallet_id).frozen) {
+    throw DomainError(ErrorCode::kWalletFrozen, "wallet " + wallet_id + " is frozen: no money may leave it");
+  }
+}
+
 void Posting::require_funds(const std::string& wallet_id, Money amount) const {
+  require_not_frozen(wallet_id);
   const auto& a = accounts_.at(wallet_id);
   const Money available = spendable(a.balance, a.held, a.pending_out);
   if (available < amount) {
@@ -70,7 +77,7 @@ void Posting::touch(const std::string& wallet_id) {
 Transaction Posting::new_transaction(const std::string& id, TransactionKind kind, Money amount,
                                      const std::string& currency, const Leg& leg,
                                      std::optional<std::string> idempotency_key,
-                                     std::optional<std::string> reference) const {
+                                     std::optional<std::string> reference, Metadata metadata) const {
   Transaction t;
   t.id = id;
   t.kind = kind;
@@ -80,6 +87,7 @@ Transaction Posting::new_transaction(const std::string& id, TransactionKind kind
   t.destination_wallet_id = leg.to;
   t.idempotency_key = std::move(idempotency_key);
   t.reference = std::move(reference);
+  t.metadata = std::move(metadata);
   t.created_at = now_text_;
   return t;
 }
@@ -139,7 +147,8 @@ OperationResult Posting::posted(const ResolvedOperation& r) {
   }
   move(r.transaction_id, leg, op.amount);
 
-  Transaction t = new_transaction(r.transaction_id, kind, op.amount, r.currency, leg, op.idempotency_key, op.reference);
+  Transaction t = new_transaction(r.transaction_id, kind, op.amount, r.currency, leg, op.idempotency_key, op.reference,
+                                  op.metadata);
   if (op.release_at) t.release_at = format_rfc3339(*op.release_at);
   if (held_after) {
     accounts_.at(r.wallet_id).held = *held_after;
@@ -154,6 +163,7 @@ OperationResult Posting::posted(const ResolvedOperation& r) {
     w.currency = r.currency;
     w.status = WithdrawalStatus::kPending;
     w.transaction_id = t.id;
+    w.metadata = t.metadata;
     w.created_at = w.updated_at = now_text_;
     writes_.withdrawals.push_back(w);
     writes_.events.push_back(make_event("withdrawal.requested", t.id, now_text_, to_json(w)));
@@ -191,6 +201,7 @@ OperationResult Posting::open_transfer(const ResolvedOperation& r) {
   t.amount = op.amount;
   t.idempotency_key = op.idempotency_key;
   t.reference = op.reference;
+  t.metadata = op.metadata;
   t.expires_at = format_rfc3339(expires);
   t.created_at = t.updated_at = now_text_;
   reserve(t, true);
@@ -230,6 +241,7 @@ OperationResult Posting::close_transfer(const ResolvedOperation& r) {
                                                                " is more than the " + std::to_string(t.amount.minor()) +
                                                                " pending");
     }
+    require_not_frozen(t.source_wallet_id);  // what it reserved has not left yet: a capture is a debit
     // The only check that can fail once the reservation is released: checked first.
     if (!accounts_.at(t.destination_wallet_id).balance.plus(captured)) {
       throw DomainError(ErrorCode::kBalanceOverflow, "the capture would overflow the receiver's balance");
@@ -243,12 +255,14 @@ OperationResult Posting::close_transfer(const ResolvedOperation& r) {
   t.released_amount = must_fit(t.amount.minus(captured), "pending less captured");
   t.updated_at = now_text_;
   t.closed_at = now_text_;
+  t.close_metadata = op.metadata;
   OperationResult result;
   std::optional<std::string> transaction_id;
   if (captured > Money(0)) {
     const Leg leg{t.source_wallet_id, t.destination_wallet_id};
+    // The money moves under the capture's pairs, or, without any, under those it was opened with.
     Transaction x = new_transaction(r.transaction_id, TransactionKind::kTransfer, captured, t.currency, leg,
-                                    op.idempotency_key, op.reference);
+                                    op.idempotency_key, op.reference, op.metadata.empty() ? t.metadata : op.metadata);
     x.pending_transfer_id = t.id;
     move(x.id, leg, captured);
     t.capture_transaction_id = transaction_id = x.id;
@@ -289,7 +303,7 @@ OperationResult Posting::reverse(const ResolvedOperation& r) {
   require_funds(leg.from, amount);
   move(r.transaction_id, leg, amount);
   Transaction t = new_transaction(r.transaction_id, TransactionKind::kReversal, amount, original.currency, leg,
-                                  op.idempotency_key, op.reference);
+                                  op.idempotency_key, op.reference, op.metadata);
   t.reverses = original.id;
   t.reason = op.reason;
   original.reversed_amount = must_fit(original.reversed_amount.plus(amount), "reversed amount");
@@ -312,7 +326,7 @@ std::optional<Withdrawal> Posting::settle(const Withdrawal& w, const std::string
     return std::nullopt;
   }
   Transaction t = new_transaction(transaction_id, paid ? TransactionKind::kPayout : TransactionKind::kRefund, w.amount,
-                                  w.currency, leg, std::nullopt, "withdrawal " + w.id);
+                                  w.currency, leg, std::nullopt, "withdrawal " + w.id, w.metadata);
   writes_.transactions.push_back(t);
   Withdrawal settled = w;
   settled.status = paid ? WithdrawalStatus::kCompleted : WithdrawalStatus::kFailed;

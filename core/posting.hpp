@@ -25,6 +25,7 @@ struct AccountState {
   std::string chain_head = kChainGenesis;  // hash of its last ledger entry
   std::int64_t version = 0;                // as locked; the write adds one
   bool user = false;                       // a user wallet (which the balance cache holds)
+  bool frozen = false;                     // no money may leave it
 };
 
 struct LedgerEntryRow {
@@ -115,11 +116,14 @@ class Posting {
   PendingTransfer& open_transfer_named(const ResolvedOperation& r);
   /// Adds (or, negated, removes) a pending transfer's reservation on both its wallets.
   void reserve(const PendingTransfer& t, bool add);
+  /// Every debit of a wallet checks both, before any change: a frozen wallet refuses it (409
+  /// wallet_frozen), then one without the available funds (422 insufficient_funds).
+  void require_not_frozen(const std::string& wallet_id) const;
   void require_funds(const std::string& wallet_id, Money amount) const;
   /// A completed transaction of this posting along a leg.
   Transaction new_transaction(const std::string& id, TransactionKind kind, Money amount, const std::string& currency,
                               const Leg& leg, std::optional<std::string> idempotency_key,
-                              std::optional<std::string> reference) const;
+                              std::optional<std::string> reference, Metadata metadata) const;
   /// Records an account as changed: its row is written (a new version) even without an entry.
   void touch(const std::string& wallet_id);
   const std::string& funding_for(const std::string& currency, const std::string& wallet_id, Money amount);

@@ -37,6 +37,9 @@ Wallet wallet(const pg::Result& res, int row, int c) {
   w.updated_at = pg_timestamp_to_rfc3339(res.text(row, c + 7));
   w.pending_out = money(res, row, c + 9);
   w.pending_in = money(res, row, c + 10);
+  w.metadata = metadata_from_column(res.opt(row, c + 11));
+  w.frozen_at = opt_time(res, row, c + 12);
+  w.frozen_reason = res.opt(row, c + 13);
   return w;
 }
 
@@ -63,6 +66,7 @@ Transaction transaction(const pg::Result& res, int row, int c) {
   t.reason = res.opt(row, c + 12);
   t.pending_transfer_id = res.opt(row, c + 13);
   t.reversed_amount = money(res, row, c + 14);
+  t.metadata = metadata_from_column(res.opt(row, c + 15));
   return t;
 }
 
@@ -83,6 +87,8 @@ PendingTransfer pending_transfer(const pg::Result& res, int row, int c) {
   t.created_at = pg_timestamp_to_rfc3339(res.text(row, c + 12));
   t.updated_at = pg_timestamp_to_rfc3339(res.text(row, c + 13));
   t.closed_at = opt_time(res, row, c + 14);
+  t.metadata = metadata_from_column(res.opt(row, c + 15));
+  t.close_metadata = metadata_from_column(res.opt(row, c + 16));
   return t;
 }
 
@@ -102,6 +108,7 @@ Withdrawal withdrawal(const pg::Result& res, int row, int c) {
   w.claims = res.int64(row, c + 11);
   if (!res.is_null(row, c + 12)) w.resolution = known<WithdrawalResolution>(res, row, c + 12);
   w.resolved_at = opt_time(res, row, c + 13);
+  w.metadata = metadata_from_column(res.opt(row, c + 14));
   return w;
 }
 

@@ -6,13 +6,14 @@
 #include "core/currency.hpp"
 #include "core/errors.hpp"
 #include "core/ids.hpp"
+#include "core/metadata.hpp"
 
 namespace wallet {
 namespace {
 
 constexpr std::array<const char*, kSettlementColumnCount> kNames = {
     "op",       "wallet_id",  "user_id",  "to_wallet_id", "amount",     "currency",
-    "idempotency_key", "reference", "release_at", "target", "expires_at", "reason"};
+    "idempotency_key", "reference", "release_at", "target", "expires_at", "reason", "metadata"};
 
 [[noreturn]] void invalid(const std::string& message) { throw DomainError(ErrorCode::kInvalidInput, message); }
 
@@ -107,7 +108,7 @@ SettlementHeader SettlementHeader::parse(const CsvRecord& header) {
     if (known == kNames.size()) {
       invalid("unknown column '" + name.substr(0, 40) +
               "' in the header (columns: op, wallet_id, user_id, to_wallet_id, amount, currency, "
-              "idempotency_key, reference, release_at, target, expires_at, reason)");
+              "idempotency_key, reference, release_at, target, expires_at, reason, metadata)");
     }
     if (h.index_[known]) invalid("column '" + name + "' appears twice in the header");
     h.index_[known] = i;
@@ -165,6 +166,7 @@ Operation parse_settlement_row(const SettlementHeader& h, const CsvRecord& row, 
     parse_money_row(h, row, max_amount, op);
   }
   if (const auto reference = h.value(row, C::kReference)) op.reference = parse_reference(*reference);
+  if (const auto metadata = h.value(row, C::kMetadata)) op.metadata = parse_metadata_text(*metadata);
   const auto key = h.value(row, C::kIdempotencyKey);
   op.idempotency_key = key ? parse_idempotency_key(*key) : derived_row_key(file_hash, row.line);
   // A target named by key is looked up in the scope of the file's own keys.

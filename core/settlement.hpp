@@ -25,8 +25,9 @@ enum class SettlementColumn {
   kTarget,     // capture, void: the pending transfer; reverse: the transaction (id, or its key)
   kExpiresAt,  // pending
   kReason,     // reverse
+  kMetadata,   // a JSON object of string pairs, any op
 };
-inline constexpr std::size_t kSettlementColumnCount = 12;
+inline constexpr std::size_t kSettlementColumnCount = 13;
 
 /// Where each known column stands in the file. Columns come in any order; unknown or repeated
 /// columns, or a header without `op` and either `target` or `amount` with one of

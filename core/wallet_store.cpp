@@ -26,12 +26,12 @@ constexpr const char* kOpenNextFunding =
     "FROM wallets w WHERE w.id = $1 AND w.kind = 'funding' "
     "ON CONFLICT (kind, currency, shard) WHERE kind <> 'user' DO NOTHING";
 constexpr const char* kInsertUserWallets =
-    "INSERT INTO wallets (id, kind, user_id, currency) "
-    "SELECT u.id, 'user', u.user_id, u.currency FROM unnest($1::uuid[], $2::text[], $3::text[]) "
+    "INSERT INTO wallets (id, kind, user_id, currency, metadata) "
+    "SELECT u.id, 'user', u.user_id, u.currency, $4::jsonb FROM unnest($1::uuid[], $2::text[], $3::text[]) "
     "AS u(id, user_id, currency) "
     "ON CONFLICT (user_id, currency) WHERE kind = 'user' DO NOTHING "
     "RETURNING id, user_id, currency, balance, 0, version, created_at, updated_at, NULL::bigint, pending_out, "
-    "pending_in";
+    "pending_in, metadata, frozen_at, frozen_reason";
 // The notification wakes the outbox publisher at commit, so events leave within milliseconds.
 
 const std::string kSelectWallet = std::string("SELECT ") + rows::kWalletColumns + " FROM " + rows::kWalletsWithHolds +
@@ -69,7 +69,8 @@ SystemAccounts open_next_funding_account(pg::Connection& conn, const std::string
 }
 
 std::vector<Wallet> create_user_wallets(pg::Connection& conn,
-                                        const std::vector<std::pair<std::string, std::string>>& pairs) {
+                                        const std::vector<std::pair<std::string, std::string>>& pairs,
+                                        const Metadata& metadata) {
   std::vector<std::string> ids, users, currencies;
   std::set<std::string> distinct_currencies;
   for (const auto& [user, currency] : pairs) {
@@ -79,7 +80,8 @@ std::vector<Wallet> create_user_wallets(pg::Connection& conn,
     distinct_currencies.insert(currency);
   }
   for (const auto& currency : distinct_currencies) system_accounts(conn, currency);
-  auto res = conn.exec(kInsertUserWallets, {pg::text_array(ids), pg::text_array(users), pg::text_array(currencies)});
+  auto res = conn.exec(kInsertUserWallets, {pg::text_array(ids), pg::text_array(users), pg::text_array(currencies),
+                                            metadata_column(metadata)});
   std::vector<Wallet> created;
   std::vector<OutboxEvent> events;
   for (int r = 0; r < res.rows(); ++r) {
@@ -93,9 +95,9 @@ std::vector<Wallet> create_user_wallets(pg::Connection& conn,
   return created;
 }
 
-Wallet WalletStore::create(const std::string& user_id, const std::string& currency) {
+Wallet WalletStore::create(const std::string& user_id, const std::string& currency, const Metadata& metadata) {
   return pg::in_transaction(conn_, max_retries_, [&] {
-    auto created = create_user_wallets(conn_, {{user_id, currency}});
+    auto created = create_user_wallets(conn_, {{user_id, currency}}, metadata);
     if (created.empty()) {
       throw DomainError(ErrorCode::kWalletExists, "user '" + user_id + "' already has a " + currency + " wallet");
     }

@@ -17,7 +17,7 @@ class WalletStore {
 
   /// Creates the user's wallet in a currency. Throws DomainError(kWalletExists) when the user
   /// has one in that currency already.
-  Wallet create(const std::string& user_id, const std::string& currency);
+  Wallet create(const std::string& user_id, const std::string& currency, const Metadata& metadata = {});
   /// Throws DomainError(kWalletNotFound); system accounts are not wallets to their callers.
   Wallet get(const std::string& wallet_id) { return snapshot(wallet_id).wallet; }
   Wallet get_by_user(const std::string& user_id, const std::string& currency) {
@@ -34,9 +34,10 @@ class WalletStore {
 
 /// Inside an open transaction: creates the user wallets that do not exist yet (and their
 /// currencies' system accounts), writes a wallet.created event for each, and returns the
-/// wallets it created. Pairs are (user_id, currency).
+/// wallets it created. Pairs are (user_id, currency); each new wallet carries `metadata`.
 std::vector<Wallet> create_user_wallets(pg::Connection& conn,
-                                        const std::vector<std::pair<std::string, std::string>>& pairs);
+                                        const std::vector<std::pair<std::string, std::string>>& pairs,
+                                        const Metadata& metadata = {});
 
 /// Inside an open transaction: the system accounts of a currency, created if missing. Funding
 /// is the newest of the currency's funding accounts.

@@ -23,7 +23,7 @@ namespace {
 // transaction, which nothing can change: the row is only a copy.
 const std::string kColumnsPaidFromLedger =
     "d.id, t.source_wallet_id, t.amount, t.currency, d.status, d.attempts, d.failure_reason, d.transaction_id, "
-    "d.created_at, d.updated_at, d.possibly_paid, d.claims, d.resolution, d.resolved_at";
+    "d.created_at, d.updated_at, d.possibly_paid, d.claims, d.resolution, d.resolved_at, t.metadata";
 
 // A claim moves next_attempt_at to the lease's end, so one index serves every kind of due row.
 // A processing row that is due lost its claim's lease with the outcome unrecorded: the call

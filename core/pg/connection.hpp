@@ -25,6 +25,7 @@ class Result {
  public:
   explicit Result(PGresult* res) : res_(res, &PQclear) {}
   int rows() const { return PQntuples(res_.get()); }
+  int columns() const { return PQnfields(res_.get()); }
   bool is_null(int row, int col) const { return PQgetisnull(res_.get(), row, col) != 0; }
   std::string_view text(int row, int col) const {
     return {PQgetvalue(res_.get(), row, col), static_cast<std::size_t>(PQgetlength(res_.get(), row, col))};

@@ -19,9 +19,10 @@ nlohmann::json page_json(const HistoryPage& page) {
           {"next_cursor", page.next_cursor ? nlohmann::json(*page.next_cursor) : nlohmann::json(nullptr)}};
 }
 
-int page_limit(const Exchange& ex) {
+// ?limit, ?cursor and one ?metadata.KEY=VALUE of a history.
+HistoryQuery history_query(const Exchange& ex) {
   const auto limit = ex.query("limit");
-  return limit ? parse_limit(*limit) : kDefaultPageLimit;
+  return {limit ? parse_limit(*limit) : kDefaultPageLimit, ex.query("cursor"), ex.metadata_pair()};
 }
 
 // The user of /balance and /transactions: the path segment, or ?user_id= on the bare path.
@@ -54,12 +55,12 @@ void get_wallet(Exchange& ex, ApiState& st) {
 }
 
 void wallet_transactions(Exchange& ex, ApiState& st) {
-  ex.allow_query({"limit", "cursor"});
+  ex.allow_query({"limit", "cursor"}, true);
   const auto id = parse_uuid(ex.params[0]);
-  const int limit = page_limit(ex);
+  const auto query = history_query(ex);
   if (ex.caller_user()) wallet_json(ex, st, id);  // not found unless the caller's
   auto conn = st.pool.acquire();
-  ex.send_json(200, page_json(wallet_history(*conn, id, limit, ex.query("cursor"))));
+  ex.send_json(200, page_json(wallet_history(*conn, id, query)));
 }
 
 void balance(Exchange& ex, ApiState& st) {
@@ -91,15 +92,15 @@ void balance(Exchange& ex, ApiState& st) {
 
 void user_transactions(Exchange& ex, ApiState& st) {
   if (ex.params.empty()) {
-    ex.allow_query({"user_id", "limit", "cursor"});
+    ex.allow_query({"user_id", "limit", "cursor"}, true);
   } else {
-    ex.allow_query({"limit", "cursor"});
+    ex.allow_query({"limit", "cursor"}, true);
   }
   const auto user = user_of(ex);
-  const int limit = page_limit(ex);
+  const auto query = history_query(ex);
   ex.require_owner(user, ErrorCode::kWalletNotFound, "user '" + user + "' has no wallet");
   auto conn = st.pool.acquire();
-  ex.send_json(200, page_json(user_history(*conn, user, limit, ex.query("cursor"))));
+  ex.send_json(200, page_json(user_history(*conn, user, query)));
 }
 
 void get_withdrawal_route(Exchange& ex, ApiState& st) {

@@ -1,5 +1,7 @@
 // Handlers of the routes that change the ledger.
+#include "core/ids.hpp"
 #include "core/json_codec.hpp"
+#include "core/wallet_controls.hpp"
 #include "core/wallet_store.hpp"
 #include "daemon/http/api.hpp"
 #include "daemon/http/exchange.hpp"
@@ -20,7 +22,7 @@ void create_wallet(Exchange& ex, ApiState& st) {
   }
   auto conn = st.pool.acquire();
   const auto wallet =
-      WalletStore(*conn, static_cast<int>(st.settings.database.max_retries)).create(request.user_id, request.currency);
+      WalletStore(*conn, static_cast<int>(st.settings.database.max_retries)).create(request.user_id, request.currency, request.metadata);
   ex.res.set_header("Location", "/wallets/" + wallet.id);
   ex.send_json(201, to_json(wallet));
 }
@@ -81,6 +83,19 @@ void act_on(Exchange& ex, ApiState& st, OperationKind kind) {
                       : decode_transfer_action(kind, ex.params.at(0), ex.body, key, st.settings));
 }
 
+// Freeze and unfreeze: an operator's act on the wallet, with the reason it is recorded with.
+void control_wallet(Exchange& ex, ApiState& st, bool freeze) {
+  ex.require_json_body();
+  ex.allow_query({});
+  const auto id = parse_uuid(ex.params.at(0));
+  const auto reason = decode_reason(ex.body);
+  auto conn = st.pool.acquire();
+  const int retries = static_cast<int>(st.settings.database.max_retries);
+  const auto wallet =
+      freeze ? freeze_wallet(*conn, retries, id, reason) : unfreeze_wallet(*conn, retries, id, reason);
+  ex.send_json(200, to_json(wallet));
+}
+
 }  // namespace
 
 void add_write_routes(Router& router, ApiState& st) {
@@ -97,6 +112,10 @@ void add_write_routes(Router& router, ApiState& st) {
   // it (Operation::may_reverse_charges); a key bound to a user may not reverse at all.
   router.add("POST", "/transactions/{id}/reversals",
              [&st](Exchange& ex) { act_on(ex, st, OperationKind::kReversal); });
+  router.add(
+      "POST", "/wallets/{id}/freeze", [&st](Exchange& ex) { control_wallet(ex, st, true); }, ApiScope::kAdmin);
+  router.add(
+      "POST", "/wallets/{id}/unfreeze", [&st](Exchange& ex) { control_wallet(ex, st, false); }, ApiScope::kAdmin);
 }
 
 }  // namespace wallet::daemon

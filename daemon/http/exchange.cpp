@@ -3,9 +3,13 @@
 #include <algorithm>
 
 #include "core/errors.hpp"
+#include "core/metadata.hpp"
 
 namespace wallet::daemon {
 namespace {
+
+// A history's filter by one metadata pair: ?metadata.order_id=A17
+constexpr std::string_view kMetadataQueryPrefix = "metadata.";
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -43,15 +47,26 @@ std::optional<std::string> Exchange::header(const char* name) const {
   return req.get_header_value(name);
 }
 
-void Exchange::allow_query(std::initializer_list<std::string_view> names) const {
+void Exchange::allow_query(std::initializer_list<std::string_view> names, bool metadata_filter) const {
   for (const auto& [key, value] : req.params) {
-    if (std::find(names.begin(), names.end(), key) == names.end()) {
+    const bool filter = metadata_filter && key.starts_with(kMetadataQueryPrefix);
+    if (!filter && std::find(names.begin(), names.end(), key) == names.end()) {
       throw DomainError(ErrorCode::kUnknownField, "unknown query parameter '" + key.substr(0, 64) + "'");
     }
     if (req.get_param_value_count(key.c_str()) > 1) {
       throw DomainError(ErrorCode::kInvalidRequest, "query parameter '" + key + "' appears more than once");
     }
   }
+}
+
+std::optional<std::pair<std::string, std::string>> Exchange::metadata_pair() const {
+  std::optional<std::pair<std::string, std::string>> pair;
+  for (const auto& [key, value] : req.params) {
+    if (!key.starts_with(kMetadataQueryPrefix)) continue;
+    if (pair) throw DomainError(ErrorCode::kInvalidMetadata, "metadata: filter by one pair at most");
+    pair = parse_metadata_pair(key.substr(kMetadataQueryPrefix.size()) + "=" + value);
+  }
+  return pair;
 }
 
 std::optional<std::string> Exchange::query(const char* name) const {

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -42,8 +43,11 @@ struct Exchange {
   /// The value of a query parameter; unknown or repeated parameters are refused, so typos
   /// and ambiguity are caught rather than ignored.
   std::optional<std::string> query(const char* name) const;
-  /// Refuses query parameters other than those named.
-  void allow_query(std::initializer_list<std::string_view> names) const;
+  /// Refuses query parameters other than those named (and, with `metadata_filter`, the
+  /// `metadata.KEY` parameters that metadata_pair() reads).
+  void allow_query(std::initializer_list<std::string_view> names, bool metadata_filter = false) const;
+  /// The `metadata.KEY=VALUE` filter of a history, validated; more than one is refused.
+  std::optional<std::pair<std::string, std::string>> metadata_pair() const;
   /// Refuses a body that is not declared as JSON.
   void require_json_body() const;
 };

@@ -20,17 +20,25 @@ std::string type_name(const json& v) {
 }  // namespace
 
 JsonBody JsonBody::parse(std::string_view text, std::initializer_list<std::string_view> allowed) {
-  std::set<std::string> seen;
+  std::set<std::string> seen, seen_in_metadata;
+  std::string field;  // the top-level field being parsed
   // Duplicate keys are refused: two parsers that keep different copies of a key is how
   // request smuggling starts. Values may be one level deep (so a wrong type gets the field's
-  // own error), never deeper.
-  const json::parser_callback_t guard = [&seen](int depth, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::key && depth == 1 && !seen.insert(parsed.get<std::string>()).second) {
-      invalid_json("field '" + parsed.get<std::string>() + "' appears twice");
+  // own error), never deeper; metadata's own values are refused as metadata.
+  const json::parser_callback_t guard = [&](int depth, json::parse_event_t event, json& parsed) {
+    const bool nested = event == json::parse_event_t::object_start || event == json::parse_event_t::array_start;
+    if (event == json::parse_event_t::key && depth == 1) {
+      field = parsed.get<std::string>();
+      if (!seen.insert(field).second) invalid_json("field '" + field + "' appears twice");
     }
-    if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) && depth > 1) {
-      invalid_json("fields hold single values, not nested objects or arrays");
+    if (field == kMetadataField && depth == 2) {
+      if (event == json::parse_event_t::key && !seen_in_metadata.insert(parsed.get<std::string>()).second) {
+        throw DomainError(ErrorCode::kInvalidMetadata, "metadata: key '" + parsed.get<std::string>().substr(0, 64) +
+                                                           "' appears twice");
+      }
+      if (nested) throw DomainError(ErrorCode::kInvalidMetadata, "metadata: values must be strings");
     }
+    if (nested && depth > 1) invalid_json("fields hold single values, not nested objects or arrays");
     return true;
   };
   json object;
@@ -58,6 +66,11 @@ const json* JsonBody::find(std::string_view name) const {
   const auto it = object_.find(name);
   if (it == object_.end() || it->is_null()) return nullptr;
   return &*it;
+}
+
+Metadata JsonBody::metadata() const {
+  const auto* v = find(kMetadataField);
+  return v ? parse_metadata(*v) : Metadata{};
 }
 
 bool JsonBody::has(std::string_view name) const { return find(name) != nullptr; }

@@ -11,8 +11,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
+#include "core/metadata.hpp"
 
 namespace wallet::daemon {
+
+/// The field that holds a client's own pairs, in every body that accepts them.
+inline constexpr std::string_view kMetadataField = "metadata";
 
 class JsonBody {
  public:
@@ -32,6 +36,9 @@ class JsonBody {
   std::optional<bool> boolean(std::string_view name, ErrorCode code) const;
   /// A string, or an integer given as its decimal text (user ids may be either).
   std::optional<std::string> string_or_integer(std::string_view name, ErrorCode code) const;
+
+  /// The `metadata` object (none when absent or null). Throws DomainError(kInvalidMetadata).
+  Metadata metadata() const;
 
   /// Throws DomainError(kMissingField) unless the field is present and not null.
   void require(std::string_view name) const;

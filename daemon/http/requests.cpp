@@ -33,6 +33,7 @@ void decode_common(const JsonBody& body, const std::optional<std::string>& heade
     op.idempotency_key = parsed;
   }
   if (auto reference = body.string("reference", kInvalidReference)) op.reference = parse_reference(*reference);
+  op.metadata = body.metadata();
 }
 
 // `wallet_id`, or `user_id` with an optional currency: which wallet a charge or withdrawal names.
@@ -55,18 +56,25 @@ std::string_view object_or_empty(std::string_view text) { return text.empty() ? 
 
 std::string parse_idempotency_header(std::string_view value) { return parse_idempotency_key(value); }
 
+std::string decode_reason(std::string_view text) {
+  const auto body = JsonBody::parse(text, {"reason"});
+  body.require("reason");
+  return parse_reason(*body.string("reason", kInvalidReason), kInvalidReason);
+}
+
 CreateWalletRequest decode_create_wallet(std::string_view text, const Settings& settings) {
-  const auto body = JsonBody::parse(text, {"user_id", "currency"});
+  const auto body = JsonBody::parse(text, {"user_id", "currency", kMetadataField});
   body.require("user_id");
   CreateWalletRequest out;
   out.user_id = parse_user_id(*body.string_or_integer("user_id", kInvalidUserId));
   out.currency = parse_currency(body.string("currency", kInvalidCurrency).value_or(settings.ledger.default_currency));
+  out.metadata = body.metadata();
   return out;
 }
 
 Operation decode_charge(std::string_view text, const std::optional<std::string>& header, const Settings& settings) {
   const auto body = JsonBody::parse(
-      text, {"wallet_id", "user_id", "amount", "currency", "release_at", "idempotency_key", "reference"});
+      text, {"wallet_id", "user_id", "amount", "currency", "release_at", "idempotency_key", "reference", kMetadataField});
   Operation op;
   op.kind = OperationKind::kCharge;
   decode_wallet_ref(body, op);
@@ -78,7 +86,7 @@ Operation decode_charge(std::string_view text, const std::optional<std::string>&
 
 Operation decode_withdraw(std::string_view text, const std::optional<std::string>& header, const Settings& settings) {
   const auto body =
-      JsonBody::parse(text, {"wallet_id", "user_id", "amount", "currency", "idempotency_key", "reference"});
+      JsonBody::parse(text, {"wallet_id", "user_id", "amount", "currency", "idempotency_key", "reference", kMetadataField});
   Operation op;
   op.kind = OperationKind::kWithdrawal;
   decode_wallet_ref(body, op);
@@ -89,7 +97,7 @@ Operation decode_withdraw(std::string_view text, const std::optional<std::string
 
 Operation decode_transfer(std::string_view text, const std::optional<std::string>& header, const Settings& settings) {
   const auto body = JsonBody::parse(
-      text, {"sender_id", "receiver_id", "amount", "idempotency_key", "reference", "pending", "expires_at"});
+      text, {"sender_id", "receiver_id", "amount", "idempotency_key", "reference", kMetadataField, "pending", "expires_at"});
   Operation op;
   const bool pending = body.boolean("pending", kInvalidInput).value_or(false);
   op.kind = pending ? OperationKind::kPendingTransfer : OperationKind::kTransfer;
@@ -107,8 +115,8 @@ Operation decode_transfer(std::string_view text, const std::optional<std::string
 Operation decode_transfer_action(OperationKind kind, std::string_view transfer_id, std::string_view text,
                                  const std::optional<std::string>& header, const Settings& settings) {
   const auto body = kind == OperationKind::kCapture
-                        ? JsonBody::parse(object_or_empty(text), {"amount", "idempotency_key", "reference"})
-                        : JsonBody::parse(object_or_empty(text), {"idempotency_key", "reference"});
+                        ? JsonBody::parse(object_or_empty(text), {"amount", "idempotency_key", "reference", kMetadataField})
+                        : JsonBody::parse(object_or_empty(text), {"idempotency_key", "reference", kMetadataField});
   Operation op;
   op.kind = kind;
   op.target = parse_uuid(transfer_id, "transfer id", kInvalidTransferId);
@@ -120,7 +128,7 @@ Operation decode_transfer_action(OperationKind kind, std::string_view transfer_i
 Operation decode_reversal(std::string_view transaction_id, std::string_view text,
                           const std::optional<std::string>& header, const Settings& settings) {
   const auto body =
-      JsonBody::parse(object_or_empty(text), {"amount", "reason", "idempotency_key", "reference"});
+      JsonBody::parse(object_or_empty(text), {"amount", "reason", "idempotency_key", "reference", kMetadataField});
   Operation op;
   op.kind = OperationKind::kReversal;
   op.target = parse_uuid(transaction_id, "transaction id", kInvalidTransactionId);

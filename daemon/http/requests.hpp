@@ -14,9 +14,13 @@ namespace wallet::daemon {
 struct CreateWalletRequest {
   std::string user_id;
   std::string currency;
+  Metadata metadata;
 };
 
-/// `POST /wallets`: {user_id, currency?}.
+/// `POST /wallets/{id}/freeze` and `/unfreeze`: {reason}, 1 to 500 bytes of printable UTF-8.
+std::string decode_reason(std::string_view text);
+
+/// `POST /wallets`: {user_id, currency?, metadata?}.
 CreateWalletRequest decode_create_wallet(std::string_view body, const Settings& settings);
 
 /// `POST /charge`, `POST /withdraw` and `POST /transfers`. `idempotency_header` is the

@@ -214,7 +214,7 @@ TEST_F(CliTest, MigrateAndAudit) {
   ok_json({"charge", a, "10"});
   const auto audit = ok_json({"audit"});
   EXPECT_TRUE(audit["passed"]);
-  EXPECT_EQ(audit["checks"].size(), 12u);
+  EXPECT_EQ(audit["checks"].size(), 13u);
 
   auto admin = db_.admin();
   admin.exec_script(

@@ -84,7 +84,11 @@ TEST_F(HttpAuthTest, EveryRouteAnswersEachKindOfCallerAsSpecified) {
       {"POST", "/transfers", {{"sender_id", alice}, {"receiver_id", bob}, {"amount", 1}}, 201},
       {"GET", "/health", {}, 200},
       {"GET", "/metrics", {}, 200},
+      // Admin only; the unfreeze right after the freeze leaves alice as she was.
+      {"POST", "/wallets/" + alice + "/freeze", {{"reason", "audit"}}, 200},
+      {"POST", "/wallets/" + alice + "/unfreeze", {{"reason", "audit"}}, 200},
   };
+  const auto admin_only = [](const Route& r) { return r.path.ends_with("freeze"); };
   // What each caller gets on each route: 0 means the route's own success status.
   struct Caller {
     std::string name;
@@ -98,14 +102,14 @@ TEST_F(HttpAuthTest, EveryRouteAnswersEachKindOfCallerAsSpecified) {
       {"made-up key", std::string("Bearer wk_") + std::string(32, 'a') + "_" + std::string(64, 'b'), unauthorized},
       {"revoked", revoked, unauthorized},
       {"read", read, [](const Route& r) { return r.method == "GET" || r.method == "HEAD" ? 0 : 403; }},
-      {"write", write, [](const Route& r) { return r.path == "/charge" ? 403 : 0; }},
-      {"charge", charger, [](const Route&) { return 0; }},
+      {"write", write, [&](const Route& r) { return r.path == "/charge" || admin_only(r) ? 403 : 0; }},
+      {"charge", charger, [&](const Route& r) { return admin_only(r) ? 403 : 0; }},
       {"admin", admin, [](const Route&) { return 0; }},
       {"bound to bob", bobs,
-       [](const Route& r) {
+       [&](const Route& r) {
          if (r.path == "/health" || r.path == "/metrics") return 0;
-         // Charging needs a scope bob's key cannot hold; alice's things do not exist for it.
-         return r.path == "/wallets" || r.path == "/charge" ? 403 : 404;
+         // Charging and freezing need a scope bob's key cannot hold; alice's things do not exist for it.
+         return r.path == "/wallets" || r.path == "/charge" || admin_only(r) ? 403 : 404;
        }},
   };
   for (const auto& caller : callers) {

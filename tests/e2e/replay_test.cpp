@@ -238,6 +238,34 @@ TEST_F(ReplayTest, PendingCaptureVoidAndReverseRowsByKey) {
   EXPECT_TRUE(run_audit(conn()).passed());
 }
 
+// The optional metadata column: a JSON object per row, kept with what the row records; a row
+// whose metadata is refused is reported and changes nothing.
+TEST_F(ReplayTest, AMetadataColumnKeepsEachRowsPairs) {
+  WalletStore wallets(conn(), 5);
+  const auto a = wallets.create("alice", "USD").id, b = wallets.create("bob", "USD").id;
+  const std::string file =
+      "op,wallet_id,to_wallet_id,amount,metadata\n"
+      "charge," + a + ",,1000,\"{\"\"batch\"\":\"\"b1\"\",\"\"row\"\":\"\"2\"\"}\"\n"  // 2 applied
+      "transfer," + a + "," + b + ",100,\"{\"\"batch\"\":\"\"b1\"\"}\"\n"          // 3 applied
+      "transfer," + a + "," + b + ",5,\n"                                        // 4 applied, no metadata
+      "transfer," + a + "," + b + ",7,\"{\"\"batch\"\":1}\"\n"                   // 5 invalid
+      "transfer," + a + "," + b + ",9,not json\n";                              // 6 invalid
+  const auto report_path = temp_path("metadata-report.csv");
+  const auto run = walletctl({"replay", write("metadata.csv", file), "--report", report_path});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  const std::map<std::uint64_t, std::string> expected{{2, "applied"}, {3, "applied"}, {4, "applied"},
+                                                      {5, "invalid invalid_metadata"},
+                                                      {6, "invalid invalid_metadata"}};
+  EXPECT_EQ(report(report_path), expected);
+  EXPECT_EQ(balance(a), 1000 - 100 - 5);
+  const auto history = walletctl({"--output", "json", "history", a, "--metadata", "batch=b1"});
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  const auto items = json::parse(history.out)["items"];
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0]["metadata"], (json{{"batch", "b1"}}));
+  EXPECT_EQ(items[1]["metadata"], (json{{"batch", "b1"}, {"row", "2"}}));
+}
+
 TEST_F(ReplayTest, ASecondRunAppliesNothingAndReportsEveryRowReplayed) {
   const auto file = temp_path("twice.csv");
   ASSERT_EQ(gen_settlement({"--rows", "3000", "--wallets", "50", "--out", file}).exit_code, 0);

@@ -94,6 +94,11 @@ TEST_F(AuditTest, ANegativeUserBalanceIsCaught) {
   EXPECT_TRUE(failed().count("no_negative_balances"));
 }
 
+TEST_F(AuditTest, MetadataThatTheApiWouldRefuseIsCaught) {
+  tamper("UPDATE wallets SET metadata = '{\"tier\": 1}' WHERE id = '" + b_ + "'");
+  EXPECT_EQ(failed(), (std::set<std::string>{"metadata_well_formed"}));
+}
+
 TEST_F(AuditTest, ClearingThatDisagreesWithPendingWithdrawalsIsCaught) {
   tamper("UPDATE withdrawals SET status = 'completed'");
   // Completed without a payout transaction, too.

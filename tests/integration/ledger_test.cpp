@@ -3,6 +3,7 @@
 #include "core/history.hpp"
 #include "core/ids.hpp"
 #include "core/pg/transaction.hpp"
+#include "core/rows.hpp"
 #include "tests/support/ledger_fixture.hpp"
 
 namespace wallet::testing {
@@ -15,6 +16,12 @@ class LedgerTest : public LedgerFixture {
     return r.at(0).error ? r.at(0).error->code() : ErrorCode::kInternal;
   }
 };
+
+// Queries select more after a pending transfer's columns (its owners), found by this count.
+TEST_F(LedgerTest, ThePendingTransferColumnCountIsTheColumnList) {
+  const auto sql = std::string("SELECT ") + rows::kPendingTransferColumns + " FROM pending_transfers p LIMIT 0";
+  EXPECT_EQ(conn_.exec(sql.c_str()).columns(), rows::kPendingTransferColumnCount);
+}
 
 TEST_F(LedgerTest, ChargeTransferWithdrawMoveMoneyAndBalanceTheBooks) {
   const auto a = new_wallet("alice", 10'000);
@@ -219,22 +226,22 @@ TEST_F(LedgerTest, HistoryPagesNewestFirstWithCursors) {
   const auto a = new_wallet("alice");
   const auto b = new_wallet("bob");
   for (int i = 1; i <= 5; ++i) ledger_.apply_one(charge(a, i));
-  auto page = wallet_history(conn_, a, 2, std::nullopt);
+  auto page = wallet_history(conn_, a, {2, std::nullopt, std::nullopt});
   ASSERT_EQ(page.items.size(), 2u);
   EXPECT_EQ(page.items[0].transaction.amount.minor(), 5);
   EXPECT_EQ(page.items[0].balance_after.minor(), 15);
   ASSERT_TRUE(page.next_cursor.has_value());
-  EXPECT_THROW(wallet_history(conn_, b, 2, page.next_cursor), DomainError);
-  page = wallet_history(conn_, a, 2, page.next_cursor);
+  EXPECT_THROW(wallet_history(conn_, b, {2, page.next_cursor, std::nullopt}), DomainError);
+  page = wallet_history(conn_, a, {2, page.next_cursor, std::nullopt});
   EXPECT_EQ(page.items[0].transaction.amount.minor(), 3);
-  page = wallet_history(conn_, a, 2, page.next_cursor);
+  page = wallet_history(conn_, a, {2, page.next_cursor, std::nullopt});
   ASSERT_EQ(page.items.size(), 1u);
   EXPECT_EQ(page.items[0].transaction.amount.minor(), 1);
   EXPECT_FALSE(page.next_cursor.has_value());
-  EXPECT_THROW(wallet_history(conn_, "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b", 2, std::nullopt), DomainError);
+  EXPECT_THROW(wallet_history(conn_, "0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b", {2, std::nullopt, std::nullopt}), DomainError);
   // A system account has history, but it is not a wallet anyone may read as one.
   const auto funding = conn_.exec("SELECT id::text FROM wallets WHERE kind = 'funding'").str(0, 0);
-  EXPECT_THROW(wallet_history(conn_, funding, 2, std::nullopt), DomainError);
+  EXPECT_THROW(wallet_history(conn_, funding, {2, std::nullopt, std::nullopt}), DomainError);
 }
 
 // The cursor key is each ledger's own secret: a cursor of one user's history is refused by
@@ -243,17 +250,17 @@ TEST_F(LedgerTest, HistoryPagesNewestFirstWithCursors) {
 TEST_F(LedgerTest, HistoryCursorsAreSignedWithTheLedgersOwnSecret) {
   const auto wallet = new_wallet("dora", 5);
   ledger_.apply_one(charge(wallet, 2));
-  const auto page = user_history(conn_, "dora", 1, std::nullopt);
+  const auto page = user_history(conn_, "dora", {1, std::nullopt, std::nullopt});
   ASSERT_TRUE(page.next_cursor);
-  EXPECT_EQ(user_history(conn_, "dora", 1, page.next_cursor).items.size(), 1u);
+  EXPECT_EQ(user_history(conn_, "dora", {1, page.next_cursor, std::nullopt}).items.size(), 1u);
 
   TestDatabase other_ledger;
   auto other = other_ledger.connect();
   WalletStore(other, 1).create("dora", "USD");
-  EXPECT_THROW(user_history(other, "dora", 1, page.next_cursor), DomainError);
+  EXPECT_THROW(user_history(other, "dora", {1, page.next_cursor, std::nullopt}), DomainError);
 
   db_.owner().exec("UPDATE ledger_secrets SET value = decode(md5('rotated') || md5('key'), 'hex')");
-  EXPECT_THROW(user_history(conn_, "dora", 1, page.next_cursor), DomainError);
+  EXPECT_THROW(user_history(conn_, "dora", {1, page.next_cursor, std::nullopt}), DomainError);
   EXPECT_NE(cursor_key(conn_).bytes, cursor_key(other).bytes);
 }
 

@@ -1,0 +1,45 @@
+// walletctl wallet freeze|unfreeze: an operator's controls on a wallet itself.
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "core/errors.hpp"
+#include "core/ids.hpp"
+#include "core/wallet_controls.hpp"
+
+namespace wallet::cli {
+namespace {
+
+struct ControlArgs {
+  std::string wallet, reason;
+};
+
+void add_control(CLI::App& parent, Context& ctx, Action& action, bool freeze) {
+  auto a = std::make_shared<ControlArgs>();
+  auto* cmd = parent.add_subcommand(freeze ? "freeze" : "unfreeze",
+                                    freeze ? "Refuse every debit of a wallet (credits still arrive)"
+                                           : "Lift a wallet's freeze");
+  cmd->add_option("wallet", a->wallet, "Wallet id")->required();
+  cmd->add_option("--reason", a->reason, "Why (1-500 bytes), recorded with the wallet and its event")->required();
+  cmd->callback([&ctx, &action, a, freeze] {
+    action = [&ctx, a, freeze] {
+      const auto id = parse_uuid(a->wallet);
+      const auto reason = parse_reason(a->reason, ErrorCode::kInvalidReason);
+      const int retries = static_cast<int>(ctx.settings().database.max_retries);
+      print_wallet(ctx, freeze ? freeze_wallet(ctx.db(), retries, id, reason)
+                               : unfreeze_wallet(ctx.db(), retries, id, reason));
+      return 0;
+    };
+  });
+}
+
+}  // namespace
+
+void add_wallet_commands(CLI::App& app, Context& ctx, Action& action) {
+  auto* wallet = app.add_subcommand("wallet", "Operator controls on a wallet: freeze, unfreeze");
+  wallet->require_subcommand(1);
+  add_control(*wallet, ctx, action, true);
+  add_control(*wallet, ctx, action, false);
+}
+
+}  // namespace wallet::cli

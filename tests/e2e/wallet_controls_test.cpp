@@ -1,0 +1,124 @@
+// Frozen wallets over HTTP and the CLI: admin only, every debit refused with 409
+// wallet_frozen, credits still arrive, the state on the wallet and an event each time.
+#include <map>
+
+#include "core/api_keys.hpp"
+#include "tests/support/event_collector.hpp"
+#include "tests/support/http_fixture.hpp"
+#include "tests/support/openapi_schema.hpp"
+
+namespace wallet::testing {
+namespace {
+
+using nlohmann::json;
+
+class FrozenWalletHttpTest : public HttpFixture {};
+
+TEST_F(FrozenWalletHttpTest, AFrozenWalletRefusesDebitsUntilUnfrozen) {
+  EventCollector collector;
+  const auto a = funded_wallet("alice", 1'000), b = funded_wallet("bob", 1'000);
+  const std::string pending =
+      post("/transfers", {{"sender_id", a}, {"receiver_id", b}, {"amount", 100}, {"pending", true}}).body["id"];
+  const std::string incoming = post("/transfers", {{"sender_id", b}, {"receiver_id", a}, {"amount", 50}}).body["id"];
+
+  const auto frozen = post("/wallets/" + a + "/freeze", {{"reason", "court order 17"}});
+  ASSERT_EQ(frozen.status, 200) << frozen.text;
+  expect_schema_keys(frozen.body, "Wallet");
+  EXPECT_EQ(frozen.body["frozen"], true);
+  EXPECT_EQ(frozen.body["frozen_reason"], "court order 17");
+  EXPECT_TRUE(frozen.body["frozen_at"].is_string());
+  EXPECT_EQ(get("/wallets/" + a).body["frozen"], true);
+
+  const std::vector<std::pair<std::string, json>> debits{
+      {"/transfers", {{"sender_id", a}, {"receiver_id", b}, {"amount", 1}}},
+      {"/transfers", {{"sender_id", a}, {"receiver_id", b}, {"amount", 1}, {"pending", true}}},
+      {"/withdraw", {{"wallet_id", a}, {"amount", 1}}},
+      {"/transfers/" + pending + "/capture", json::object()},
+      {"/transactions/" + incoming + "/reversals", json::object()},
+  };
+  for (const auto& [path, body] : debits) {
+    const auto r = post(path, body);
+    EXPECT_EQ(r.status, 409) << path << " " << r.text;
+    EXPECT_EQ(r.body.value("code", ""), "wallet_frozen") << path;
+  }
+  EXPECT_EQ(post("/charge", {{"wallet_id", a}, {"amount", 10}}).status, 201);
+  EXPECT_EQ(post("/transfers", {{"sender_id", b}, {"receiver_id", a}, {"amount", 10}}).status, 201);
+  EXPECT_EQ(get("/wallets/" + a).body["balance"], 1'000 + 50 + 10 + 10);
+  const auto twice = post("/wallets/" + a + "/freeze", {{"reason", "again"}});
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_EQ(twice.body.value("code", ""), "wallet_frozen");
+  for (const auto& [body, code] : std::vector<std::pair<json, std::string>>{
+           {json::object(), "missing_field"}, {{{"reason", ""}}, "invalid_reason"}, {{{"reason", 5}}, "invalid_reason"},
+           {{{"reason", "x"}, {"why", "y"}}, "unknown_field"}}) {
+    EXPECT_EQ(post("/wallets/" + b + "/freeze", body).body.value("code", ""), code) << body.dump();
+  }
+  EXPECT_EQ(post("/wallets/0190a5e4-8c1e-7c3a-9f00-000000000001/freeze", {{"reason", "x"}}).status, 404);
+  EXPECT_EQ(get("/wallets/" + b).body["frozen"], false) << "refused freezes change nothing";
+
+  // Only an admin key may freeze or unfreeze.
+  auto conn = db_.connect();
+  const auto writer = ApiKeyStore(conn).create("writer", ApiScope::kWrite, std::nullopt).secret;
+  const auto by_writer = post("/wallets/" + a + "/unfreeze", {{"reason", "mine"}}, {{"Authorization", "Bearer " + writer}});
+  EXPECT_EQ(by_writer.status, 403) << by_writer.text;
+
+  const auto thawed = post("/wallets/" + a + "/unfreeze", {{"reason", "order lifted"}});
+  ASSERT_EQ(thawed.status, 200) << thawed.text;
+  EXPECT_EQ(thawed.body["frozen"], false);
+  EXPECT_TRUE(thawed.body["frozen_at"].is_null());
+  EXPECT_EQ(post("/transfers", {{"sender_id", a}, {"receiver_id", b}, {"amount", 1}}).status, 201);
+  EXPECT_EQ(post("/wallets/" + a + "/unfreeze", {{"reason", "twice"}}).body.value("code", ""), "wallet_not_frozen");
+
+  std::map<std::string, json> events;
+  const bool arrived = collector.wait_until(
+      [&](const std::vector<CollectedEvent>& all) {
+        for (const auto& e : all) {
+          const auto body = json::parse(e.body, nullptr, false);
+          if (body.is_object() && body.contains("data") && body["data"].value("id", "") == a) {
+            events[body.value("type", "")] = body["data"];
+          }
+        }
+        return events.count("wallet.frozen") && events.count("wallet.unfrozen");
+      },
+      std::chrono::seconds(60));
+  ASSERT_TRUE(arrived);
+  EXPECT_EQ(events["wallet.frozen"]["reason"], "court order 17");
+  EXPECT_EQ(events["wallet.frozen"]["frozen"], true);
+  EXPECT_EQ(events["wallet.unfrozen"]["reason"], "order lifted");
+  EXPECT_EQ(events["wallet.unfrozen"]["frozen"], false);
+}
+
+class FrozenWalletCliTest : public ::testing::Test {
+ protected:
+  ProcessResult cli(std::vector<std::string> args) {
+    args.insert(args.begin(), walletctl_path());
+    return run_process(args, {{"DATABASE_URL", db_.url()}});
+  }
+  json ok_json(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--output", "json"});
+    const auto r = cli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out, nullptr, false);
+  }
+  TestDatabase db_;
+};
+
+TEST_F(FrozenWalletCliTest, FreezeAndUnfreezeWithTheirExitCodes) {
+  const std::string a = ok_json({"create", "--user", "alice"})["id"], b = ok_json({"create", "--user", "bob"})["id"];
+  ok_json({"charge", a, "100"});
+  const auto frozen = ok_json({"wallet", "freeze", a, "--reason", "chargeback review"});
+  EXPECT_EQ(frozen["frozen"], true);
+  EXPECT_EQ(frozen["frozen_reason"], "chargeback review");
+  const auto refused = cli({"transfer", a, b, "10"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_NE(refused.err.find("wallet_frozen"), std::string::npos) << refused.err;
+  EXPECT_EQ(cli({"wallet", "freeze", a}).exit_code, 2) << "--reason is required";
+  EXPECT_EQ(cli({"wallet", "freeze", "nope", "--reason", "x"}).exit_code, 2);
+  const auto shown = cli({"balance", a});
+  EXPECT_NE(shown.out.find("chargeback review"), std::string::npos) << shown.out;
+  EXPECT_EQ(ok_json({"wallet", "unfreeze", a, "--reason", "cleared"})["frozen"], false);
+  EXPECT_EQ(ok_json({"transfer", a, b, "10"})["amount"], 10);
+  EXPECT_EQ(ok_json({"audit"})["passed"], true);
+}
+
+}  // namespace
+}  // namespace wallet::testing
