@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "core/balance_at.hpp"
 #include "core/currency.hpp"
 #include "core/errors.hpp"
 #include "core/history.hpp"
@@ -84,22 +85,25 @@ void add_create(CLI::App& app, Context& ctx, Action& action) {
 
 void add_balance(CLI::App& app, Context& ctx, Action& action) {
   struct Args {
-    std::optional<std::string> wallet, user, currency;
+    std::optional<std::string> wallet, user, currency, at;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("balance", "Show a wallet's balance, available and held amounts");
   cmd->add_option("wallet", a->wallet, "Wallet id");
   cmd->add_option("--user", a->user, "Show this user's wallet instead");
   cmd->add_option("--currency", a->currency, "With --user: which currency (default: ledger.default_currency)");
+  cmd->add_option("--at", a->at, "As it was at this past RFC 3339 time");
   cmd->callback([&ctx, &action, a] {
     action = [&ctx, a] {
       if (a->wallet.has_value() == a->user.has_value()) usage("give either WALLET or --user");
+      const auto at = a->at ? std::optional(parse_rfc3339(*a->at, ErrorCode::kInvalidAt)) : std::nullopt;
       WalletStore store(ctx.db(), 1);
-      if (a->wallet) {
-        print_wallet(ctx, store.get(parse_uuid(*a->wallet)));
+      const auto currency = parse_currency(a->currency.value_or(ctx.settings().ledger.default_currency));
+      const auto wallet = a->wallet ? store.get(parse_uuid(*a->wallet)) : store.get_by_user(parse_user_id(*a->user), currency);
+      if (at) {
+        print_balance_at(ctx, balance_at(ctx.db(), wallet.id, *at));
       } else {
-        const auto currency = parse_currency(a->currency.value_or(ctx.settings().ledger.default_currency));
-        print_wallet(ctx, store.get_by_user(parse_user_id(*a->user), currency));
+        print_wallet(ctx, wallet);
       }
       return 0;
     };

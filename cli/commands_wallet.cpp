@@ -1,10 +1,11 @@
-// walletctl wallet freeze|unfreeze: an operator's controls on a wallet itself.
+// walletctl wallet freeze|unfreeze|set-limit: an operator's controls on a wallet itself.
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "core/errors.hpp"
 #include "core/ids.hpp"
+#include "core/money.hpp"
 #include "core/wallet_controls.hpp"
 
 namespace wallet::cli {
@@ -33,13 +34,33 @@ void add_control(CLI::App& parent, Context& ctx, Action& action, bool freeze) {
   });
 }
 
+void add_set_limit(CLI::App& parent, Context& ctx, Action& action) {
+  struct LimitArgs {
+    std::string wallet, amount;
+  };
+  auto a = std::make_shared<LimitArgs>();
+  auto* cmd = parent.add_subcommand("set-limit", "Let transfers take the wallet's available amount down to -AMOUNT");
+  cmd->add_option("wallet", a->wallet, "Wallet id")->required();
+  cmd->add_option("amount", a->amount, "Overdraft limit in minor units (0: none)")->required();
+  cmd->callback([&ctx, &action, a] {
+    action = [&ctx, a] {
+      const auto id = parse_uuid(a->wallet);
+      const auto& s = ctx.settings();
+      const Money limit = a->amount == "0" ? Money(0) : parse_amount(a->amount, s.ledger.max_amount);
+      print_wallet(ctx, set_overdraft_limit(ctx.db(), static_cast<int>(s.database.max_retries), id, limit));
+      return 0;
+    };
+  });
+}
+
 }  // namespace
 
 void add_wallet_commands(CLI::App& app, Context& ctx, Action& action) {
-  auto* wallet = app.add_subcommand("wallet", "Operator controls on a wallet: freeze, unfreeze");
+  auto* wallet = app.add_subcommand("wallet", "Operator controls on a wallet: freeze, unfreeze, set-limit");
   wallet->require_subcommand(1);
   add_control(*wallet, ctx, action, true);
   add_control(*wallet, ctx, action, false);
+  add_set_limit(*wallet, ctx, action);
 }
 
 }  // namespace wallet::cli

@@ -41,9 +41,22 @@ void print_wallet(Context& ctx, const Wallet& w) {
               {"pending out", amount(w.pending_out, w.currency)},
               {"pending in", amount(w.pending_in, w.currency)},
               {"metadata", metadata_text(w.metadata)},
+              {"overdraft limit", amount(w.overdraft_limit, w.currency)},
               {"frozen", w.frozen_at ? "since " + *w.frozen_at + ": " + w.frozen_reason.value_or("") : "no"},
               {"created", w.created_at},
               {"updated", w.updated_at}});
+}
+
+void print_balance_at(Context& ctx, const BalanceAt& b) {
+  if (ctx.json()) return print_json(to_json(b));
+  print_rows({{"wallet", b.wallet_id},
+              {"user", b.user_id},
+              {"at", b.at},
+              {"balance", amount(b.balance, b.currency)},
+              {"available", amount(b.available(), b.currency)},
+              {"held", amount(b.held, b.currency)},
+              {"pending out", amount(b.pending_out, b.currency)},
+              {"pending in", amount(b.pending_in, b.currency)}});
 }
 
 void print_transaction(Context& ctx, const Transaction& t) {

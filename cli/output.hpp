@@ -6,6 +6,7 @@
 #include "cli/context.hpp"
 #include "core/api_keys.hpp"
 #include "core/audit.hpp"
+#include "core/balance_at.hpp"
 #include "core/history.hpp"
 #include "core/migrations.hpp"
 #include "core/model.hpp"
@@ -15,6 +16,7 @@ namespace wallet::cli {
 
 void print_json(const nlohmann::json& j);
 void print_wallet(Context& ctx, const Wallet& w);
+void print_balance_at(Context& ctx, const BalanceAt& b);
 void print_transaction(Context& ctx, const Transaction& t);
 void print_transfer(Context& ctx, const PendingTransfer& t);
 void print_withdrawal(Context& ctx, const Withdrawal& w);

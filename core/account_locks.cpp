@@ -13,6 +13,7 @@ std::map<std::string, AccountState> locked_accounts(const pg::Result& res) {
     a.version = res.int64(r, 4);
     a.user = res.boolean(r, 5);
     a.frozen = res.boolean(r, 8);
+    a.overdraft_limit = Money(res.int64(r, 9));
   }
   return out;
 }

@@ -12,10 +12,10 @@ namespace wallet {
 /// Locks accounts ($1: uuid[]) in id order, the one global lock order of the ledger, so two
 /// writers touching the same accounts never deadlock. Returns id, balance, the transaction
 /// time, the chain head, the version, whether it is a user wallet, its pending amounts out
-/// and in, and whether it is frozen; locked_accounts() reads it.
+/// and in, whether it is frozen and its overdraft limit; locked_accounts() reads it.
 inline constexpr const char* kLockAccountsInIdOrder =
     "SELECT w.id, w.balance, now(), w.chain_head, w.version, w.kind = 'user', w.pending_out, w.pending_in, "
-    "w.frozen_at IS NOT NULL "
+    "w.frozen_at IS NOT NULL, w.overdraft_limit "
     "FROM wallets w "
     "WHERE w.id = ANY($1::uuid[]) ORDER BY w.id FOR UPDATE";
 /// The accounts kLockAccountsInIdOrder locked, by id (holds not read: zero).

@@ -31,9 +31,11 @@ const std::vector<Invariant>& invariants() {
       {"entries_reference_known_rows", "each ledger entry names an existing wallet and transaction",
        "SELECT e.id::text FROM ledger_entries e WHERE NOT EXISTS (SELECT 1 FROM wallets w WHERE w.id = e.wallet_id) "
        "OR NOT EXISTS (SELECT 1 FROM transactions t WHERE t.id = e.transaction_id)"},
-      {"no_negative_balances", "no user wallet's balance or available amount is below zero",
-       "SELECT w.id::text FROM wallets w WHERE w.kind = 'user' AND (w.balance < 0 OR w.balance - w.pending_out - "
-       "COALESCE((SELECT sum(h.amount) FROM holds h WHERE h.wallet_id = w.id AND h.release_at > now()), 0) < 0)"},
+      {"balances_within_overdraft",
+       "no user wallet's balance or available amount is below minus its overdraft limit (zero without one)",
+       "SELECT w.id::text FROM wallets w WHERE w.kind = 'user' AND (w.balance < -w.overdraft_limit OR "
+       "w.balance - w.pending_out - COALESCE((SELECT sum(h.amount) FROM holds h WHERE h.wallet_id = w.id "
+       "AND h.release_at > now()), 0) < -w.overdraft_limit)"},
       {"pending_amounts_match_transfers",
        "each wallet's pending_out and pending_in equal the sums of the open pending transfers it sends and receives",
        "SELECT w.id::text FROM wallets w "

@@ -22,6 +22,7 @@ nlohmann::json to_json(const Wallet& w) {
           {"frozen", w.frozen_at.has_value()},
           {"frozen_at", optional_text(w.frozen_at)},
           {"frozen_reason", optional_text(w.frozen_reason)},
+          {"overdraft_limit", w.overdraft_limit.minor()},
           {"created_at", w.created_at},
           {"updated_at", w.updated_at}};
 }
@@ -89,6 +90,18 @@ nlohmann::json to_json(const HistoryItem& item) {
   j["entry_amount"] = item.entry_amount.minor();
   j["balance_after"] = item.balance_after.minor();
   return j;
+}
+
+nlohmann::json to_json(const BalanceAt& b) {
+  return {{"id", b.wallet_id},
+          {"user_id", b.user_id},
+          {"currency", b.currency},
+          {"at", b.at},
+          {"balance", b.balance.minor()},
+          {"available", b.available().minor()},
+          {"held", b.held.minor()},
+          {"pending_out", b.pending_out.minor()},
+          {"pending_in", b.pending_in.minor()}};
 }
 
 }  // namespace wallet

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/balance_at.hpp"
 #include "core/model.hpp"
 
 namespace wallet {
@@ -13,5 +14,6 @@ nlohmann::json to_json(const Transaction& t);
 nlohmann::json to_json(const Withdrawal& w);
 nlohmann::json to_json(const PendingTransfer& t);
 nlohmann::json to_json(const HistoryItem& item);
+nlohmann::json to_json(const BalanceAt& b);
 
 }  // namespace wallet

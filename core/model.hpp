@@ -83,6 +83,8 @@ struct Wallet {
   Metadata metadata;  // the client's own pairs, given when it was created
   /// Set while an operator has it frozen: every debit is refused, credits still arrive.
   std::optional<std::string> frozen_at, frozen_reason;
+  /// How far below zero transfers may take `available` (withdrawals never draw on it).
+  Money overdraft_limit;
   /// What may leave the wallet now: its balance less its holds and its pending transfers out.
   Money available() const { return spendable(balance, held, pending_out); }
 };

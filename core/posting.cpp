@@ -20,14 +20,18 @@ void Posting::require_not_frozen(const std::string& wallet_id) const {
   }
 }
 
-void Posting::require_funds(const std::string& wallet_id, Money amount) const {
+void Posting::require_funds(const std::string& wallet_id, Money amount, bool may_overdraw) const {
   require_not_frozen(wallet_id);
   const auto& a = accounts_.at(wallet_id);
   const Money available = spendable(a.balance, a.held, a.pending_out);
-  if (available < amount) {
-    throw DomainError(ErrorCode::kInsufficientFunds, "wallet " + wallet_id + " has " +
-                                                         std::to_string(available.minor()) + " available, needs " +
-                                                         std::to_string(amount.minor()));
+  const Money limit = may_overdraw ? a.overdraft_limit : Money(0);
+  // available - amount >= -limit, without an intermediate that could overflow.
+  const auto reach = available.plus(limit);
+  if (reach && *reach < amount) {
+    throw DomainError(ErrorCode::kInsufficientFunds,
+                      "wallet " + wallet_id + " has " + std::to_string(available.minor()) + " available" +
+                          (limit > Money(0) ? " and an overdraft of " + std::to_string(limit.minor()) : "") +
+                          ", needs " + std::to_string(amount.minor()));
   }
 }
 
@@ -129,7 +133,7 @@ OperationResult Posting::posted(const ResolvedOperation& r) {
     case OperationKind::kTransfer:
       kind = TransactionKind::kTransfer;
       leg = {r.wallet_id, r.to_wallet_id};
-      require_funds(r.wallet_id, op.amount);
+      require_funds(r.wallet_id, op.amount, true);
       break;
     case OperationKind::kWithdrawal:
       kind = TransactionKind::kWithdrawal;
@@ -192,7 +196,7 @@ OperationResult Posting::open_transfer(const ResolvedOperation& r) {
   const Operation& op = *r.op;
   const Timestamp expires = op.expires_at.value_or(now_ + pending_timeout_);
   if (expires <= now_) throw DomainError(ErrorCode::kInvalidExpiresAt, "expires_at must be in the future");
-  require_funds(r.wallet_id, op.amount);
+  require_funds(r.wallet_id, op.amount, true);
   PendingTransfer t;
   t.id = r.transfer_id;
   t.source_wallet_id = r.wallet_id;

@@ -26,6 +26,7 @@ struct AccountState {
   std::int64_t version = 0;                // as locked; the write adds one
   bool user = false;                       // a user wallet (which the balance cache holds)
   bool frozen = false;                     // no money may leave it
+  Money overdraft_limit;                   // how far below zero transfers may take available
 };
 
 struct LedgerEntryRow {
@@ -119,7 +120,9 @@ class Posting {
   /// Every debit of a wallet checks both, before any change: a frozen wallet refuses it (409
   /// wallet_frozen), then one without the available funds (422 insufficient_funds).
   void require_not_frozen(const std::string& wallet_id) const;
-  void require_funds(const std::string& wallet_id, Money amount) const;
+  /// With `may_overdraw` (transfers and pending transfers), available may end as low as
+  /// -overdraft_limit; every other debit needs it to stay at zero or above.
+  void require_funds(const std::string& wallet_id, Money amount, bool may_overdraw = false) const;
   /// A completed transaction of this posting along a leg.
   Transaction new_transaction(const std::string& id, TransactionKind kind, Money amount, const std::string& currency,
                               const Leg& leg, std::optional<std::string> idempotency_key,

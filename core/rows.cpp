@@ -40,6 +40,7 @@ Wallet wallet(const pg::Result& res, int row, int c) {
   w.metadata = metadata_from_column(res.opt(row, c + 11));
   w.frozen_at = opt_time(res, row, c + 12);
   w.frozen_reason = res.opt(row, c + 13);
+  w.overdraft_limit = money(res, row, c + 14);
   return w;
 }
 

@@ -9,11 +9,11 @@
 
 namespace wallet::rows {
 
-/// Columns of a wallet `w` read FROM kWalletsWithHolds (14 columns; the ninth is how many ms
+/// Columns of a wallet `w` read FROM kWalletsWithHolds (15 columns; the ninth is how many ms
 /// until its next hold releases, NULL when it has none).
 inline constexpr const char* kWalletColumns =
     "w.id, w.user_id, w.currency, w.balance, COALESCE(h.held, 0), w.version, w.created_at, w.updated_at, "
-    "h.release_in_ms, w.pending_out, w.pending_in, w.metadata, w.frozen_at, w.frozen_reason";
+    "h.release_in_ms, w.pending_out, w.pending_in, w.metadata, w.frozen_at, w.frozen_reason, w.overdraft_limit";
 /// Wallets `w`, each with `h`: the sum of its unreleased holds and when the first releases.
 inline constexpr const char* kWalletsWithHolds =
     "wallets w LEFT JOIN LATERAL (SELECT sum(x.amount) AS held, "

@@ -21,6 +21,17 @@ constexpr const char* kUnfreeze =
     "UPDATE wallets SET frozen_at = NULL, frozen_reason = NULL, version = version + 1, updated_at = now() "
     "WHERE id = $1 AND kind = 'user' AND frozen_at IS NOT NULL RETURNING id";
 
+// Under the row lock every posting takes: no debit slips between the check and the change.
+constexpr const char* kSetLimit =
+    "UPDATE wallets w SET overdraft_limit = $2, version = version + 1, updated_at = now() "
+    "WHERE w.id = $1 AND w.kind = 'user' AND w.balance - w.pending_out - COALESCE((SELECT sum(h.amount) "
+    "FROM holds h WHERE h.wallet_id = w.id AND h.release_at > now()), 0) >= -$2::bigint RETURNING id";
+
+void write_event(pg::Connection& conn, const std::string& type, nlohmann::json data, const std::string& at) {
+  const auto stmt = insert_outbox({make_event(type, std::nullopt, at, std::move(data))});
+  conn.exec(stmt.sql, stmt.params);
+}
+
 Wallet change(pg::Connection& conn, int max_retries, const std::string& wallet_id, const std::string& reason,
               bool freeze) {
   parse_reason(reason, ErrorCode::kInvalidReason);
@@ -35,9 +46,7 @@ Wallet change(pg::Connection& conn, int max_retries, const std::string& wallet_i
     }
     auto data = to_json(w);
     data["reason"] = reason;
-    const auto stmt = insert_outbox(
-        {make_event(freeze ? "wallet.frozen" : "wallet.unfrozen", std::nullopt, w.updated_at, std::move(data))});
-    conn.exec(stmt.sql, stmt.params);
+    write_event(conn, freeze ? "wallet.frozen" : "wallet.unfrozen", std::move(data), w.updated_at);
     return w;
   });
 }
@@ -50,6 +59,28 @@ Wallet freeze_wallet(pg::Connection& conn, int max_retries, const std::string& w
 
 Wallet unfreeze_wallet(pg::Connection& conn, int max_retries, const std::string& wallet_id, const std::string& reason) {
   return change(conn, max_retries, wallet_id, reason, false);
+}
+
+Money parse_overdraft_limit(std::int64_t value, std::int64_t max_amount) {
+  if (value < 0 || value > max_amount) {
+    throw DomainError(ErrorCode::kInvalidAmount,
+                      "overdraft_limit must be 0 to " + std::to_string(max_amount) + " minor units");
+  }
+  return Money(value);
+}
+
+Wallet set_overdraft_limit(pg::Connection& conn, int max_retries, const std::string& wallet_id, Money limit) {
+  return pg::in_transaction(conn, max_retries, [&] {
+    const bool changed = conn.exec(kSetLimit, {wallet_id, std::to_string(limit.minor())}).rows() == 1;
+    const Wallet w = WalletStore(conn, 1).get(wallet_id);  // not found: a 404
+    if (!changed) {
+      throw DomainError(ErrorCode::kLimitBelowDebt,
+                        "wallet " + wallet_id + " owes " + std::to_string(-w.available().minor()) +
+                            "; an overdraft limit below that is refused");
+    }
+    write_event(conn, "wallet.overdraft_limit_changed", to_json(w), w.updated_at);
+    return w;
+  });
 }
 
 }  // namespace wallet

@@ -1,4 +1,5 @@
-// What an operator does to a wallet itself rather than its money: freezing and unfreezing it.
+// What an operator does to a wallet itself rather than its money: freezing and unfreezing it,
+// and setting how far it may be overdrawn.
 #pragma once
 
 #include <string>
@@ -17,5 +18,15 @@ Wallet freeze_wallet(pg::Connection& conn, int max_retries, const std::string& w
 /// Lifts a freeze; writes a wallet.unfrozen event with the reason. Throws
 /// DomainError(kWalletNotFound) or DomainError(kWalletNotFrozen).
 Wallet unfreeze_wallet(pg::Connection& conn, int max_retries, const std::string& wallet_id, const std::string& reason);
+
+/// An overdraft limit as requested: 0 (none) to max_amount minor units. Throws
+/// DomainError(kInvalidAmount).
+Money parse_overdraft_limit(std::int64_t value, std::int64_t max_amount);
+
+/// Sets how far below zero transfers may take the wallet's available amount. A limit below
+/// what the wallet already owes (its available amount below zero: balance less holds and
+/// pending transfers out) is refused with DomainError(kLimitBelowDebt). Writes a
+/// wallet.overdraft_limit_changed event. Throws DomainError(kWalletNotFound).
+Wallet set_overdraft_limit(pg::Connection& conn, int max_retries, const std::string& wallet_id, Money limit);
 
 }  // namespace wallet

@@ -31,7 +31,7 @@ constexpr const char* kInsertUserWallets =
     "AS u(id, user_id, currency) "
     "ON CONFLICT (user_id, currency) WHERE kind = 'user' DO NOTHING "
     "RETURNING id, user_id, currency, balance, 0, version, created_at, updated_at, NULL::bigint, pending_out, "
-    "pending_in, metadata, frozen_at, frozen_reason";
+    "pending_in, metadata, frozen_at, frozen_reason, overdraft_limit";
 // The notification wakes the outbox publisher at commit, so events leave within milliseconds.
 
 const std::string kSelectWallet = std::string("SELECT ") + rows::kWalletColumns + " FROM " + rows::kWalletsWithHolds +

@@ -145,10 +145,12 @@ Result Connection::check(PGresult* res) {
 
 const std::string& Connection::prepared_name(const char* sql) {
   auto it = prepared_.find(sql);
-  if (it != prepared_.end()) return it->second;
-  std::string name = "s" + std::to_string(prepared_.size());
+  if (it != prepared_.end() && it->second.sql == sql) return it->second.name;
+  std::string name = "s" + std::to_string(prepared_count_++);
   check(PQprepare(conn_.get(), name.c_str(), sql, 0, nullptr));
-  return prepared_.emplace(sql, std::move(name)).first->second;
+  auto& entry = prepared_[sql];
+  entry = {std::move(name), sql};
+  return entry.name;
 }
 
 Result Connection::exec(const char* sql, const Params& params) {

@@ -55,8 +55,9 @@ class Connection {
   /// Throws DomainError(kUnavailable) naming the address tried (never the password).
   static Connection open(const std::string& url, int connect_timeout_seconds);
 
-  /// Runs a statement as a prepared statement (prepared on first use on this connection).
-  /// `sql` must have static storage. Throws pg::Error on failure.
+  /// Runs a statement as a prepared statement, prepared on first use on this connection (SQL
+  /// of static storage is prepared once; text in a reused buffer is prepared again when it
+  /// changed). Throws pg::Error on failure.
   Result exec(const char* sql, const Params& params = {});
 
   /// Runs SQL text that may hold several statements and no parameters (migrations).
@@ -102,7 +103,13 @@ class Connection {
 
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
   std::string address_;
-  std::unordered_map<const char*, std::string> prepared_;
+  /// Prepared statements by the address of their text, with the text itself: a buffer reused
+  /// for other SQL (a temporary string) is prepared anew rather than run as the old statement.
+  struct Prepared {
+    std::string name, sql;
+  };
+  std::unordered_map<const char*, Prepared> prepared_;
+  std::size_t prepared_count_ = 0;
   std::vector<Statement> deferred_;
   std::vector<bool> deferred_keep_;
   std::vector<Result> deferred_results_;

@@ -1,4 +1,5 @@
 // Handlers of the routes that read wallets, balances, histories and withdrawals.
+#include "core/balance_at.hpp"
 #include "core/currency.hpp"
 #include "core/history.hpp"
 #include "core/ids.hpp"
@@ -48,10 +49,17 @@ std::string wallet_json(Exchange& ex, ApiState& st, const std::string& id) {
   return json;
 }
 
+// The wallet now (cache-aside), or with ?at= as it was at that instant (from PostgreSQL).
 void get_wallet(Exchange& ex, ApiState& st) {
-  ex.allow_query({});
+  ex.allow_query({"at"});
   const auto id = parse_uuid(ex.params[0]);
-  ex.send_json_text(200, wallet_json(ex, st, id));
+  const auto at = ex.query("at");
+  if (!at) return ex.send_json_text(200, wallet_json(ex, st, id));
+  const auto instant = parse_rfc3339(*at, ErrorCode::kInvalidAt);
+  auto conn = st.pool.acquire();
+  const auto then = balance_at(*conn, id, instant);
+  ex.require_owner(then.user_id, ErrorCode::kWalletNotFound, "no wallet " + id);
+  ex.send_json(200, to_json(then));
 }
 
 void wallet_transactions(Exchange& ex, ApiState& st) {

@@ -96,6 +96,15 @@ void control_wallet(Exchange& ex, ApiState& st, bool freeze) {
   ex.send_json(200, to_json(wallet));
 }
 
+void patch_wallet(Exchange& ex, ApiState& st) {
+  ex.require_json_body();
+  ex.allow_query({});
+  const auto id = parse_uuid(ex.params.at(0));
+  const auto limit = decode_overdraft_limit(ex.body, st.settings);
+  auto conn = st.pool.acquire();
+  ex.send_json(200, to_json(set_overdraft_limit(*conn, static_cast<int>(st.settings.database.max_retries), id, limit)));
+}
+
 }  // namespace
 
 void add_write_routes(Router& router, ApiState& st) {
@@ -116,6 +125,8 @@ void add_write_routes(Router& router, ApiState& st) {
       "POST", "/wallets/{id}/freeze", [&st](Exchange& ex) { control_wallet(ex, st, true); }, ApiScope::kAdmin);
   router.add(
       "POST", "/wallets/{id}/unfreeze", [&st](Exchange& ex) { control_wallet(ex, st, false); }, ApiScope::kAdmin);
+  router.add(
+      "PATCH", "/wallets/{id}", [&st](Exchange& ex) { patch_wallet(ex, st); }, ApiScope::kAdmin);
 }
 
 }  // namespace wallet::daemon

@@ -4,6 +4,7 @@
 #include "core/ids.hpp"
 #include "core/money.hpp"
 #include "core/timestamp.hpp"
+#include "core/wallet_controls.hpp"
 #include "daemon/http/json_body.hpp"
 
 namespace wallet::daemon {
@@ -55,6 +56,12 @@ std::string_view object_or_empty(std::string_view text) { return text.empty() ? 
 }  // namespace
 
 std::string parse_idempotency_header(std::string_view value) { return parse_idempotency_key(value); }
+
+Money decode_overdraft_limit(std::string_view text, const Settings& settings) {
+  const auto body = JsonBody::parse(text, {"overdraft_limit"});
+  body.require("overdraft_limit");
+  return parse_overdraft_limit(*body.integer("overdraft_limit", kInvalidAmount), settings.ledger.max_amount);
+}
 
 std::string decode_reason(std::string_view text) {
   const auto body = JsonBody::parse(text, {"reason"});

@@ -17,6 +17,9 @@ struct CreateWalletRequest {
   Metadata metadata;
 };
 
+/// `PATCH /wallets/{id}`: {overdraft_limit}, 0 to ledger.max_amount.
+Money decode_overdraft_limit(std::string_view text, const Settings& settings);
+
 /// `POST /wallets/{id}/freeze` and `/unfreeze`: {reason}, 1 to 500 bytes of printable UTF-8.
 std::string decode_reason(std::string_view text);
 

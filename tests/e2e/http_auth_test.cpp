@@ -29,7 +29,7 @@ class HttpAuthTest : public HttpFixture {
     httplib::Request req;
     req.method = method;
     req.path = path;
-    if (method == "POST") {
+    if (method == "POST" || method == "PATCH") {
       req.body = body.dump();
       req.set_header("Content-Type", "application/json");
     }
@@ -87,8 +87,9 @@ TEST_F(HttpAuthTest, EveryRouteAnswersEachKindOfCallerAsSpecified) {
       // Admin only; the unfreeze right after the freeze leaves alice as she was.
       {"POST", "/wallets/" + alice + "/freeze", {{"reason", "audit"}}, 200},
       {"POST", "/wallets/" + alice + "/unfreeze", {{"reason", "audit"}}, 200},
+      {"PATCH", "/wallets/" + alice, {{"overdraft_limit", 0}}, 200},
   };
-  const auto admin_only = [](const Route& r) { return r.path.ends_with("freeze"); };
+  const auto admin_only = [](const Route& r) { return r.path.ends_with("freeze") || r.method == "PATCH"; };
   // What each caller gets on each route: 0 means the route's own success status.
   struct Caller {
     std::string name;

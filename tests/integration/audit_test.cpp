@@ -88,10 +88,10 @@ TEST_F(AuditTest, AnEditedBalanceIsCaught) {
 
 TEST_F(AuditTest, ANegativeUserBalanceIsCaught) {
   tamper(
-      "ALTER TABLE wallets DROP CONSTRAINT user_balance_not_negative, DROP CONSTRAINT user_balance_covers_pending; "
+      "ALTER TABLE wallets DROP CONSTRAINT user_balance_within_overdraft, DROP CONSTRAINT user_balance_covers_pending; "
       "UPDATE wallets SET balance = -1 WHERE id = '" +
       a_ + "'");
-  EXPECT_TRUE(failed().count("no_negative_balances"));
+  EXPECT_TRUE(failed().count("balances_within_overdraft"));
 }
 
 TEST_F(AuditTest, MetadataThatTheApiWouldRefuseIsCaught) {

@@ -15,6 +15,20 @@ constexpr const char* kInsert = "INSERT INTO items SELECT * FROM unnest($1::int[
 constexpr const char* kCount = "SELECT count(*) FROM items";
 constexpr const char* kLabels = "SELECT string_agg(label, '|' ORDER BY id) FROM items";
 
+// Statements are prepared by the address of their text; other SQL in the same buffer (a string
+// reused, a temporary's memory given to the next) must run as itself, not as the first.
+TEST(Connection, NewTextInAReusedBufferRunsAsItself) {
+  TestDatabase db;
+  auto conn = db.connect();
+  std::string sql = "SELECT 1";
+  const char* buffer = sql.c_str();
+  EXPECT_EQ(conn.exec(buffer).int64(0, 0), 1);
+  sql.assign("SELECT 2");
+  ASSERT_EQ(sql.c_str(), buffer) << "the same buffer holds the new text";
+  EXPECT_EQ(conn.exec(sql.c_str()).int64(0, 0), 2);
+  EXPECT_EQ(conn.exec(sql.c_str()).int64(0, 0), 2);
+}
+
 TEST(Connection, APipelineReturnsEveryResultInOrder) {
   TestDatabase db;
   auto conn = db.owner();

@@ -41,7 +41,7 @@ TEST_F(PrivilegesTest, TheApplicationRoleCannotRewriteHistoryOrTheSchema) {
       "DELETE FROM withdrawals",
       "UPDATE schema_migrations SET checksum = 'x'",
       "ALTER TABLE ledger_entries DISABLE TRIGGER USER",
-      "ALTER TABLE wallets DROP CONSTRAINT user_balance_not_negative",
+      "ALTER TABLE wallets DROP CONSTRAINT user_balance_within_overdraft",
       "DROP TABLE outbox",
       "CREATE TABLE shadow_ledger (id int)",
       "CREATE OR REPLACE FUNCTION ledger_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS "

@@ -55,6 +55,9 @@ class HttpFixture : public ::testing::Test {
   HttpReply post(const std::string& path, const nlohmann::json& body, const httplib::Headers& headers = {}) {
     return to_reply(http_->Post(path, headers, body.dump(), "application/json"));
   }
+  HttpReply patch(const std::string& path, const nlohmann::json& body, const httplib::Headers& headers = {}) {
+    return to_reply(http_->Patch(path, headers, body.dump(), "application/json"));
+  }
   std::string create_wallet(const std::string& user, const std::string& currency = "USD") {
     const auto r = post("/wallets", {{"user_id", user}, {"currency", currency}});
     EXPECT_EQ(r.status, 201) << r.text;
