@@ -3,6 +3,7 @@
 #include <map>
 
 #include "tests/support/event_collector.hpp"
+#include "tests/support/cli_fixture.hpp"
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/openapi_schema.hpp"
 
@@ -159,20 +160,7 @@ TEST_F(MetadataHttpTest, BadMetadataIsRefusedEverywhereAndChangesNothing) {
   EXPECT_EQ(get("/wallets/" + a).body["balance"], 1'005);
 }
 
-class MetadataCliTest : public ::testing::Test {
- protected:
-  ProcessResult cli(std::vector<std::string> args) {
-    args.insert(args.begin(), walletctl_path());
-    return run_process(args, {{"DATABASE_URL", db_.url()}});
-  }
-  json ok_json(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--output", "json"});
-    const auto r = cli(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return json::parse(r.out, nullptr, false);
-  }
-  TestDatabase db_;
-};
+class MetadataCliTest : public CliFixture {};
 
 TEST_F(MetadataCliTest, OptionsKeepPairsAndHistoryFiltersByOne) {
   const auto alice = ok_json({"create", "--user", "alice", "--metadata", "tier=gold"});

@@ -7,6 +7,7 @@
 
 #include "core/api_keys.hpp"
 #include "core/timestamp.hpp"
+#include "tests/support/cli_fixture.hpp"
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/openapi_schema.hpp"
 
@@ -204,20 +205,7 @@ TEST_F(TwoPhaseAuthTest, OnlyChargeKeysReverseChargesAndUserKeysNeverReverse) {
   EXPECT_EQ(balance(a), 1'000 - 100 + 10 - 10);
 }
 
-class TwoPhaseCliTest : public ::testing::Test {
- protected:
-  ProcessResult cli(std::vector<std::string> args) {
-    args.insert(args.begin(), walletctl_path());
-    return run_process(args, {{"DATABASE_URL", db_.url()}});
-  }
-  json ok_json(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--output", "json"});
-    const auto r = cli(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return json::parse(r.out, nullptr, false);
-  }
-  TestDatabase db_;
-};
+class TwoPhaseCliTest : public CliFixture {};
 
 TEST_F(TwoPhaseCliTest, PendingCaptureVoidAndReverseWithTheirExitCodes) {
   const std::string a = ok_json({"create", "--user", "alice"})["id"], b = ok_json({"create", "--user", "bob"})["id"];

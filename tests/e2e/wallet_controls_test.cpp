@@ -5,6 +5,7 @@
 
 #include "core/api_keys.hpp"
 #include "tests/support/event_collector.hpp"
+#include "tests/support/cli_fixture.hpp"
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/openapi_schema.hpp"
 
@@ -143,20 +144,7 @@ TEST_F(FrozenWalletHttpTest, ABalanceAtAPastInstant) {
       << "another user's wallet does not exist for a key bound to bob";
 }
 
-class FrozenWalletCliTest : public ::testing::Test {
- protected:
-  ProcessResult cli(std::vector<std::string> args) {
-    args.insert(args.begin(), walletctl_path());
-    return run_process(args, {{"DATABASE_URL", db_.url()}});
-  }
-  json ok_json(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--output", "json"});
-    const auto r = cli(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return json::parse(r.out, nullptr, false);
-  }
-  TestDatabase db_;
-};
+class FrozenWalletCliTest : public CliFixture {};
 
 TEST_F(FrozenWalletCliTest, FreezeAndUnfreezeWithTheirExitCodes) {
   const std::string a = ok_json({"create", "--user", "alice"})["id"], b = ok_json({"create", "--user", "bob"})["id"];

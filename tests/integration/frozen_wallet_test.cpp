@@ -10,13 +10,7 @@
 namespace wallet::testing {
 namespace {
 
-class FrozenWalletTest : public LedgerFixture {
- protected:
-  std::string code_of(const Operation& op) {
-    const auto r = ledger_.apply({op}).at(0);
-    return r.error ? std::string(r.error->name()) : "ok";
-  }
-};
+class FrozenWalletTest : public LedgerFixture {};
 
 TEST_F(FrozenWalletTest, EveryDebitIsRefusedAndCreditsStillArrive) {
   const auto a = new_wallet("alice", 1'000), b = new_wallet("bob", 1'000);

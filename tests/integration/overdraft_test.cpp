@@ -9,10 +9,6 @@ namespace {
 
 class OverdraftTest : public LedgerFixture {
  protected:
-  std::string code_of(const Operation& op) {
-    const auto r = ledger_.apply({op}).at(0);
-    return r.error ? std::string(r.error->name()) : "ok";
-  }
   static Operation pending(const std::string& from, const std::string& to, std::int64_t amount) {
     auto op = transfer(from, to, amount);
     op.kind = OperationKind::kPendingTransfer;

@@ -41,6 +41,11 @@ class LedgerFixture : public ::testing::Test {
     op.kind = OperationKind::kWithdrawal;
     return op;
   }
+  /// Applies one operation: "ok", or the code it was refused with.
+  std::string code_of(const Operation& op) {
+    const auto r = ledger_.apply({op}).at(0);
+    return r.error ? std::string(r.error->name()) : "ok";
+  }
   std::int64_t balance(const std::string& wallet) { return wallets_.get(wallet).balance.minor(); }
   std::int64_t count(const char* sql) { return conn_.exec(sql).int64(0, 0); }
   /// Whether a session of this database waits for a row lock within five seconds.
