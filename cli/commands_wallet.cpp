@@ -46,7 +46,7 @@ void add_set_limit(CLI::App& parent, Context& ctx, Action& action) {
     action = [&ctx, a] {
       const auto id = parse_uuid(a->wallet);
       const auto& s = ctx.settings();
-      const Money limit = a->amount == "0" ? Money(0) : parse_amount(a->amount, s.ledger.max_amount);
+      const Money limit = parse_overdraft_limit(a->amount, s.ledger.max_amount);
       print_wallet(ctx, set_overdraft_limit(ctx.db(), static_cast<int>(s.database.max_retries), id, limit));
       return 0;
     };

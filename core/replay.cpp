@@ -8,15 +8,18 @@
 #include "core/errors.hpp"
 #include "core/ledger.hpp"
 #include "core/settlement.hpp"
+#include "core/wallet_controls.hpp"
 
 namespace wallet {
 namespace {
 
-// Rows read but not yet reported: an operation waiting for its batch, or an invalid row that
-// keeps its place in file order.
+// Rows read but not yet reported: an operation waiting for its batch, an invalid row that
+// keeps its place in file order, or a control on a wallet (which ends its chunk, so it applies
+// after the operations before it and before those after it).
 struct PendingRow {
   std::uint64_t line;
   std::optional<RowOutcome> invalid;
+  std::optional<ControlRow> control;
 };
 
 // One batch as read from the file.
@@ -49,11 +52,16 @@ class ChunkReader {
         break;
       }
       try {
-        chunk.ops.push_back(parse_settlement_row(*header_, record, max_amount_, file_hash_, options_.key_scope));
-        chunk.rows.push_back({record.line, std::nullopt});
+        auto row = parse_settlement_row(*header_, record, max_amount_, file_hash_, options_.key_scope);
+        if (auto* control = std::get_if<ControlRow>(&row)) {
+          chunk.rows.push_back({record.line, std::nullopt, std::move(*control)});
+          break;
+        }
+        chunk.ops.push_back(std::move(std::get<Operation>(row)));
+        chunk.rows.push_back({record.line, std::nullopt, std::nullopt});
       } catch (const DomainError& e) {
         chunk.rows.push_back(
-            {record.line, RowOutcome{record.line, RowStatus::kInvalid, "", std::string(e.name()), e.what()}});
+            {record.line, RowOutcome{record.line, RowStatus::kInvalid, "", std::string(e.name()), e.what()}, {}});
         if (options_.stop_on_error) break;  // what came before it is applied, then the replay stops
       }
     }
@@ -72,7 +80,8 @@ class ChunkReader {
 class Replay {
  public:
   Replay(pg::Connection& conn, const Settings& settings, const ReplayOptions& options, ReplayObserver& observer)
-      : ledger_(conn, settings, options.cache), options_(options), observer_(observer) {}
+      : conn_(conn), settings_(settings), ledger_(conn, settings, options.cache), options_(options),
+        observer_(observer) {}
 
   // While one batch is applied, the next is read and parsed on another thread, so the client's
   // parsing overlaps the database's work.
@@ -97,11 +106,13 @@ class Replay {
 
   void apply(const Chunk& chunk) {
     summary_.rows += chunk.rows.size();
-    const auto results = ledger_.apply(chunk.ops, mode());
+    const auto results = chunk.ops.empty() ? std::vector<OperationResult>{} : ledger_.apply(chunk.ops, mode());
     std::size_t next = 0;
     for (const auto& row : chunk.rows) {
       std::optional<RowOutcome> outcome = row.invalid;
-      if (!outcome) {
+      if (row.control) {
+        outcome = apply_control(row.line, *row.control);
+      } else if (!outcome) {
         const auto& result = results[next++];
         if (!result.attempted) break;  // after the first refusal, with --stop-on-error
         outcome = outcome_of(row.line, result);
@@ -113,6 +124,21 @@ class Replay {
         summary_.stopped_early = true;
         break;
       }
+    }
+  }
+
+  // A control row: its own transaction, reported with the wallet's id when it applied.
+  RowOutcome apply_control(std::uint64_t line, const ControlRow& row) {
+    try {
+      const auto r = apply_wallet_control(conn_, static_cast<int>(settings_.database.max_retries),
+                                          settings_.ledger.default_currency, row.control, row.key, options_.dry_run);
+      if (options_.dry_run && !r.replayed) return RowOutcome{line, RowStatus::kValid, "", "", ""};
+      return RowOutcome{line, r.replayed ? RowStatus::kReplayed : RowStatus::kApplied, r.wallet.id, "", ""};
+    } catch (const DomainError& e) {
+      // The database gone (or the outcome unknown) ends the replay as it does for a batch.
+      const auto error_class = error_info(e.code()).error_class;
+      if (error_class == ErrorClass::kUnavailable || error_class == ErrorClass::kInternal) throw;
+      return RowOutcome{line, RowStatus::kRefused, "", std::string(e.name()), e.what()};
     }
   }
 
@@ -152,6 +178,8 @@ class Replay {
     }
   }
 
+  pg::Connection& conn_;
+  const Settings& settings_;
   Ledger ledger_;
   const ReplayOptions& options_;
   ReplayObserver& observer_;

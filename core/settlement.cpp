@@ -67,7 +67,7 @@ void parse_money_row(const SettlementHeader& h, const CsvRecord& row, std::int64
   const auto expires = h.value(row, C::kExpiresAt);
   refuse_unless(op.kind == OperationKind::kPendingTransfer, expires, "expires_at is only for pending transfers");
   if (expires) op.expires_at = parse_rfc3339(*expires, ErrorCode::kInvalidExpiresAt);
-  refuse_unless(false, h.value(row, C::kReason), "reason is only for reverse");
+  refuse_unless(false, h.value(row, C::kReason), "reason is only for reverse, freeze and unfreeze");
 }
 
 // capture, void, reverse: the row they act on (by id, or by the key of the row that made it);
@@ -89,8 +89,44 @@ void parse_target_row(const SettlementHeader& h, const CsvRecord& row, std::int6
   refuse_unless(op.kind != OperationKind::kVoid, amount, "void takes no amount");
   if (amount) op.amount = parse_amount(*amount, max_amount);
   const auto reason = h.value(row, C::kReason);
-  refuse_unless(op.kind == OperationKind::kReversal, reason, "reason is only for reverse");
+  refuse_unless(op.kind == OperationKind::kReversal, reason, "reason is only for reverse, freeze and unfreeze");
   if (reason) op.reason = parse_reason(*reason, ErrorCode::kInvalidReason);
+}
+
+std::optional<WalletControlKind> control_op(std::string_view name) {
+  if (name == "freeze") return WalletControlKind::kFreeze;
+  if (name == "unfreeze") return WalletControlKind::kUnfreeze;
+  if (name == "set_limit") return WalletControlKind::kSetLimit;
+  return std::nullopt;
+}
+
+// freeze, unfreeze (with a reason), set_limit (the limit in amount): a wallet and no money.
+WalletControl parse_control_row(const SettlementHeader& h, const CsvRecord& row, std::int64_t max_amount,
+                                WalletControlKind kind) {
+  using C = SettlementColumn;
+  for (auto c : {C::kToWalletId, C::kReleaseAt, C::kTarget, C::kExpiresAt, C::kReference, C::kMetadata}) {
+    if (h.value(row, c)) invalid("freeze, unfreeze and set_limit take a wallet, and a reason or an amount, only");
+  }
+  WalletControl control;
+  control.kind = kind;
+  const auto wallet_id = h.value(row, C::kWalletId);
+  const auto user_id = h.value(row, C::kUserId);
+  if (wallet_id.has_value() == user_id.has_value()) invalid("give exactly one of wallet_id and user_id");
+  if (wallet_id) control.wallet.wallet_id = parse_uuid(*wallet_id);
+  if (user_id) control.wallet.user_id = parse_user_id(*user_id);
+  if (const auto currency = h.value(row, C::kCurrency)) control.currency = parse_currency(*currency);
+  const auto amount = h.value(row, C::kAmount);
+  const auto reason = h.value(row, C::kReason);
+  if (kind == WalletControlKind::kSetLimit) {
+    refuse_unless(false, reason, "set_limit takes no reason");
+    if (!amount) throw DomainError(ErrorCode::kInvalidAmount, "set_limit needs amount: the limit (0: none)");
+    control.limit = parse_overdraft_limit(*amount, max_amount);
+  } else {
+    refuse_unless(false, amount, "freeze and unfreeze take no amount");
+    if (!reason) throw DomainError(ErrorCode::kInvalidReason, "freeze and unfreeze need a reason");
+    control.reason = parse_reason(*reason, ErrorCode::kInvalidReason);
+  }
+  return control;
 }
 
 }  // namespace
@@ -114,10 +150,11 @@ SettlementHeader SettlementHeader::parse(const CsvRecord& header) {
     h.index_[known] = i;
   }
   const auto has = [&](SettlementColumn c) { return h.index_[column_index(c)].has_value(); };
-  const bool moves = has(SettlementColumn::kAmount) &&
-                     (has(SettlementColumn::kWalletId) || has(SettlementColumn::kUserId));
-  if (!has(SettlementColumn::kOp) || !(moves || has(SettlementColumn::kTarget))) {
-    invalid("the header needs the columns op, amount, and wallet_id or user_id (or op and target)");
+  const bool names_wallet = has(SettlementColumn::kWalletId) || has(SettlementColumn::kUserId);
+  const bool acts = names_wallet && (has(SettlementColumn::kAmount) || has(SettlementColumn::kReason));
+  if (!has(SettlementColumn::kOp) || !(acts || has(SettlementColumn::kTarget))) {
+    invalid("the header needs the columns op, amount, and wallet_id or user_id (or op and target; or op, reason "
+            "and a wallet column for freeze and unfreeze)");
   }
   return h;
 }
@@ -143,19 +180,26 @@ std::string replay_key_scope(std::string_view name) {
   return "replay/" + std::string(name);  // API scopes are API key ids: never this shape
 }
 
-Operation parse_settlement_row(const SettlementHeader& h, const CsvRecord& row, std::int64_t max_amount,
-                               const std::string& file_hash, const std::string& key_scope) {
+ParsedSettlementRow parse_settlement_row(const SettlementHeader& h, const CsvRecord& row, std::int64_t max_amount,
+                                         const std::string& file_hash, const std::string& key_scope) {
   using C = SettlementColumn;
   if (row.error) invalid(*row.error);
   if (row.fields.size() != h.width()) {
     invalid("the row has " + std::to_string(row.fields.size()) + " fields, the header " + std::to_string(h.width()));
   }
-  Operation op;
   const auto kind = h.value(row, C::kOp).value_or("");
+  const auto key = h.value(row, C::kIdempotencyKey);
+  if (const auto control = control_op(kind)) {
+    // A row's own key in the file's scope; a derived one, as for operations, in the CLI's.
+    return ControlRow{parse_control_row(h, row, max_amount, *control),
+                      key ? ControlKey{key_scope, parse_idempotency_key(*key)}
+                          : ControlKey{"", derived_row_key(file_hash, row.line)}};
+  }
+  Operation op;
   const auto op_kind = settlement_op(kind);
   if (!op_kind) {
-    invalid("op must be charge, withdraw, transfer, pending, capture, void or reverse, got '" + kind.substr(0, 20) +
-            "'");
+    invalid("op must be charge, withdraw, transfer, pending, capture, void, reverse, freeze, unfreeze or set_limit, "
+            "got '" + kind.substr(0, 20) + "'");
   }
   op.kind = *op_kind;
   const auto target = h.value(row, C::kTarget);
@@ -167,7 +211,6 @@ Operation parse_settlement_row(const SettlementHeader& h, const CsvRecord& row, 
   }
   if (const auto reference = h.value(row, C::kReference)) op.reference = parse_reference(*reference);
   if (const auto metadata = h.value(row, C::kMetadata)) op.metadata = parse_metadata_text(*metadata);
-  const auto key = h.value(row, C::kIdempotencyKey);
   op.idempotency_key = key ? parse_idempotency_key(*key) : derived_row_key(file_hash, row.line);
   // A target named by key is looked up in the scope of the file's own keys.
   if (key || op.target_key) op.key_scope = key_scope;

@@ -5,10 +5,12 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "core/csv_reader.hpp"
 #include "core/operations.hpp"
+#include "core/wallet_controls.hpp"
 
 namespace wallet {
 
@@ -24,14 +26,14 @@ enum class SettlementColumn {
   kReleaseAt,
   kTarget,     // capture, void: the pending transfer; reverse: the transaction (id, or its key)
   kExpiresAt,  // pending
-  kReason,     // reverse
+  kReason,     // reverse, freeze, unfreeze
   kMetadata,   // a JSON object of string pairs, any op
 };
 inline constexpr std::size_t kSettlementColumnCount = 13;
 
 /// Where each known column stands in the file. Columns come in any order; unknown or repeated
-/// columns, or a header without `op` and either `target` or `amount` with one of
-/// `wallet_id`/`user_id`, make the file unreadable (DomainError kInvalidInput naming the column).
+/// columns, or a header without `op` and either `target` or one of `wallet_id`/`user_id` with
+/// `amount` or `reason`, make the file unreadable (DomainError kInvalidInput naming the column).
 class SettlementHeader {
  public:
   static SettlementHeader parse(const CsvRecord& header);
@@ -53,9 +55,18 @@ std::string derived_row_key(const std::string& file_hash, std::uint64_t line);
 /// never meet: each sender's keys live apart from the other's and from CLI commands'.
 std::string replay_key_scope(std::string_view name);
 
-/// Turns a row into an operation, or throws DomainError naming the field that is wrong. A row's
-/// own idempotency_key lives in `key_scope`; a derived key (unique to the file) in the CLI's.
-Operation parse_settlement_row(const SettlementHeader& header, const CsvRecord& row, std::int64_t max_amount,
+/// A row that acts on a wallet itself (op freeze, unfreeze or set_limit, whose amount is the
+/// limit), with the idempotency key it is recorded under.
+struct ControlRow {
+  WalletControl control;
+  ControlKey key;
+};
+using ParsedSettlementRow = std::variant<Operation, ControlRow>;
+
+/// Turns a row into an operation or a control, or throws DomainError naming the field that is
+/// wrong. A row's own idempotency_key lives in `key_scope`; a derived key (unique to the file)
+/// in the CLI's.
+ParsedSettlementRow parse_settlement_row(const SettlementHeader& header, const CsvRecord& row, std::int64_t max_amount,
                                const std::string& file_hash, const std::string& key_scope = "");
 
 }  // namespace wallet

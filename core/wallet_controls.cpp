@@ -1,5 +1,6 @@
 #include "core/wallet_controls.hpp"
 
+#include "core/digest.hpp"
 #include "core/errors.hpp"
 #include "core/events.hpp"
 #include "core/ids.hpp"
@@ -27,38 +28,140 @@ constexpr const char* kSetLimit =
     "WHERE w.id = $1 AND w.kind = 'user' AND w.balance - w.pending_out - COALESCE((SELECT sum(h.amount) "
     "FROM holds h WHERE h.wallet_id = w.id AND h.release_at > now()), 0) >= -$2::bigint RETURNING id";
 
-void write_event(pg::Connection& conn, const std::string& type, nlohmann::json data, const std::string& at) {
-  const auto stmt = insert_outbox({make_event(type, std::nullopt, at, std::move(data))});
-  conn.exec(stmt.sql, stmt.params);
+// A key row pointing at nothing: what a control made is a state of the wallet, not a row. A
+// claim that meets a key in flight waits for its transaction, as the write path's claims do.
+constexpr const char* kClaimKey =
+    "INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING key";
+constexpr const char* kRecordedHash = "SELECT request_hash FROM idempotency_keys WHERE scope = $1 AND key = $2";
+
+const char* control_name(WalletControlKind kind) {
+  switch (kind) {
+    case WalletControlKind::kFreeze:
+      return "freeze";
+    case WalletControlKind::kUnfreeze:
+      return "unfreeze";
+    case WalletControlKind::kSetLimit:
+      return "set_limit";
+  }
+  return "unknown";
 }
 
-Wallet change(pg::Connection& conn, int max_retries, const std::string& wallet_id, const std::string& reason,
-              bool freeze) {
-  parse_reason(reason, ErrorCode::kInvalidReason);
-  return pg::in_transaction(conn, max_retries, [&] {
-    const auto res = freeze ? conn.exec(kFreeze, {wallet_id, reason}) : conn.exec(kUnfreeze, {wallet_id});
-    const bool changed = res.rows() == 1;
-    const Wallet w = WalletStore(conn, 1).get(wallet_id);  // not found: a 404
-    if (!changed) {
-      throw freeze ? DomainError(ErrorCode::kWalletFrozen,
-                                 "wallet " + wallet_id + " is frozen already, since " + w.frozen_at.value_or(""))
-                   : DomainError(ErrorCode::kWalletNotFrozen, "wallet " + wallet_id + " is not frozen");
-    }
-    auto data = to_json(w);
-    data["reason"] = reason;
-    write_event(conn, freeze ? "wallet.frozen" : "wallet.unfrozen", std::move(data), w.updated_at);
-    return w;
-  });
+// Whether the key was recorded before, for this very control (throws when for another).
+bool recorded_before(pg::Connection& conn, const ControlKey& key, const std::string& hash) {
+  if (conn.exec(kClaimKey, {key.first, key.second, hash}).rows() == 1) return false;
+  const auto recorded = conn.exec(kRecordedHash, {key.first, key.second});
+  if (recorded.rows() == 1 && recorded.text(0, 0) == hash) return true;
+  throw DomainError(ErrorCode::kIdempotencyConflict,
+                    "idempotency key '" + key.second + "' was used for a different request");
+}
+
+std::string resolve_wallet_id(pg::Connection& conn, const WalletControl& c, const std::string& default_currency) {
+  if (c.wallet.wallet_id) return *c.wallet.wallet_id;
+  return WalletStore(conn, 1).get_by_user(c.wallet.user_id.value_or(""), c.currency.value_or(default_currency)).id;
+}
+
+DomainError refusal(const WalletControl& c, const Wallet& w) {
+  switch (c.kind) {
+    case WalletControlKind::kFreeze:
+      return DomainError(ErrorCode::kWalletFrozen, "wallet " + w.id + " is frozen already, since " +
+                                                       w.frozen_at.value_or(""));
+    case WalletControlKind::kUnfreeze:
+      return DomainError(ErrorCode::kWalletNotFrozen, "wallet " + w.id + " is not frozen");
+    case WalletControlKind::kSetLimit:
+      break;
+  }
+  return DomainError(ErrorCode::kLimitBelowDebt, "wallet " + w.id + " owes " +
+                                                     std::to_string(-w.available().minor()) +
+                                                     "; an overdraft limit below that is refused");
+}
+
+// The change itself; whether it applied (the WHERE clause holds the rule).
+bool change(pg::Connection& conn, const WalletControl& c, const std::string& id) {
+  switch (c.kind) {
+    case WalletControlKind::kFreeze:
+      return conn.exec(kFreeze, {id, c.reason}).rows() == 1;
+    case WalletControlKind::kUnfreeze:
+      return conn.exec(kUnfreeze, {id}).rows() == 1;
+    case WalletControlKind::kSetLimit:
+      break;
+  }
+  return conn.exec(kSetLimit, {id, std::to_string(c.limit.minor())}).rows() == 1;
+}
+
+void write_event(pg::Connection& conn, const WalletControl& c, const Wallet& w) {
+  auto data = to_json(w);
+  const char* type = "wallet.overdraft_limit_changed";
+  if (c.kind != WalletControlKind::kSetLimit) {
+    data["reason"] = c.reason;
+    type = c.kind == WalletControlKind::kFreeze ? "wallet.frozen" : "wallet.unfrozen";
+  }
+  const auto stmt = insert_outbox({make_event(type, std::nullopt, w.updated_at, std::move(data))});
+  conn.exec(stmt.sql, stmt.params);
 }
 
 }  // namespace
 
+std::string WalletControl::request_hash() const {
+  // Separated by a byte no validated field contains; the "control" prefix keeps these apart
+  // from every Operation's canonical form.
+  std::string canonical = std::string("control\x1f") + control_name(kind);
+  for (const auto& field : {wallet.wallet_id.value_or("-"), wallet.user_id.value_or("-"), currency.value_or("-"),
+                            reason, std::to_string(limit.minor())}) {
+    canonical += '\x1f';
+    canonical += field;
+  }
+  return sha256_hex(canonical);
+}
+
+ControlResult apply_wallet_control(pg::Connection& conn, int max_retries, const std::string& default_currency,
+                                   const WalletControl& control, const std::optional<ControlKey>& key,
+                                   bool validate_only) {
+  // A dry run does all of it and leaves by this exception, which rolls the transaction back:
+  // its answers come from the very statements a real run makes.
+  struct RolledBack {
+    ControlResult result;
+  };
+  try {
+    return pg::in_transaction(conn, max_retries, [&] {
+      const std::string id = resolve_wallet_id(conn, control, default_currency);
+      ControlResult result{{}, key && recorded_before(conn, *key, control.request_hash())};
+      if (!result.replayed) {
+        const bool changed = change(conn, control, id);
+        result.wallet = WalletStore(conn, 1).get(id);  // not found: a 404
+        if (!changed) throw refusal(control, result.wallet);
+        write_event(conn, control, result.wallet);
+      } else {
+        result.wallet = WalletStore(conn, 1).get(id);
+      }
+      if (validate_only) throw RolledBack{result};
+      return result;
+    });
+  } catch (const RolledBack& dry) {
+    return dry.result;
+  }
+}
+
+namespace {
+Wallet control_by_id(pg::Connection& conn, int max_retries, WalletControl c, const std::string& wallet_id) {
+  c.wallet.wallet_id = wallet_id;
+  return apply_wallet_control(conn, max_retries, "", c).wallet;
+}
+}  // namespace
+
 Wallet freeze_wallet(pg::Connection& conn, int max_retries, const std::string& wallet_id, const std::string& reason) {
-  return change(conn, max_retries, wallet_id, reason, true);
+  return control_by_id(conn, max_retries,
+                       {WalletControlKind::kFreeze, {}, {}, parse_reason(reason, ErrorCode::kInvalidReason), {}},
+                       wallet_id);
 }
 
 Wallet unfreeze_wallet(pg::Connection& conn, int max_retries, const std::string& wallet_id, const std::string& reason) {
-  return change(conn, max_retries, wallet_id, reason, false);
+  return control_by_id(conn, max_retries,
+                       {WalletControlKind::kUnfreeze, {}, {}, parse_reason(reason, ErrorCode::kInvalidReason), {}},
+                       wallet_id);
+}
+
+Wallet set_overdraft_limit(pg::Connection& conn, int max_retries, const std::string& wallet_id, Money limit) {
+  return control_by_id(conn, max_retries, {WalletControlKind::kSetLimit, {}, {}, "", limit}, wallet_id);
 }
 
 Money parse_overdraft_limit(std::int64_t value, std::int64_t max_amount) {
@@ -69,18 +172,15 @@ Money parse_overdraft_limit(std::int64_t value, std::int64_t max_amount) {
   return Money(value);
 }
 
-Wallet set_overdraft_limit(pg::Connection& conn, int max_retries, const std::string& wallet_id, Money limit) {
-  return pg::in_transaction(conn, max_retries, [&] {
-    const bool changed = conn.exec(kSetLimit, {wallet_id, std::to_string(limit.minor())}).rows() == 1;
-    const Wallet w = WalletStore(conn, 1).get(wallet_id);  // not found: a 404
-    if (!changed) {
-      throw DomainError(ErrorCode::kLimitBelowDebt,
-                        "wallet " + wallet_id + " owes " + std::to_string(-w.available().minor()) +
-                            "; an overdraft limit below that is refused");
-    }
-    write_event(conn, "wallet.overdraft_limit_changed", to_json(w), w.updated_at);
-    return w;
-  });
+Money parse_overdraft_limit(std::string_view text, std::int64_t max_amount) {
+  if (text == "0") return Money(0);
+  try {
+    return parse_amount(text, max_amount);
+  } catch (const DomainError&) {
+    throw DomainError(ErrorCode::kInvalidAmount, "overdraft limit must be a whole number of minor units from 0 to " +
+                                                     std::to_string(max_amount) + ", got '" +
+                                                     std::string(text.substr(0, 40)) + "'");
+  }
 }
 
 }  // namespace wallet

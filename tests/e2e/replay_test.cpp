@@ -266,6 +266,79 @@ TEST_F(ReplayTest, AMetadataColumnKeepsEachRowsPairs) {
   EXPECT_EQ(items[1]["metadata"], (json{{"batch", "b1"}, {"row", "2"}}));
 }
 
+// Controls on a wallet in a settlement file: each applies in file order between the rows around
+// it (even inside one batch), is recorded under its key, and is not done again by a rerun.
+TEST_F(ReplayTest, FreezeUnfreezeAndSetLimitRowsApplyInFileOrderOnce) {
+  WalletStore wallets(conn(), 5);
+  const auto a = wallets.create("alice", "USD").id, b = wallets.create("bob", "USD").id;
+  const std::string file =
+      "op,wallet_id,user_id,to_wallet_id,amount,idempotency_key,reason\n"
+      "charge," + a + ",,,1000,c-1,\n"                // 2 applied
+      "freeze," + a + ",,,,f-1,fraud review\n"        // 3 applied
+      "transfer," + a + ",," + b + ",100,t-1,\n"      // 4 refused: frozen by the row before
+      "charge," + b + ",,,100,c-2,\n"                 // 5 applied
+      "transfer," + b + ",," + a + ",50,t-2,\n"       // 6 applied: credits still arrive
+      "unfreeze,,alice,,,u-1,cleared\n"               // 7 applied, by user
+      "transfer," + a + ",," + b + ",100,t-3,\n"      // 8 applied
+      "set_limit," + a + ",,,500,l-1,\n"              // 9 applied
+      "transfer," + a + ",," + b + ",1300,t-4,\n"     // 10 applied: 950 - 1300 = -350
+      "set_limit," + a + ",,,100,l-2,\n"              // 11 refused: owes 350
+      "freeze," + a + ",,,,,\n"                       // 12 invalid: no reason
+      "unfreeze," + a + ",,,,u-2,not frozen\n"        // 13 refused
+      "freeze," + a + ",,,,t-3,reused key\n"          // 14 refused: t-3 was a transfer
+      "set_limit,,carol,,,l-3,\n";                    // 15 invalid: no amount
+  const auto report_path = temp_path("controls-report.csv");
+  const auto run = walletctl({"replay", write("controls.csv", file), "--report", report_path, "--key-scope", "acme"});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  const std::map<std::uint64_t, std::string> expected{
+      {2, "applied"},  {3, "applied"},
+      {4, "refused wallet_frozen"},
+      {5, "applied"},  {6, "applied"},
+      {7, "applied"},  {8, "applied"},
+      {9, "applied"},  {10, "applied"},
+      {11, "refused limit_below_debt"},
+      {12, "invalid invalid_reason"},
+      {13, "refused wallet_not_frozen"},
+      {14, "refused idempotency_conflict"},
+      {15, "invalid invalid_amount"}};
+  EXPECT_EQ(report(report_path), expected);
+  const auto alice = WalletStore(conn(), 1).get(a);
+  EXPECT_EQ(alice.balance.minor(), -350);
+  EXPECT_EQ(alice.overdraft_limit.minor(), 500);
+  EXPECT_FALSE(alice.frozen_at.has_value());
+  EXPECT_EQ(balance(b), 100 - 50 + 100 + 1300);
+  const auto events = [&](const char* type) {
+    return conn().exec("SELECT count(*) FROM outbox WHERE event_type = $1", {type}).int64(0, 0);
+  };
+  EXPECT_EQ(events("wallet.frozen"), 1);
+  EXPECT_EQ(events("wallet.unfrozen"), 1);
+  EXPECT_EQ(events("wallet.overdraft_limit_changed"), 1);
+
+  // Again: the freeze, unfreeze and limit are replayed, not done twice (no second freeze of the
+  // wallet, no new events); a refused row is tried again, as every refused row is, and the
+  // transfer the freeze stopped applies now that the wallet is not frozen.
+  const auto again_path = temp_path("controls-again.csv");
+  const auto again = walletctl({"replay", write("controls.csv", file), "--report", again_path, "--key-scope", "acme"});
+  EXPECT_EQ(again.exit_code, 1) << again.err;
+  const auto rerun = report(again_path);
+  for (const std::uint64_t line : {2, 3, 5, 6, 7, 8, 9, 10}) EXPECT_EQ(rerun.at(line), "replayed") << line;
+  EXPECT_EQ(rerun.at(4), "applied");
+  EXPECT_EQ(rerun.at(13), "refused wallet_not_frozen");
+  EXPECT_EQ(events("wallet.frozen"), 1);
+  EXPECT_EQ(events("wallet.overdraft_limit_changed"), 1);
+  EXPECT_EQ(balance(a), -450);
+
+  // A dry run changes nothing and reports what would apply.
+  const auto dry = walletctl({"--output", "json", "replay", "-", "--dry-run"},
+                             "op,wallet_id,reason\nfreeze," + b + ",audit\nunfreeze," + b + ",not frozen\n");
+  EXPECT_EQ(dry.exit_code, 1) << dry.err;
+  EXPECT_EQ(json::parse(dry.out)["valid"], 1);
+  EXPECT_EQ(json::parse(dry.out)["refused"], 1);
+  EXPECT_FALSE(WalletStore(conn(), 1).get(b).frozen_at.has_value());
+  EXPECT_EQ(events("wallet.frozen"), 1);
+  EXPECT_TRUE(run_audit(conn()).passed());
+}
+
 TEST_F(ReplayTest, ASecondRunAppliesNothingAndReportsEveryRowReplayed) {
   const auto file = temp_path("twice.csv");
   ASSERT_EQ(gen_settlement({"--rows", "3000", "--wallets", "50", "--out", file}).exit_code, 0);
