@@ -34,6 +34,8 @@ struct LedgerState {
   std::vector<std::pair<std::string, std::int64_t>> balances;  // user wallets
   std::map<std::string, long> transfer_states;  // pending transfers by state
   long overdue_open = 0;  // open pending transfers more than two sweeps past their expiry
+  std::set<std::string> keys_in_metadata;  // keys whose transaction or transfer carries {"chaos_key": key}
+  std::vector<std::string> metadata_elsewhere;  // rows carrying another request's chaos_key (the first few)
 };
 
 LedgerState load(const std::string& url) {
@@ -55,6 +57,20 @@ LedgerState load(const std::string& url) {
     a.kind = p.str(r, 1);
     a.amount = p.int64(r, 2);
     ++a.count;
+  }
+  // HTTP clients send their key as metadata (clients.cpp): it must be on what that key made.
+  // (Payouts and refunds carry their withdrawal's pairs, so they are left out.)
+  auto m = conn.exec(
+      "SELECT idempotency_key, metadata->>'chaos_key' = idempotency_key, kind FROM transactions "
+      "WHERE metadata ? 'chaos_key' AND kind IN ('charge', 'transfer', 'withdrawal') "
+      "UNION ALL SELECT idempotency_key, metadata->>'chaos_key' = idempotency_key, 'pending' FROM pending_transfers "
+      "WHERE metadata ? 'chaos_key'");
+  for (int r = 0; r < m.rows(); ++r) {
+    if (m.boolean(r, 1)) {
+      s.keys_in_metadata.insert(m.str(r, 0));
+    } else if (s.metadata_elsewhere.size() < kDetails) {
+      s.metadata_elsewhere.push_back(m.str(r, 2) + " " + m.opt(r, 0).value_or("(no key)"));
+    }
   }
   auto w = conn.exec("SELECT id, status, possibly_paid FROM withdrawals");
   for (int r = 0; r < w.rows(); ++r) {
@@ -193,6 +209,21 @@ std::vector<CheckRow> run_checks(const Observed& o) {
                       (count ? " as " + it->second.kind + " of " + std::to_string(it->second.amount) : ""));
       }
     }
+    std::vector<std::string> without;
+    long http = 0, kept = 0;
+    for (const auto& op : ops) {
+      if (op.outcome != Outcome::kAcknowledged || op.channel != Channel::kHttp) continue;
+      ++http;
+      if (s.keys_in_metadata.count(op.key)) {
+        ++kept;
+      } else if (without.size() < kDetails) {
+        without.push_back(op.kind + " " + op.key);
+      }
+    }
+    rows.push_back(row("every acknowledged HTTP operation keeps the metadata it was sent with",
+                       kept == http && s.metadata_elsewhere.empty() && http > 0,
+                       n(kept) + " of " + n(http) + (s.metadata_elsewhere.empty() ? "" : "; rows with another's key"),
+                       without.empty() ? s.metadata_elsewhere : without));
     rows.push_back(row("every acknowledged operation is in the ledger exactly once", good == acked && acked > 0,
                        n(good) + " of " + n(acked) + " (HTTP " + n(by_channel[Channel::kHttp]) + ", CLI " +
                            n(by_channel[Channel::kCli]) + ", replay rows " + n(by_channel[Channel::kReplay]) + ")",

@@ -96,6 +96,7 @@ struct Request {
   std::string kind, path;
   json body;
   std::int64_t amount = 0;
+  std::string debits;  // the wallet it takes money from, if any
 };
 
 struct Acknowledged {
@@ -134,14 +135,14 @@ class HttpClient {
   Request charge() {
     const auto amount = between(rng_, 100, 50'000);
     const auto& user = ctx_.wallets.users[rng_() % ctx_.wallets.users.size()];
-    return {"charge", "/charge", {{"user_id", user}, {"amount", amount}}, amount};
+    return {"charge", "/charge", {{"user_id", user}, {"amount", amount}}, amount, ""};
   }
   Request transfer() {
     // One transfer in a hundred asks for more than any wallet holds: a refusal.
     const auto amount = rng_() % 100 == 0 ? 1'000'000'000 : between(rng_, 1, 20'000);
     std::string from = wallet(), to = wallet();
     while (to == from) to = wallet();
-    return {"transfer", "/transfers", {{"sender_id", from}, {"receiver_id", to}, {"amount", amount}}, amount};
+    return {"transfer", "/transfers", {{"sender_id", from}, {"receiver_id", to}, {"amount", amount}}, amount, from};
   }
   // A pending transfer, then a capture of part of it, a void, or nothing: left to the server's
   // expiry sweep, which must close it within the run (checks.cpp).
@@ -154,27 +155,31 @@ class HttpClient {
                                "/transfers",
                                {{"sender_id", from}, {"receiver_id", to}, {"amount", amount}, {"pending", true},
                                 {"expires_at", expires}},
-                               amount});
+                               amount,
+                               from});
     if (!opened) return;
     const auto then = rng_() % 3;
     if (then == 0) {
       const auto part = between(rng_, 1, amount);
-      write({"transfer", "/transfers/" + *opened + "/capture", {{"amount", part}}, part});
+      write({"transfer", "/transfers/" + *opened + "/capture", {{"amount", part}}, part, from});
     } else if (then == 1) {
-      write({"void", "/transfers/" + *opened + "/void", json::object(), 0});
+      write({"void", "/transfers/" + *opened + "/void", json::object(), 0, ""});
     } else {
       ctx_.journal.count("pending transfers left to expire");
     }
   }
   Request withdraw() {
     const auto amount = between(rng_, 100, 10'000);
-    return {"withdrawal", "/withdraw", {{"wallet_id", wallet()}, {"amount", amount}}, amount};
+    const auto& from = wallet();
+    return {"withdrawal", "/withdraw", {{"wallet_id", from}, {"amount", amount}}, amount, from};
   }
 
   // Sends until answered (or out of time); records the outcome. Returns the id of what an
   // acknowledged request made or acted on.
-  std::optional<std::string> write(const Request& req) {
+  std::optional<std::string> write(Request req) {
     OperationRecord record{new_uuid(), req.kind, req.amount, Channel::kHttp, Outcome::kUnknown, false};
+    // Each request carries its key as metadata: checks.cpp finds the pairs on what it made.
+    req.body["metadata"] = {{"chaos_key", record.key}};
     const auto deadline = Clock::now() + kRetryFor;
     Backoff backoff;
     for (int sent = 1;; ++sent) {
@@ -204,6 +209,8 @@ class HttpClient {
                    parse_rfc3339(req.body.value("expires_at", "")) <= now_utc()) {
           // Faults held the request (unanswered, retried) until its own expiry had passed.
           ctx_.journal.count("pending transfers that reached the ledger only after their expiry (refused)");
+        } else if (a.status == 409 && code == "wallet_frozen" && ctx_.frozen.may_be_frozen(req.debits)) {
+          ctx_.journal.count("debits refused: wallet frozen by a settlement file");
         } else if (a.status != 422 || code != "insufficient_funds") {
           ctx_.journal.anomaly(std::to_string(a.status) + " " + code + " on POST " + req.path + " " + req.body.dump());
         }
@@ -246,10 +253,14 @@ class HttpClient {
   }
 
   void read() {
-    const auto dice = rng_() % 4;
+    const auto dice = rng_() % 6;
     std::string path;
     if (dice == 0) {
       path = "/wallets/" + wallet();
+    } else if (dice == 4) {  // the balance a moment ago
+      path = "/wallets/" + wallet() + "?at=" + format_rfc3339(now_utc() - std::chrono::seconds(between(rng_, 1, 30)));
+    } else if (dice == 5 && last_ && !last_->request.debits.empty()) {
+      return find_last_by_metadata();
     } else if (dice == 1) {
       path = "/wallets/" + wallet() + "/transactions?limit=5";
     } else if (dice == 2) {
@@ -269,6 +280,24 @@ class HttpClient {
     ctx_.journal.anomaly(std::to_string(a.status) + " on GET " + path + ": " + a.body.dump());
   }
 
+  // The last acknowledged request's wallet history filtered by the pairs it carried: a plain
+  // transfer or withdrawal is found there, exactly once.
+  void find_last_by_metadata() {
+    const auto path = "/wallets/" + last_->request.debits + "/transactions?metadata.chaos_key=" + last_->key;
+    const auto a = serve_.send("GET", path);
+    ctx_.journal.count("http reads");
+    if (a.status == 0 || a.status == 503) return ctx_.journal.count("http reads unanswered");
+    const bool made_a_transaction = last_->request.path == "/transfers" && last_->request.kind == "transfer";
+    const auto items = a.body.is_object() ? a.body.value("items", json::array()) : json::array();
+    const bool found = items.size() == 1 && items[0].value("id", "") == last_->id;
+    if (a.status != 200 || (made_a_transaction && !found)) {
+      ctx_.journal.anomaly(std::to_string(a.status) + " on GET " + path + " (expected " + last_->id + "): " +
+                           a.body.dump());
+    } else if (made_a_transaction) {
+      ctx_.journal.count("transfers found again by their metadata");
+    }
+  }
+
   const ClientContext& ctx_;
   std::mt19937_64 rng_;
   ServeClient serve_;
@@ -285,7 +314,9 @@ std::vector<std::string> cli(std::initializer_list<std::string> args) {
 }
 
 // Exit codes: 0 done, 1 refused, 3 unreachable (ambiguous for a write); anything else is a bug.
-void cli_write(const ClientContext& ctx, OperationRecord record, const std::vector<std::string>& argv) {
+// `debits`: the wallet the command takes money from, if any (it may be frozen by a settlement file).
+void cli_write(const ClientContext& ctx, OperationRecord record, const std::vector<std::string>& argv,
+               const std::string& debits = "") {
   const auto deadline = Clock::now() + kRetryFor;
   Backoff backoff;
   for (int sent = 1;; ++sent) {
@@ -293,7 +324,9 @@ void cli_write(const ClientContext& ctx, OperationRecord record, const std::vect
     record.retried = sent > 1;
     if (r.exit_code == 0 || r.exit_code == 1) {
       record.outcome = r.exit_code == 0 ? Outcome::kAcknowledged : Outcome::kRefused;
-      if (r.exit_code == 1 && r.err.find("insufficient") == std::string::npos) {
+      const bool expected = r.err.find("insufficient") != std::string::npos ||
+                            (r.err.find("wallet_frozen") != std::string::npos && ctx.frozen.may_be_frozen(debits));
+      if (r.exit_code == 1 && !expected) {
         ctx.journal.anomaly("walletctl " + argv[5] + " refused: " + r.err);
       }
       break;
@@ -328,7 +361,9 @@ Wallets fund_wallets(Cluster& cluster, Journal& journal, const std::string& api_
     const std::string user = "chaos-" + std::to_string(seed) + "-" + std::to_string(i);
     OperationRecord record{new_uuid(), "charge", 10'000'000, Channel::kHttp, Outcome::kAcknowledged, false};
     const auto res = client.Post("/charge", {{"Idempotency-Key", record.key}},
-                                 json{{"user_id", user}, {"amount", record.amount}}.dump(), "application/json");
+                                 json{{"user_id", user}, {"amount", record.amount}, {"metadata", {{"chaos_key", record.key}}}}
+                                     .dump(),
+                                 "application/json");
     if (!res || res->status != 201) throw std::runtime_error("funding " + user + " failed");
     w.users.push_back(user);
     w.ids.push_back(json::parse(res->body).at("destination_wallet_id").get<std::string>());
@@ -356,12 +391,12 @@ void run_cli_client(const ClientContext& ctx, std::uint64_t seed) {
       std::string from = wallet(), to = wallet();
       while (to == from) to = wallet();
       cli_write(ctx, {key, "transfer", amount, Channel::kCli, Outcome::kUnknown, false},
-                cli({"transfer", from, to, std::to_string(amount), "--key", key}));
+                cli({"transfer", from, to, std::to_string(amount), "--key", key}), from);
     } else if (dice < 7) {
       const auto amount = between(rng, 100, 10'000);
       const auto from = wallet();
       cli_write(ctx, {key, "withdrawal", amount, Channel::kCli, Outcome::kUnknown, false},
-                cli({"withdraw", from, std::to_string(amount), "--key", key}));
+                cli({"withdraw", from, std::to_string(amount), "--key", key}), from);
     } else {
       const auto argv = dice < 9 ? cli({"balance", wallet()}) : cli({"history", wallet(), "--limit", "5"});
       const auto r = testing::run_process(argv, cli_env(ctx));
@@ -382,12 +417,30 @@ void run_replayer(const ClientContext& ctx, std::uint64_t seed) {
     const auto file = ctx.work_dir + "/settlement-" + std::to_string(file_number) + ".csv";
     const auto report = file + ".report";
     std::vector<OperationRecord> rows;
+    // One file in four freezes a wallet at row 30 and unfreezes it at row 70, and sets a wallet's
+    // overdraft limit: the debits between refused, the rest of the file and the other clients
+    // going on around them, and a rerun after a kill doing neither twice.
+    const bool controls = rng() % 4 == 0;
+    const std::string frozen = ids[rng() % ids.size()];
+    if (controls) ctx.frozen.add(frozen);
     {
       std::ofstream out(file);
-      out << "op,wallet_id,user_id,to_wallet_id,amount,idempotency_key\n";
+      out << "op,wallet_id,user_id,to_wallet_id,amount,idempotency_key,reason\n";
       for (int i = 0; i < 100; ++i) {
         const auto dice = rng() % 20;
         OperationRecord r{new_uuid(), "", 0, Channel::kReplay, Outcome::kUnknown, false};
+        if (controls && (i == 30 || i == 70)) {
+          r.kind = i == 30 ? "freeze" : "unfreeze";
+          out << r.kind << "," << frozen << ",,,," << r.key << ",chaos file " << file_number << "\n";
+          rows.push_back(r);
+          continue;
+        }
+        if (controls && i == 50) {
+          r.kind = "set_limit";
+          out << "set_limit," << ids[rng() % ids.size()] << ",,," << between(rng, 0, 20'000) << "," << r.key << ",\n";
+          rows.push_back(r);
+          continue;
+        }
         if (dice < 8) {
           r.kind = "charge";
           r.amount = between(rng, 100, 5'000);
@@ -403,7 +456,7 @@ void run_replayer(const ClientContext& ctx, std::uint64_t seed) {
           r.amount = between(rng, 100, 2'000);
           out << "withdraw," << ids[rng() % ids.size()] << ",,," << r.amount;
         }
-        out << "," << r.key << "\n";
+        out << "," << r.key << ",\n";
         rows.push_back(r);
       }
     }
@@ -452,6 +505,13 @@ void run_replayer(const ClientContext& ctx, std::uint64_t seed) {
     }
     for (auto& r : rows) {
       r.retried = runs > 1;
+      if (r.kind == "freeze" || r.kind == "unfreeze" || r.kind == "set_limit") {
+        // No money moves: counted, and the wallet is known unfrozen once its unfreeze is reported.
+        const bool done = r.outcome == Outcome::kAcknowledged;
+        ctx.journal.count("replay " + r.kind + " rows " + (done ? "applied" : "refused or unknown"));
+        if (r.kind == "unfreeze" && done) ctx.frozen.remove(frozen);
+        continue;
+      }
       ctx.journal.record(r);
     }
     std::remove(file.c_str());

@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,28 @@ struct Wallets {
   std::vector<std::string> users, ids;
 };
 
+/// Wallets a settlement file may hold frozen (from before its run until its unfreeze row is
+/// reported): a debit refused with wallet_frozen is expected there and a bug anywhere else.
+class FrozenWallets {
+ public:
+  void add(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    ids_.insert(id);
+  }
+  void remove(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    ids_.erase(id);
+  }
+  bool may_be_frozen(const std::string& id) const {
+    std::lock_guard lock(mutex_);
+    return ids_.count(id) > 0;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::set<std::string> ids_;
+};
+
 struct ClientContext {
   Cluster& cluster;
   Journal& journal;
@@ -27,6 +51,7 @@ struct ClientContext {
   std::string database_url;  // for the CLI and replay
   std::string work_dir;      // settlement files and reports
   const std::atomic<bool>& stop;
+  FrozenWallets& frozen;
 };
 
 /// Funds `count` users' wallets through serve 1 before any fault; the charges are journaled.

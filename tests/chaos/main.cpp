@@ -86,7 +86,8 @@ int run(const Options& options) {
   const auto wallets = fund_wallets(cluster, journal, secret, options.wallets, options.seed);
 
   std::atomic<bool> stop{false};
-  const ClientContext ctx{cluster, journal, wallets, secret, db.url(), work_dir, stop};
+  FrozenWallets frozen;
+  const ClientContext ctx{cluster, journal, wallets, secret, db.url(), work_dir, stop, frozen};
   std::vector<std::thread> clients;
   for (int i = 0; i < options.http_clients; ++i) {
     clients.emplace_back(
