@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/pg/transaction.hpp"
+#include "core/rows.hpp"
 
 namespace wallet {
 namespace {
@@ -10,7 +11,7 @@ namespace {
 struct Invariant {
   const char* name;
   const char* description;
-  const char* offenders;  // SQL returning one text column: the id of each offender
+  std::string offenders;  // SQL returning one text column: the id of each offender
 };
 
 const std::vector<Invariant>& invariants() {
@@ -33,9 +34,8 @@ const std::vector<Invariant>& invariants() {
        "OR NOT EXISTS (SELECT 1 FROM transactions t WHERE t.id = e.transaction_id)"},
       {"balances_within_overdraft",
        "no user wallet's balance or available amount is below minus its overdraft limit (zero without one)",
-       "SELECT w.id::text FROM wallets w WHERE w.kind = 'user' AND (w.balance < -w.overdraft_limit OR "
-       "w.balance - w.pending_out - COALESCE((SELECT sum(h.amount) FROM holds h WHERE h.wallet_id = w.id "
-       "AND h.release_at > now()), 0) < -w.overdraft_limit)"},
+       "SELECT w.id::text FROM wallets w WHERE w.kind = 'user' AND (w.balance < -w.overdraft_limit OR " +
+           rows::kAvailableOfWallet + " < -w.overdraft_limit)"},
       {"pending_amounts_match_transfers",
        "each wallet's pending_out and pending_in equal the sums of the open pending transfers it sends and receives",
        "SELECT w.id::text FROM wallets w "

@@ -16,13 +16,6 @@ bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
 
 std::string clip(std::string_view text) { return std::string(text.substr(0, 64)); }
 
-bool has_control_character(std::string_view text) {
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
-
 // Random bytes for ids from OpenSSL's generator, drawn in blocks: one RAND_bytes call per id
 // cost about 5% of `serve`'s CPU under write load (locks and provider lookups on every call).
 // Per thread, so threads never share a byte; walletctl never forks, so no block is inherited.
@@ -42,6 +35,13 @@ void random_bytes(unsigned char* out, std::size_t n) {
 }
 
 }  // namespace
+
+bool has_control_character(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
 
 std::string parse_uuid(std::string_view text, std::string_view what, ErrorCode code) {
   bool ok = text.size() == 36;

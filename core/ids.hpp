@@ -33,5 +33,7 @@ std::string parse_reason(std::string_view text, ErrorCode code = ErrorCode::kInv
 
 /// True when text is valid UTF-8.
 bool valid_utf8(std::string_view text);
+/// Whether the text holds a C0 control character or DEL (tabs and newlines included).
+bool has_control_character(std::string_view text);
 
 }  // namespace wallet

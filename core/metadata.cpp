@@ -27,9 +27,7 @@ void check_key(std::string_view key) {
 
 void check_value(const std::string& key, std::string_view value) {
   if (value.size() > kMaxMetadataValueBytes) invalid("value of '" + key + "' is longer than 512 bytes");
-  bool printable = valid_utf8(value);
-  for (const unsigned char c : value) printable = printable && c >= 0x20 && c != 0x7f;
-  if (!printable) invalid("value of '" + key + "' must be printable UTF-8 text");
+  if (!valid_utf8(value) || has_control_character(value)) invalid("value of '" + key + "' must be printable UTF-8 text");
 }
 
 }  // namespace
@@ -51,11 +49,10 @@ Metadata parse_metadata(const nlohmann::json& value) {
   if (value.size() > kMaxMetadataKeys) invalid("at most 16 keys, got " + std::to_string(value.size()));
   Metadata out;
   for (const auto& [key, v] : value.items()) {
-    check_key(key);
-    if (!v.is_string()) invalid("value of '" + key + "' must be a string, got " + std::string(v.type_name()));
+    if (!v.is_string()) invalid("value of '" + clipped(key) + "' must be a string, got " + std::string(v.type_name()));
     out.emplace(key, v.get<std::string>());
   }
-  check_metadata(out);
+  check_metadata(out);  // the keys, the values and the total
   return out;
 }
 
@@ -74,10 +71,13 @@ Metadata parse_metadata_text(std::string_view text) {
 std::pair<std::string, std::string> parse_metadata_pair(std::string_view text) {
   const auto eq = text.find('=');
   if (eq == std::string_view::npos) invalid("'" + clipped(text) + "' is not key=value");
-  std::pair<std::string, std::string> pair{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
-  check_key(pair.first);
-  check_value(pair.first, pair.second);
-  return pair;
+  return checked_metadata_pair(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
+}
+
+std::pair<std::string, std::string> checked_metadata_pair(std::string key, std::string value) {
+  check_key(key);
+  check_value(key, value);
+  return {std::move(key), std::move(value)};
 }
 
 std::string metadata_text(const Metadata& metadata) { return nlohmann::json(metadata).dump(); }

@@ -29,6 +29,8 @@ Metadata parse_metadata(const nlohmann::json& value);
 Metadata parse_metadata_text(std::string_view text);
 /// One `key=value` pair (a history filter, a CLI option), validated as one pair of metadata.
 std::pair<std::string, std::string> parse_metadata_pair(std::string_view text);
+/// A pair given apart (a `metadata.KEY=VALUE` query parameter), validated the same way.
+std::pair<std::string, std::string> checked_metadata_pair(std::string key, std::string value);
 /// Validates the pairs as a whole (count and size); throws DomainError(kInvalidMetadata).
 void check_metadata(const Metadata& metadata);
 

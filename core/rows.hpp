@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <string>
 
 #include "core/model.hpp"
 #include "core/pg/connection.hpp"
@@ -19,6 +20,13 @@ inline constexpr const char* kWalletsWithHolds =
     "wallets w LEFT JOIN LATERAL (SELECT sum(x.amount) AS held, "
     "floor(EXTRACT(EPOCH FROM min(x.release_at) - now()) * 1000)::bigint AS release_in_ms "
     "FROM holds x WHERE x.wallet_id = w.id AND x.release_at > now()) h ON true";
+
+/// A wallet `w`'s available amount, the rule of spendable() (money.hpp) in SQL: its balance less
+/// its unreleased holds and the pending transfers it sends. For statements that decide on it
+/// inside the database (an overdraft limit against the debt, the audit).
+inline const std::string kAvailableOfWallet =
+    "(w.balance - w.pending_out - COALESCE((SELECT sum(h.amount) FROM holds h WHERE h.wallet_id = w.id "
+    "AND h.release_at > now()), 0))";
 
 /// Columns of a transaction `t` (16 columns). The fifteenth is the sum of its reversals, one
 /// probe of the small index of reversals.

@@ -7,6 +7,7 @@
 #include "core/json_codec.hpp"
 #include "core/outbox.hpp"
 #include "core/pg/transaction.hpp"
+#include "core/rows.hpp"
 #include "core/wallet_store.hpp"
 
 namespace wallet {
@@ -23,10 +24,12 @@ constexpr const char* kUnfreeze =
     "WHERE id = $1 AND kind = 'user' AND frozen_at IS NOT NULL RETURNING id";
 
 // Under the row lock every posting takes: no debit slips between the check and the change.
-constexpr const char* kSetLimit =
-    "UPDATE wallets w SET overdraft_limit = $2, version = version + 1, updated_at = now() "
-    "WHERE w.id = $1 AND w.kind = 'user' AND w.balance - w.pending_out - COALESCE((SELECT sum(h.amount) "
-    "FROM holds h WHERE h.wallet_id = w.id AND h.release_at > now()), 0) >= -$2::bigint RETURNING id";
+const char* set_limit_sql() {
+  static const std::string sql = "UPDATE wallets w SET overdraft_limit = $2, version = version + 1, updated_at = now() "
+                                 "WHERE w.id = $1 AND w.kind = 'user' AND " +
+                                 rows::kAvailableOfWallet + " >= -$2::bigint RETURNING id";
+  return sql.c_str();
+}
 
 // A key row pointing at nothing: what a control made is a state of the wallet, not a row. A
 // claim that meets a key in flight waits for its transaction, as the write path's claims do.
@@ -85,7 +88,7 @@ bool change(pg::Connection& conn, const WalletControl& c, const std::string& id)
     case WalletControlKind::kSetLimit:
       break;
   }
-  return conn.exec(kSetLimit, {id, std::to_string(c.limit.minor())}).rows() == 1;
+  return conn.exec(set_limit_sql(), {id, std::to_string(c.limit.minor())}).rows() == 1;
 }
 
 void write_event(pg::Connection& conn, const WalletControl& c, const Wallet& w) {

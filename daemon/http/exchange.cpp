@@ -64,7 +64,7 @@ std::optional<std::pair<std::string, std::string>> Exchange::metadata_pair() con
   for (const auto& [key, value] : req.params) {
     if (!key.starts_with(kMetadataQueryPrefix)) continue;
     if (pair) throw DomainError(ErrorCode::kInvalidMetadata, "metadata: filter by one pair at most");
-    pair = parse_metadata_pair(key.substr(kMetadataQueryPrefix.size()) + "=" + value);
+    pair = checked_metadata_pair(key.substr(kMetadataQueryPrefix.size()), value);
   }
   return pair;
 }
