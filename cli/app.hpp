@@ -5,7 +5,8 @@
 namespace wallet::cli {
 
 /// Exit codes of ARCHITECTURE section 6.
-enum ExitCode : int { kExitOk = 0, kExitRefused = 1, kExitUsage = 2, kExitUnavailable = 3 };
+/// The exit codes, README's table: cron jobs tell them apart. 70 is sysexits.h's EX_SOFTWARE.
+enum ExitCode : int { kExitOk = 0, kExitRefused = 1, kExitUsage = 2, kExitUnavailable = 3, kExitInternal = 70 };
 
 int run(int argc, char** argv);
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <initializer_list>
 
 #include "cli/context.hpp"
 #include "core/operations.hpp"
@@ -32,5 +33,11 @@ void add_serve_command(CLI::App& app, Context& ctx, Action& action);
 void add_apikey_commands(CLI::App& app, Context& ctx, Action& action);
 /// migrate, audit, config show
 void add_admin_commands(CLI::App& app, Context& ctx, Action& action);
+
+/// completion bash|zsh: a script made from `app`'s commands and options
+void add_completion_command(CLI::App& app, Action& action);
+
+/// Ends the command's --help with how it is called (one example per line).
+void example(CLI::App* cmd, std::initializer_list<const char*> lines);
 
 }  // namespace wallet::cli

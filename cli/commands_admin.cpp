@@ -29,6 +29,7 @@ std::optional<std::string> grant_if_owner(Context& ctx) {
 
 void add_migrate(CLI::App& app, Context& ctx, Action& action) {
   auto cmd = app.add_subcommand("migrate", "Apply pending database migrations (up) or list them (status)");
+  example(cmd, {"walletctl migrate", "walletctl migrate status"});
   auto mode = std::make_shared<std::string>("up");
   cmd->add_option("mode", *mode, "up (default) or status")->check(CLI::IsMember({"up", "status"}));
   cmd->callback([&ctx, &action, mode] {
@@ -54,6 +55,7 @@ void add_migrate(CLI::App& app, Context& ctx, Action& action) {
 
 void add_audit(CLI::App& app, Context& ctx, Action& action) {
   auto cmd = app.add_subcommand("audit", "Check every ledger invariant; exit 1 when one fails");
+  example(cmd, {"walletctl audit", "walletctl --output json audit"});
   cmd->callback([&ctx, &action] {
     action = [&ctx] {
       const auto report = run_audit(ctx.db());
@@ -72,6 +74,7 @@ void add_config(CLI::App& app, Context& ctx, Action& action) {
   auto cmd = app.add_subcommand("config", "Inspect the configuration");
   cmd->require_subcommand(1);
   auto show = cmd->add_subcommand("show", "Print every effective setting and where it came from");
+  example(show, {"walletctl config show", "walletctl --config /etc/walletctl/wallet.toml config show"});
   show->callback([&ctx, &action] {
     action = [&ctx] {
       print_settings(ctx, ctx.loaded_settings());

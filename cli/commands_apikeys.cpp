@@ -16,6 +16,7 @@ void add_create(CLI::App& parent, Context& ctx, Action& action) {
   };
   auto a = std::make_shared<Args>();
   auto* cmd = parent.add_subcommand("create", "Make a key and print its secret, once");
+  example(cmd, {"walletctl apikey create --name checkout --scope write", "walletctl apikey create --name alice-app --scope read --user alice"});
   cmd->add_option("--name", a->name, "What the key is for (1-100 characters)")->required();
   cmd->add_option("--scope", a->scope, "read, write, charge (may also charge: money in from outside) or admin")->required();
   cmd->add_option("--user", a->user, "Bind the key to this user's wallets, withdrawals and transactions");
@@ -30,6 +31,7 @@ void add_create(CLI::App& parent, Context& ctx, Action& action) {
 
 void add_list(CLI::App& parent, Context& ctx, Action& action) {
   auto* cmd = parent.add_subcommand("list", "List keys (never their secrets)");
+  example(cmd, {"walletctl apikey list"});
   cmd->callback([&ctx, &action] {
     action = [&ctx] {
       print_api_keys(ctx, ApiKeyStore(ctx.db()).list());
@@ -41,6 +43,7 @@ void add_list(CLI::App& parent, Context& ctx, Action& action) {
 void add_revoke(CLI::App& parent, Context& ctx, Action& action) {
   auto id = std::make_shared<std::string>();
   auto* cmd = parent.add_subcommand("revoke", "Revoke a key: requests with it are refused from then on");
+  example(cmd, {"walletctl apikey revoke KEY_ID"});
   cmd->add_option("id", *id, "API key id")->required();
   cmd->callback([&ctx, &action, id] {
     action = [&ctx, id] {

@@ -16,6 +16,7 @@ void add_tail(CLI::App& events, Context& ctx, Action& action) {
   };
   auto a = std::make_shared<Args>();
   auto* cmd = events.add_subcommand("tail", "Print events from wallet.events as they arrive (Ctrl-C stops)");
+  example(cmd, {"walletctl events tail"});
   cmd->add_option("--binding", a->bindings, "Routing-key pattern, e.g. 'withdrawal.*' (repeatable; default '#')");
   cmd->add_option("--max", a->max, "Stop after this many events")->check(CLI::PositiveNumber);
   cmd->callback([&ctx, &action, a] {
@@ -41,11 +42,13 @@ void add_event_commands(CLI::App& app, Context& ctx, Action& action) {
   add_tail(*events, ctx, action);
 
   auto* notify = app.add_subcommand("notify", "Run the notification consumer until SIGTERM or SIGINT");
+  example(notify, {"walletctl notify"});
   notify->callback([&ctx, &action] { action = [&ctx] { return daemon::run_notifier(ctx.settings()); }; });
 
   auto* outbox = app.add_subcommand("outbox", "The transactional outbox");
   outbox->require_subcommand(1);
   auto* status = outbox->add_subcommand("status", "Unpublished events, the oldest one's age, the last publish time");
+  example(status, {"walletctl outbox status"});
   status->callback([&ctx, &action] {
     action = [&ctx] {
       print_outbox_status(ctx, outbox_status(ctx.db()));

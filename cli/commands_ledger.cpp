@@ -16,13 +16,29 @@ namespace {
 
 // Options shared by the commands that move money.
 struct MoveArgs {
-  std::vector<std::string> positional;
+  // The positionals as named in --help; with --user the amount comes first, so it lands in
+  // `wallet` and positional() reads them in order whatever their names.
+  std::optional<std::string> wallet, to, amount;
   std::optional<std::string> user, currency, key, reference, release_at, expires_at;
   std::vector<std::string> metadata;  // KEY=VALUE pairs
   bool pending = false;
+
+  std::vector<std::string> positional() const {
+    std::vector<std::string> out;
+    for (const auto* p : {&wallet, &to, &amount}) {
+      if (*p) out.push_back(**p);
+    }
+    return out;
+  }
 };
 
 [[noreturn]] void usage(const std::string& message) { throw DomainError(ErrorCode::kInvalidInput, message); }
+
+// charge, withdraw: WALLET AMOUNT, or AMOUNT alone with --user.
+void add_wallet_and_amount(CLI::App* cmd, MoveArgs& a) {
+  cmd->add_option("wallet", a.wallet, "Wallet id (left out with --user)");
+  cmd->add_option("amount", a.amount, "Minor units (1250 is 12.50)");
+}
 
 void add_move_options(CLI::App* cmd, MoveArgs& a, bool by_user) {
   if (by_user) {
@@ -39,21 +55,22 @@ Operation base_operation(Context& ctx, OperationKind kind, const MoveArgs& a, st
   Operation op;
   op.kind = kind;
   const std::size_t expected = wallets + 1 - (a.user ? 1 : 0);
-  if (a.positional.size() != expected) {
+  const auto positional = a.positional();
+  if (positional.size() != expected) {
     usage(std::string("expected ") +
           (a.user         ? "AMOUNT"
            : wallets == 2 ? "FROM TO AMOUNT"
                           : "WALLET AMOUNT") +
-          ", got " + std::to_string(a.positional.size()) + " argument(s)");
+          ", got " + std::to_string(positional.size()) + " argument(s)");
   }
   std::size_t next = 0;
   if (a.user) {
     op.wallet.user_id = parse_user_id(*a.user);
   } else {
-    op.wallet.wallet_id = parse_uuid(a.positional[next++], wallets == 2 ? "FROM wallet id" : "wallet id");
+    op.wallet.wallet_id = parse_uuid(positional[next++], wallets == 2 ? "FROM wallet id" : "wallet id");
   }
-  if (wallets == 2) op.to_wallet_id = parse_uuid(a.positional[next++], "TO wallet id");
-  op.amount = parse_amount(a.positional[next], ctx.settings().ledger.max_amount);
+  if (wallets == 2) op.to_wallet_id = parse_uuid(positional[next++], "TO wallet id");
+  op.amount = parse_amount(positional[next], ctx.settings().ledger.max_amount);
   if (a.currency) op.currency = parse_currency(*a.currency);
   if (a.key) op.idempotency_key = parse_idempotency_key(*a.key);
   if (a.reference) op.reference = parse_reference(*a.reference);
@@ -69,6 +86,7 @@ void add_create(CLI::App& app, Context& ctx, Action& action) {
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("create", "Create a user's wallet");
+  example(cmd, {"walletctl create --user alice --currency EUR"});
   cmd->add_option("--user", a->user, "User id (1-128 characters)")->required();
   cmd->add_option("--currency", a->currency, "ISO 4217 code (default: ledger.default_currency)");
   add_metadata_option(cmd, a->metadata);
@@ -89,6 +107,7 @@ void add_balance(CLI::App& app, Context& ctx, Action& action) {
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("balance", "Show a wallet's balance, available and held amounts");
+  example(cmd, {"walletctl balance 0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b", "walletctl balance --user alice --at 2026-12-01T00:00:00Z"});
   cmd->add_option("wallet", a->wallet, "Wallet id");
   cmd->add_option("--user", a->user, "Show this user's wallet instead");
   cmd->add_option("--currency", a->currency, "With --user: which currency (default: ledger.default_currency)");
@@ -113,7 +132,9 @@ void add_balance(CLI::App& app, Context& ctx, Action& action) {
 void add_charge(CLI::App& app, Context& ctx, Action& action) {
   auto a = std::make_shared<MoveArgs>();
   auto* cmd = app.add_subcommand("charge", "Add money to a wallet (from the funding account)");
-  cmd->add_option("args", a->positional, "WALLET AMOUNT, or AMOUNT with --user (minor units)")->required();
+  add_wallet_and_amount(cmd, *a);
+  example(cmd, {"walletctl charge 0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b 1250 --key order-17",
+                "walletctl charge --user alice 1250"});
   add_move_options(cmd, *a, true);
   cmd->add_option("--release-at", a->release_at, "Hold the funds until this RFC 3339 time");
   cmd->callback([&ctx, &action, a] {
@@ -128,7 +149,8 @@ void add_charge(CLI::App& app, Context& ctx, Action& action) {
 void add_withdraw(CLI::App& app, Context& ctx, Action& action) {
   auto a = std::make_shared<MoveArgs>();
   auto* cmd = app.add_subcommand("withdraw", "Request a payout from a wallet (settled by the worker pool)");
-  cmd->add_option("args", a->positional, "WALLET AMOUNT, or AMOUNT with --user (minor units)")->required();
+  add_wallet_and_amount(cmd, *a);
+  example(cmd, {"walletctl withdraw 0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b 500 --key payout-9"});
   add_move_options(cmd, *a, true);
   cmd->callback([&ctx, &action, a] {
     action = [&ctx, a] { return run_operation(ctx, base_operation(ctx, OperationKind::kWithdrawal, *a, 1)); };
@@ -138,7 +160,11 @@ void add_withdraw(CLI::App& app, Context& ctx, Action& action) {
 void add_transfer(CLI::App& app, Context& ctx, Action& action) {
   auto a = std::make_shared<MoveArgs>();
   auto* cmd = app.add_subcommand("transfer", "Move money between two wallets of one currency");
-  cmd->add_option("args", a->positional, "FROM TO AMOUNT (minor units)")->required();
+  cmd->add_option("from", a->wallet, "Wallet id the money leaves")->required();
+  cmd->add_option("to", a->to, "Wallet id it goes to")->required();
+  cmd->add_option("amount", a->amount, "Minor units (1250 is 12.50)")->required();
+  example(cmd, {"walletctl transfer FROM_WALLET TO_WALLET 1250 --key invoice-42",
+                "walletctl transfer FROM_WALLET TO_WALLET 1250 --pending --expires-at 2026-12-31T00:00:00Z"});
   add_move_options(cmd, *a, false);
   cmd->add_flag("--pending", a->pending, "Only authorise: reserve the amount, to capture or void later");
   cmd->add_option("--expires-at", a->expires_at,
@@ -162,6 +188,7 @@ void add_history(CLI::App& app, Context& ctx, Action& action) {
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("history", "List a wallet's transactions, newest first");
+  example(cmd, {"walletctl history 0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b --limit 20", "walletctl history 0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b --metadata order_id=A17"});
   cmd->add_option("wallet", a->wallet, "Wallet id")->required();
   cmd->add_option("--limit", a->limit, "Page size, 1-200 (default 50)");
   cmd->add_option("--cursor", a->cursor, "Continue after a previous page");
@@ -177,6 +204,12 @@ void add_history(CLI::App& app, Context& ctx, Action& action) {
 }
 
 }  // namespace
+
+void example(CLI::App* cmd, std::initializer_list<const char*> lines) {
+  std::string text = "Example" + std::string(lines.size() > 1 ? "s" : "") + ":";
+  for (const char* line : lines) text += std::string("\n  ") + line;
+  cmd->footer(text);
+}
 
 void add_metadata_option(CLI::App* cmd, std::vector<std::string>& pairs) {
   cmd->add_option("--metadata", pairs, "KEY=VALUE kept with what it records (repeat for more pairs)");

@@ -26,7 +26,19 @@ struct ReplayArgs {
   std::optional<std::string> report;
   std::optional<std::string> batch_size, key_scope;
   bool dry_run = false, stop_on_error = false, quiet = false;
+  std::string progress = "auto";  // auto, bar, plain, none
+  std::uint64_t progress_rows = 10'000;
 };
+
+enum class Progress { kNone, kBar, kPlain };
+
+// auto: a bar on a terminal, nothing otherwise (a cron log gets no carriage returns).
+Progress progress_mode(const ReplayArgs& args) {
+  if (args.quiet || args.progress == "none") return Progress::kNone;
+  if (args.progress == "plain") return Progress::kPlain;
+  if (args.progress == "bar") return Progress::kBar;
+  return isatty(STDERR_FILENO) != 0 ? Progress::kBar : Progress::kNone;
+}
 
 [[noreturn]] void unreadable(const std::string& message) { throw DomainError(ErrorCode::kInvalidInput, message); }
 
@@ -75,7 +87,7 @@ class SettlementInput {
 class ReplayPrinter : public ReplayObserver {
  public:
   ReplayPrinter(const ReplayArgs& args, std::uint64_t file_size)
-      : file_size_(file_size), progress_(!args.quiet && isatty(STDERR_FILENO) != 0) {
+      : file_size_(file_size), progress_(progress_mode(args)), progress_rows_(args.progress_rows) {
     if (args.report) {
       report_.open(*args.report, std::ios::trunc);
       if (!report_) unreadable("cannot write the report " + *args.report);
@@ -97,7 +109,8 @@ class ReplayPrinter : public ReplayObserver {
   }
 
   void on_progress(std::uint64_t bytes, std::uint64_t rows) override {
-    if (!progress_) return;
+    if (progress_ == Progress::kPlain) return plain_line(bytes, rows);
+    if (progress_ != Progress::kBar) return;
     const auto now = std::chrono::steady_clock::now();
     if (now - last_draw_ < std::chrono::milliseconds(200) && bytes < file_size_) return;
     last_draw_ = now;
@@ -123,13 +136,25 @@ class ReplayPrinter : public ReplayObserver {
   }
 
  private:
+  // One line each time another progress_rows_ rows are done (progress is told once a batch).
+  void plain_line(std::uint64_t bytes, std::uint64_t rows) {
+    if (rows / progress_rows_ == lines_ || rows == 0) return;
+    lines_ = rows / progress_rows_;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double fraction = file_size_ ? static_cast<double>(bytes) / static_cast<double>(file_size_) : 0;
+    std::fprintf(stderr, "replay: %llu rows, %d%% of the file, %.0f rows/s\n", static_cast<unsigned long long>(rows),
+                 static_cast<int>(fraction * 100), seconds > 0 ? static_cast<double>(rows) / seconds : 0);
+  }
+
   void clear_progress() {
     if (drawn_) std::fprintf(stderr, "\r%80s\r", "");
     drawn_ = false;
   }
 
   std::uint64_t file_size_;
-  bool progress_, drawn_ = false;
+  Progress progress_;
+  std::uint64_t progress_rows_, lines_ = 0;
+  bool drawn_ = false;
   std::uint64_t bad_rows_ = 0;
   std::ofstream report_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_draw_{};
@@ -189,6 +214,7 @@ int run_replay(Context& ctx, const ReplayArgs& args) {
 void add_replay_command(CLI::App& app, Context& ctx, Action& action) {
   auto a = std::make_shared<ReplayArgs>();
   auto* cmd = app.add_subcommand("replay", "Apply a settlement CSV file, each row at most once");
+  example(cmd, {"walletctl replay settlements.csv --report report.csv --key-scope acme", "walletctl replay - --dry-run < settlements.csv"});
   cmd->add_option("file", a->file, "Settlement CSV file, or - for standard input")->required();
   cmd->add_flag("--dry-run", a->dry_run, "Validate every row and check wallets exist; change nothing");
   cmd->add_flag("--stop-on-error", a->stop_on_error, "Stop at the first invalid or refused row");
@@ -197,7 +223,13 @@ void add_replay_command(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--key-scope", a->key_scope,
                   "Whose idempotency keys the rows carry (e.g. the sender's name): rows of different scopes "
                   "never share a key");
-  cmd->add_flag("--quiet", a->quiet, "No progress bar");
+  cmd->add_option("--progress", a->progress,
+                  "auto (a bar on a terminal, else none), bar, plain (a line per --progress-rows rows, for logs) "
+                  "or none")
+      ->check(CLI::IsMember({"auto", "bar", "plain", "none"}));
+  cmd->add_option("--progress-rows", a->progress_rows, "With --progress plain: rows per line (default 10000)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
+  cmd->add_flag("--quiet", a->quiet, "No progress (the same as --progress none)");
   cmd->callback([&ctx, &action, a] { action = [&ctx, a] { return run_replay(ctx, *a); }; });
 }
 

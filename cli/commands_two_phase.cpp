@@ -43,6 +43,7 @@ Operation action_on(Context& ctx, OperationKind kind, const ActionArgs& a) {
 void add_capture(CLI::App& app, Context& ctx, Action& action) {
   auto a = std::make_shared<ActionArgs>();
   auto* cmd = app.add_subcommand("capture", "Post a pending transfer: move AMOUNT (default all) and release the rest");
+  example(cmd, {"walletctl capture TRANSFER_ID 800 --key capture-42"});
   cmd->add_option("transfer", a->id, "Pending transfer id")->required();
   cmd->add_option("amount", a->amount, "Minor units, at most the pending amount");
   add_key_options(cmd, *a);
@@ -54,6 +55,7 @@ void add_capture(CLI::App& app, Context& ctx, Action& action) {
 void add_void(CLI::App& app, Context& ctx, Action& action) {
   auto a = std::make_shared<ActionArgs>();
   auto* cmd = app.add_subcommand("void", "Release a pending transfer; nothing moves");
+  example(cmd, {"walletctl void TRANSFER_ID"});
   cmd->add_option("transfer", a->id, "Pending transfer id")->required();
   add_key_options(cmd, *a);
   cmd->callback([&ctx, &action, a] {
@@ -64,6 +66,7 @@ void add_void(CLI::App& app, Context& ctx, Action& action) {
 void add_reverse(CLI::App& app, Context& ctx, Action& action) {
   auto a = std::make_shared<ActionArgs>();
   auto* cmd = app.add_subcommand("reverse", "Give back a charge or transfer, in whole or part (a reversal)");
+  example(cmd, {"walletctl reverse TRANSACTION_ID 500 --reason \"damaged item\""});
   cmd->add_option("transaction", a->id, "Id of the charge or transfer")->required();
   cmd->add_option("amount", a->amount, "Minor units (default: all not yet reversed)");
   cmd->add_option("--reason", a->reason, "Why, kept with the reversal (1-500 bytes)");
@@ -76,6 +79,7 @@ void add_reverse(CLI::App& app, Context& ctx, Action& action) {
 void add_transfer_status(CLI::App& app, Context& ctx, Action& action) {
   auto id = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("transfer-status", "Show a pending transfer: state and amounts");
+  example(cmd, {"walletctl transfer-status TRANSFER_ID"});
   cmd->add_option("transfer", *id, "Pending transfer id")->required();
   cmd->callback([&ctx, &action, id] {
     action = [&ctx, id] {

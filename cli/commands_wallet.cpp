@@ -20,6 +20,8 @@ void add_control(CLI::App& parent, Context& ctx, Action& action, bool freeze) {
   auto* cmd = parent.add_subcommand(freeze ? "freeze" : "unfreeze",
                                     freeze ? "Refuse every debit of a wallet (credits still arrive)"
                                            : "Lift a wallet's freeze");
+  example(cmd, {freeze ? "walletctl wallet freeze WALLET_ID --reason \"court order 17\""
+                      : "walletctl wallet unfreeze WALLET_ID --reason \"order lifted\""});
   cmd->add_option("wallet", a->wallet, "Wallet id")->required();
   cmd->add_option("--reason", a->reason, "Why (1-500 bytes), recorded with the wallet and its event")->required();
   cmd->callback([&ctx, &action, a, freeze] {
@@ -40,6 +42,7 @@ void add_set_limit(CLI::App& parent, Context& ctx, Action& action) {
   };
   auto a = std::make_shared<LimitArgs>();
   auto* cmd = parent.add_subcommand("set-limit", "Let transfers take the wallet's available amount down to -AMOUNT");
+  example(cmd, {"walletctl wallet set-limit 0193a2b4-c5d6-7e8f-9a0b-1c2d3e4f5a6b 50000"});
   cmd->add_option("wallet", a->wallet, "Wallet id")->required();
   cmd->add_option("amount", a->amount, "Overdraft limit in minor units (0: none)")->required();
   cmd->callback([&ctx, &action, a] {

@@ -22,6 +22,7 @@ void add_list(CLI::App& parent, Context& ctx, Action& action) {
   };
   auto a = std::make_shared<Args>();
   auto* cmd = parent.add_subcommand("list", "List withdrawals, newest first");
+  example(cmd, {"walletctl withdrawals list --status needs_review"});
   cmd->add_option("--status", a->status, "pending, processing, needs_review, completed or failed");
   cmd->add_option("--wallet", a->wallet, "Only this wallet's withdrawals");
   cmd->add_option("--limit", a->limit, "How many, 1-200 (default 50)");
@@ -40,6 +41,7 @@ void add_list(CLI::App& parent, Context& ctx, Action& action) {
 void add_show(CLI::App& parent, Context& ctx, Action& action) {
   auto id = std::make_shared<std::string>();
   auto* cmd = parent.add_subcommand("show", "Show one withdrawal: status, attempts, failure reason");
+  example(cmd, {"walletctl withdrawals show WITHDRAWAL_ID"});
   cmd->add_option("id", *id, "Withdrawal id")->required();
   cmd->callback([&ctx, &action, id] {
     action = [&ctx, id] {
@@ -58,6 +60,7 @@ void add_resolve(CLI::App& parent, Context& ctx, Action& action) {
   auto a = std::make_shared<Args>();
   auto* cmd = parent.add_subcommand(
       "resolve", "Settle a withdrawal in needs_review: --paid (the bank paid it) or --refund (it did not)");
+  example(cmd, {"walletctl withdrawals resolve WITHDRAWAL_ID --paid"});
   cmd->add_option("id", a->id, "Withdrawal id")->required();
   auto* paid = cmd->add_flag("--paid", a->paid, "The bank paid: complete it (clearing to payouts)");
   auto* refund = cmd->add_flag("--refund", a->refund, "The bank did not pay: refund the wallet");
@@ -78,6 +81,7 @@ void add_resolve(CLI::App& parent, Context& ctx, Action& action) {
 void add_retry(CLI::App& parent, Context& ctx, Action& action) {
   auto id = std::make_shared<std::string>();
   auto* cmd = parent.add_subcommand("retry", "Call the bank again now for a withdrawal in needs_review (or pending)");
+  example(cmd, {"walletctl withdrawals retry WITHDRAWAL_ID"});
   cmd->add_option("id", *id, "Withdrawal id")->required();
   cmd->callback([&ctx, &action, id] {
     action = [&ctx, id] {
@@ -98,6 +102,7 @@ void add_withdrawal_commands(CLI::App& app, Context& ctx, Action& action) {
   add_retry(*withdrawals, ctx, action);
 
   auto* worker = app.add_subcommand("worker", "Run the withdrawal worker pool alone until SIGTERM or SIGINT");
+  example(worker, {"walletctl worker"});
   worker->callback([&ctx, &action] { action = [&ctx] { return daemon::run_worker(ctx.settings()); }; });
 }
 

@@ -3,8 +3,14 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 
 namespace wallet {
 namespace {
@@ -24,9 +30,34 @@ class JsonEscapedMessage : public spdlog::custom_flag_formatter {
   std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonEscapedMessage>(); }
 };
 
+// `%&`: the line's syslog priority as sd-daemon(3) reads it, e.g. `<4>` for a warning, so the
+// journal files each line at its level.
+class JournalPriority : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    static constexpr std::array<const char*, 7> kPriority = {"<7>", "<7>", "<6>", "<4>", "<3>", "<2>", "<6>"};
+    const char* p = kPriority.at(static_cast<std::size_t>(msg.level));
+    dest.append(p, p + 3);
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JournalPriority>(); }
+};
+
+// Whether stderr is the journal: systemd names the stream it connected in JOURNAL_STREAM
+// ("device:inode"), which stays set in children whose stderr went elsewhere, so both must match.
+bool stderr_is_journal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  struct stat st {};
+  if (stream == nullptr || fstat(STDERR_FILENO, &st) != 0) return false;
+  unsigned long long device = 0, inode = 0;
+  if (std::sscanf(stream, "%llu:%llu", &device, &inode) != 2) return false;
+  return device == static_cast<unsigned long long>(st.st_dev) && inode == static_cast<unsigned long long>(st.st_ino);
+}
+
 std::unique_ptr<spdlog::formatter> make_formatter(const char* pattern) {
   auto f = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-  f->add_flag<JsonEscapedMessage>('*').set_pattern(pattern);
+  static const bool journal = stderr_is_journal();
+  f->add_flag<JsonEscapedMessage>('*').add_flag<JournalPriority>('&');
+  f->set_pattern(journal ? std::string("%&") + pattern : std::string(pattern));
   return f;
 }
 

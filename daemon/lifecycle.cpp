@@ -8,6 +8,7 @@
 #include "core/errors.hpp"
 #include "core/logging.hpp"
 #include "core/migrations.hpp"
+#include "daemon/service_manager.hpp"
 
 namespace wallet::daemon {
 
@@ -37,7 +38,21 @@ StopSignals::StopSignals() {
 
 const char* StopSignals::wait() {
   int sig = 0;
-  sigwait(&set_, &sig);
+  if (const auto interval = service_manager::watchdog_interval()) {
+    // Under a systemd watchdog the wait wakes to ping it: a process whose waiting thread no
+    // longer runs stops pinging and is restarted.
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(*interval);
+    const timespec tick{static_cast<time_t>(seconds.count()),
+                        static_cast<long>(std::chrono::nanoseconds(*interval - seconds).count())};
+    for (;;) {
+      service_manager::watchdog();
+      sig = sigtimedwait(&set_, nullptr, &tick);
+      if (sig == SIGTERM || sig == SIGINT) break;
+    }
+  } else {
+    sigwait(&set_, &sig);
+  }
+  service_manager::stopping();
   return sig == SIGTERM ? "SIGTERM" : "SIGINT";
 }
 

@@ -24,7 +24,8 @@ void require_current_schema(const Settings& settings);
 class StopSignals {
  public:
   StopSignals();
-  /// Blocks until a stop signal arrives; returns its name.
+  /// Blocks until a stop signal arrives, then tells systemd the process is stopping; returns
+  /// the signal's name. Under a systemd watchdog (WatchdogSec), pings it meanwhile.
   const char* wait();
 
  private:

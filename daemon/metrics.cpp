@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "daemon/http/router.hpp"
+#include "daemon/process_metrics.hpp"
 
 namespace wallet::daemon {
 namespace {
@@ -46,7 +47,7 @@ void Metrics::Histogram::render(std::ostream& out, const std::string& name, cons
   }
   out << name << "_bucket{" << labels << "le=\"+Inf\"} " << count << '\n';
   const std::string bare = labels.empty() ? "" : "{" + labels.substr(0, labels.size() - 1) + "}";
-  out << name << "_sum" << bare << ' ' << sum << '\n';
+  out << name << "_sum" << bare << ' ' << metric_value(sum) << '\n';
   out << name << "_count" << bare << ' ' << count << '\n';
 }
 
@@ -183,6 +184,7 @@ std::string Metrics::render(const pg::PoolStats& pool, const GroupCommitStats& w
     out << "walletctl_outbox_returned " << outbox->returned << '\n';
   }
   if (cache) render_cache(out, *cache);
+  render_process_metrics(out);
   return out.str();
 }
 

@@ -9,6 +9,7 @@
 #include "daemon/http/server.hpp"
 #include "daemon/lifecycle.hpp"
 #include "daemon/pending_sweeper.hpp"
+#include "daemon/service_manager.hpp"
 #include "daemon/payouts/withdrawal_pool.hpp"
 
 namespace wallet::daemon {
@@ -54,8 +55,9 @@ int serve(const Settings& settings) {
             {{"address", host + ":" + std::to_string(port)},
              {"threads", settings.http.threads},
              {"pool_size", settings.database.pool_size}});
-  std::cout << "walletctl: listening on " << (server.tls() ? "https" : "http") << "://" << host << ":" << port
-            << std::endl;
+  const std::string url = (server.tls() ? "https://" : "http://") + host + ":" + std::to_string(port);
+  std::cout << "walletctl: listening on " << url << std::endl;
+  service_manager::ready("listening on " + url);  // the socket is bound and every pool runs
   server.run();
   stopper.join();  // run() returns only once stop() was called, by the stopper
   deadline.finished();

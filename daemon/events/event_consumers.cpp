@@ -11,6 +11,7 @@
 #include "core/errors.hpp"
 #include "core/event_topology.hpp"
 #include "core/logging.hpp"
+#include "daemon/service_manager.hpp"
 #include "core/notifications.hpp"
 #include "core/outbox.hpp"
 #include "core/pg/error.hpp"
@@ -171,6 +172,9 @@ int run_notifier(const Settings& settings) {
       std::this_thread::sleep_for(kPoll);  // the backoff, in steps that notice a stop
     }
   };
+  // Ready as soon as it runs: it waits for the broker and the webhook itself, so an outage of
+  // either must not fail the unit's start.
+  service_manager::ready("connecting to RabbitMQ");
   while (!stop.raised()) {
     try {
       // Both connections are made again after an outage: the message in hand when it began was
@@ -180,6 +184,7 @@ int run_notifier(const Settings& settings) {
       notifier.setup(mq);
       if (!consuming) {
         std::cout << "walletctl: notify consuming " << kNotificationsQueue << std::endl;
+        service_manager::ready(std::string("consuming ") + kNotificationsQueue);
       } else {
         log_event(spdlog::level::info, "notify reconnected", nlohmann::json::object());
       }

@@ -4,6 +4,7 @@
 
 #include "core/logging.hpp"
 #include "daemon/lifecycle.hpp"
+#include "daemon/service_manager.hpp"
 #include "daemon/pending_sweeper.hpp"
 #include "daemon/payouts/withdrawal_pool.hpp"
 
@@ -19,6 +20,7 @@ int run_worker(const Settings& settings) {
   PendingSweeper sweeper(settings, cache.get());  // pending transfers expire with only workers running, too
   sweeper.start();
   std::cout << "walletctl: worker running with " << settings.withdrawals.workers << " workers" << std::endl;
+  service_manager::ready("running " + std::to_string(settings.withdrawals.workers) + " workers");
   const char* sig = signals.wait();
   log_event(spdlog::level::info, "stopping", {{"signal", sig}});
   ShutdownDeadline deadline;

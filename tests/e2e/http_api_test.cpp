@@ -2,9 +2,13 @@
 // error codes each can return.
 #include <signal.h>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <map>
 #include <sstream>
 
+#include "core/build_info.hpp"
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/openapi_schema.hpp"
 #include "tests/support/process.hpp"
@@ -294,6 +298,40 @@ TEST_F(HttpApiTest, OperationalEndpoints) {
   const auto served = get("/openapi.json");
   EXPECT_EQ(served.status, 200);
   EXPECT_EQ(served.body, json::parse(text.str()));
+}
+
+// What any Prometheus client library exposes about its process, the build, and sums at full
+// precision; promtool (Debian's prometheus) accepts the whole exposition.
+TEST_F(HttpApiTest, MetricsDescribeTheProcessAndTheBuildInAFormPromtoolAccepts) {
+  for (int i = 0; i < 5; ++i) get("/wallets/" + create_wallet("user-" + std::to_string(i)));
+  const auto metrics = to_reply(http_->Get("/metrics"));
+  ASSERT_EQ(metrics.status, 200);
+  std::map<std::string, std::string> samples;  // name{labels} -> value
+  std::istringstream lines(metrics.text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    samples[line.substr(0, line.rfind(' '))] = line.substr(line.rfind(' ') + 1);
+  }
+  const auto value = [&](const std::string& name) { return std::stod(samples.at(name)); };
+  EXPECT_GT(value("process_cpu_seconds_total"), 0);
+  EXPECT_GT(value("process_resident_memory_bytes"), 1e6);
+  EXPECT_GT(value("process_virtual_memory_bytes"), value("process_resident_memory_bytes"));
+  EXPECT_GE(value("process_open_fds"), 4);  // at least stdio and the listening socket
+  EXPECT_GE(value("process_max_fds"), value("process_open_fds"));
+  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_LE(value("process_start_time_seconds"), now);
+  EXPECT_GT(value("process_start_time_seconds"), now - 600) << "the server started with this test";
+  EXPECT_EQ(samples.at(std::string("walletctl_build_info{version=\"") + build_version() + "\",commit=\"" +
+                       build_commit() + "\"}"),
+            "1");
+  // Five requests of a few hundred microseconds each: the default six digits would round the
+  // sum; the shortest text that reads back as the same double keeps them all.
+  const auto sum = samples.at("walletctl_http_request_duration_seconds_sum{route=\"/wallets/{id}\"}");
+  EXPECT_GT(std::count_if(sum.begin(), sum.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }),
+            7)
+      << sum;
+  const auto promtool = run_process({"promtool", "check", "metrics"}, {}, metrics.text);
+  EXPECT_EQ(promtool.exit_code, 0) << promtool.out << promtool.err;
 }
 
 TEST_F(HttpApiTest, AnAddressInUseIsAConfigurationError) {

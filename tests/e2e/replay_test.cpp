@@ -477,7 +477,7 @@ TEST_F(ReplayTest, StopOnErrorStopsAtARefusedRowInsideABatch) {
   EXPECT_EQ(balance(w), 10);
 }
 
-TEST_F(ReplayTest, AProgressBarOnlyOnATerminalAndNotWithQuiet) {
+TEST_F(ReplayTest, AProgressBarOnATerminalPlainLinesForLogsAndNothingWithQuiet) {
   const auto file = temp_path("progress.csv");
   ASSERT_EQ(gen_settlement({"--rows", "2000", "--wallets", "20", "--out", file}).exit_code, 0);
   const auto terminal = run_on_terminal({walletctl_path(), "replay", file}, env(db_));
@@ -494,6 +494,18 @@ TEST_F(ReplayTest, AProgressBarOnlyOnATerminalAndNotWithQuiet) {
   EXPECT_EQ(cron.err.find('\r'), std::string::npos) << cron.err;
   EXPECT_EQ(cron.err.find("ETA"), std::string::npos) << cron.err;
   EXPECT_NE(cron.err.find("replay: 2000 rows read"), std::string::npos) << cron.err;
+
+  // For a cron log: a plain line each time another --progress-rows rows are done.
+  const auto plain =
+      walletctl({"replay", file, "--progress", "plain", "--progress-rows", "500", "--batch-size", "250"});
+  EXPECT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(plain.err.find('\r'), std::string::npos) << plain.err;
+  for (const char* line : {"replay: 500 rows, ", "replay: 1000 rows, ", "replay: 1500 rows, ", "replay: 2000 rows, "}) {
+    EXPECT_NE(plain.err.find(line), std::string::npos) << line << " in " << plain.err;
+  }
+  EXPECT_EQ(plain.err.find("replay: 750 rows"), std::string::npos) << plain.err;
+  EXPECT_EQ(walletctl({"replay", file, "--progress", "sometimes"}).exit_code, 2);
+  EXPECT_EQ(walletctl({"replay", file, "--progress", "plain", "--progress-rows", "0"}).exit_code, 2);
 }
 
 TEST_F(ReplayTest, UnreadableFilesExitTwoAndAnUnreachableDatabaseThree) {

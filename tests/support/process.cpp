@@ -28,7 +28,7 @@ namespace wallet::testing {
   // listening socket) would otherwise live on in this program and in whatever it starts: a
   // service started by scripts/stack kept a CLI call's pipe open, and its reader waited forever.
   close_range(3, ~0U, 0);
-  execv(args[0], args.data());
+  execvp(args[0], args.data());  // a bare name (bash, dpkg) is looked up in PATH
   _exit(127);
 }
 

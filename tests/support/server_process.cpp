@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,7 +64,7 @@ std::string admin_secret(const std::string& database_url) {
 }  // namespace
 
 ServerProcess::ServerProcess(const std::string& database_url, const std::vector<std::string>& settings,
-                             const std::string& command, bool ready_on_stderr) {
+                             const std::string& command, bool ready_on_stderr, const Launch& launch) {
   char log_template[] = "/tmp/walletctl-serve-XXXXXX";
   const int log_fd = mkstemp(log_template);
   if (log_fd < 0) throw std::runtime_error("mkstemp failed");
@@ -73,7 +74,12 @@ ServerProcess::ServerProcess(const std::string& database_url, const std::vector<
   // Tests talk as an admin key without a rate limit unless their settings say otherwise.
   api_secret_ = admin_secret(database_url);
   std::vector<std::string> argv = {
-      walletctl_path(),           "--set", "http.listen=127.0.0.1:0", "--set", "auth.rate_per_second=1000000", "--set",
+      launch.binary.empty() ? walletctl_path() : launch.binary,
+      "--set",
+      "http.listen=127.0.0.1:0",
+      "--set",
+      "auth.rate_per_second=1000000",
+      "--set",
       "auth.rate_burst=1000000"};
   for (const auto& s : settings) argv.insert(argv.end(), {"--set", s});
   std::istringstream words(command);
@@ -84,7 +90,13 @@ ServerProcess::ServerProcess(const std::string& database_url, const std::vector<
     dup2(out[1], 1);
     dup2(log_fd, 2);
     close(out[0]);
-    exec_child(argv, {{"DATABASE_URL", database_url}});
+    auto env = launch.env;
+    env["DATABASE_URL"] = database_url;
+    struct stat log_stat {};
+    if (launch.stderr_is_journal && fstat(2, &log_stat) == 0) {
+      env["JOURNAL_STREAM"] = std::to_string(log_stat.st_dev) + ":" + std::to_string(log_stat.st_ino);
+    }
+    exec_child(argv, env);
   }
   close(out[1]);
   close(log_fd);

@@ -12,6 +12,16 @@
 
 namespace wallet::testing {
 
+/// How to start the process beyond the defaults: another binary (an installed one), more
+/// environment (NOTIFY_SOCKET for the systemd notification tests).
+struct Launch {
+  std::string binary;  // empty: this build's walletctl
+  std::map<std::string, std::string> env;
+  /// Sets JOURNAL_STREAM to the log file's device and inode, as systemd does when it connects
+  /// a service's stderr to the journal.
+  bool stderr_is_journal = false;
+};
+
 class ServerProcess {
  public:
   /// Starts `walletctl COMMAND` (serve, or worker) on `database_url` with extra `--set
@@ -20,7 +30,8 @@ class ServerProcess {
   /// `command` may hold several words ("--output json events tail"). A process that writes its
   /// results on stdout says it is ready on stderr instead (`ready_on_stderr`).
   explicit ServerProcess(const std::string& database_url, const std::vector<std::string>& settings = {},
-                         const std::string& command = "serve", bool ready_on_stderr = false);
+                         const std::string& command = "serve", bool ready_on_stderr = false,
+                         const Launch& launch = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
 
