@@ -6,6 +6,8 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <regex>
+#include <set>
 #include <sstream>
 
 #include "core/build_info.hpp"
@@ -332,6 +334,43 @@ TEST_F(HttpApiTest, MetricsDescribeTheProcessAndTheBuildInAFormPromtoolAccepts) 
       << sum;
   const auto promtool = run_process({"promtool", "check", "metrics"}, {}, metrics.text);
   EXPECT_EQ(promtool.exit_code, 0) << promtool.out << promtool.err;
+}
+
+// deploy/: the alert rules pass promtool (syntax, and their unit tests fire each alert), and
+// the rules and the Grafana dashboard name only metrics this server declares.
+TEST_F(HttpApiTest, AlertsAndDashboardUseOnlyMetricsTheServerDeclares) {
+  const std::string deploy = source_dir() + "/deploy";
+  const auto check = run_process({"promtool", "check", "rules", deploy + "/prometheus/alerts.yml"});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  const auto unit = run_process({"promtool", "test", "rules", deploy + "/prometheus/alerts_test.yml"});
+  EXPECT_EQ(unit.exit_code, 0) << unit.out << unit.err;
+
+  std::set<std::string> declared;
+  std::istringstream lines(to_reply(http_->Get("/metrics")).text);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string hash, type, name, kind;
+    if (!(words >> hash >> type >> name >> kind) || hash != "#" || type != "TYPE") continue;
+    declared.insert(name);
+    if (kind == "histogram") declared.insert({name + "_bucket", name + "_sum", name + "_count"});
+  }
+  ASSERT_GT(declared.size(), 30u);
+  const auto expressions = [](const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  const std::regex metric(R"(\b((walletctl|process)_[a-z_]+))");
+  for (const auto& file : {deploy + "/prometheus/alerts.yml", deploy + "/grafana/walletctl.json"}) {
+    const auto text = expressions(file);
+    int named = 0;
+    for (std::sregex_iterator it(text.begin(), text.end(), metric), end; it != end; ++it, ++named) {
+      EXPECT_TRUE(declared.count((*it)[1].str())) << (*it)[1].str() << " in " << file;
+    }
+    EXPECT_GT(named, 5) << file;
+  }
+  EXPECT_TRUE(json::parse(expressions(deploy + "/grafana/walletctl.json"), nullptr, false).is_object());
 }
 
 TEST_F(HttpApiTest, AnAddressInUseIsAConfigurationError) {
