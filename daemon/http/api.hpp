@@ -7,6 +7,7 @@
 #include "core/balance_cache.hpp"
 #include "core/config.hpp"
 #include "core/pg/pool.hpp"
+#include "daemon/http/api_docs.hpp"
 #include "daemon/http/group_commit.hpp"
 #include "daemon/http/readiness.hpp"
 #include "daemon/http/router.hpp"
@@ -35,6 +36,7 @@ inline void add_api_routes(Router& router, ApiState& state) {
   add_write_routes(router, state);
   add_read_routes(router, state);
   add_service_routes(router, state);
+  add_docs_routes(router);
 }
 
 }  // namespace wallet::daemon

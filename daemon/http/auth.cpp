@@ -36,7 +36,8 @@ std::optional<std::string> bearer_secret(const std::string& header) {
 bool Authenticator::is_public(const Exchange& ex) const {
   if (ex.route == "/healthz" || ex.route == "/readyz") return true;
   if (ex.route == "/metrics") return settings_.public_metrics;
-  if (ex.route == "/openapi.json") return settings_.public_openapi;
+  // The documentation page shows the document, so it is as public as the document.
+  if (ex.route == "/openapi.json" || ex.route == "/docs" || ex.route == "/docs/{file}") return settings_.public_openapi;
   return false;
 }
 

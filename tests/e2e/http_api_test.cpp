@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -371,6 +372,43 @@ TEST_F(HttpApiTest, AlertsAndDashboardUseOnlyMetricsTheServerDeclares) {
     EXPECT_GT(named, 5) << file;
   }
   EXPECT_TRUE(json::parse(expressions(deploy + "/grafana/walletctl.json"), nullptr, false).is_object());
+}
+
+// GET /docs in a real browser (headless Chromium): the page loads its files from the server,
+// renders /openapi.json, and lists every route of the document (which lists every route of the
+// route table: RouterTest). Public like /openapi.json, without a key.
+TEST_F(HttpApiTest, DocsPageListsEveryRouteInAHeadlessBrowser) {
+  httplib::Client anonymous("127.0.0.1", server_.port());
+  const auto page = anonymous.Get("/docs");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  for (const char* file : {"/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css", "/docs/init.js"}) {
+    const auto asset = anonymous.Get(file);
+    ASSERT_TRUE(asset);
+    EXPECT_EQ(asset->status, 200) << file;
+    EXPECT_GT(asset->body.size(), 100u) << file;
+  }
+  const auto missing = anonymous.Get("/docs/secrets.txt");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+
+  char profile[] = "/tmp/walletctl-chromium-XXXXXX";
+  ASSERT_NE(mkdtemp(profile), nullptr);
+  const auto dom = run_process({"chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                                std::string("--user-data-dir=") + profile, "--virtual-time-budget=20000", "--dump-dom",
+                                "http://127.0.0.1:" + std::to_string(server_.port()) + "/docs"},
+                               {{"HOME", profile}});
+  std::filesystem::remove_all(profile);
+  ASSERT_EQ(dom.exit_code, 0) << dom.err.substr(0, 2000);
+  std::ifstream file(source_dir() + "/docs/openapi.json");
+  std::stringstream text;
+  text << file.rdbuf();
+  const auto doc = json::parse(text.str());
+  ASSERT_GT(doc["paths"].size(), 20u);
+  for (const auto& [path, item] : doc["paths"].items()) {
+    EXPECT_NE(dom.out.find("data-path=\"" + path + "\""), std::string::npos) << path << " is not on the page";
+  }
 }
 
 TEST_F(HttpApiTest, AnAddressInUseIsAConfigurationError) {
