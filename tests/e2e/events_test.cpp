@@ -14,6 +14,7 @@
 #include "core/timestamp.hpp"
 #include "daemon/events/event_consumers.hpp"
 #include "tests/support/event_collector.hpp"
+#include "tests/support/openapi_schema.hpp"
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/paths.hpp"
@@ -95,10 +96,11 @@ class EventsTest : public ::testing::Test {
         seconds(60));
     ASSERT_TRUE(all) << ours(collector.events(), txs).size() << " of " << txs.size() << " events arrived";
     const auto got = ours(collector.events(), txs);
-    std::set<std::string> covered;
+    std::set<std::string> covered, checked_types;
     for (const auto& [id, copies] : got) {
       for (const auto& c : copies) EXPECT_EQ(c, copies.front()) << "message " << id << " differs between copies";
       const auto& body = copies.front();
+      if (checked_types.insert(body.value("type", "")).second) expect_event_schema(body);
       EXPECT_EQ(body["id"], id);
       const std::string tx = body["data"]["id"];
       covered.insert(tx);
@@ -166,6 +168,7 @@ TEST_F(EventsTest, PendingTransfersAndReversalsArriveWithTheirTypes) {
     const auto body = json::parse(e.body, nullptr, false);
     if (!body.is_object() || !body.contains("data")) continue;
     const std::string id = body["data"].value("id", "");
+    if (types.count(id)) expect_event_schema(body);  // the document's Event schemas, by type
     if (id != captured && id != reversal_id) continue;
     if (body.value("type", "") == "transfer.posted") {
       EXPECT_EQ(body["data"]["transaction"]["id"], capture_tx);

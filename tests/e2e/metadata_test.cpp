@@ -92,7 +92,7 @@ TEST_F(MetadataHttpTest, EveryWriteKeepsItsPairsAndEveryRepresentationShowsThem)
   }
 
   // Events carry the same pairs as the API's objects.
-  std::map<std::string, json> data_by_type;
+  std::map<std::string, json> data_by_type, body_by_type;
   const bool arrived = collector.wait_until(
       [&](const std::vector<CollectedEvent>& events) {
         for (const auto& e : events) {
@@ -101,7 +101,9 @@ TEST_F(MetadataHttpTest, EveryWriteKeepsItsPairsAndEveryRepresentationShowsThem)
           const auto& data = body["data"];
           const bool ours = data.value("id", "") == a || data.value("source_wallet_id", "") == a ||
                             data.value("wallet_id", "") == a || data.value("destination_wallet_id", "") == a;
-          if (ours) data_by_type[body["type"].get<std::string>() + ":" + data.value("id", "")] = data;
+          if (!ours) continue;
+          data_by_type[body["type"].get<std::string>() + ":" + data.value("id", "")] = data;
+          body_by_type[body["type"].get<std::string>()] = body;
         }
         return data_by_type.size() >= 9;  // created, charge, transfer, 2 pending, posted, voided, reversed, withdrawal
       },
@@ -115,6 +117,9 @@ TEST_F(MetadataHttpTest, EveryWriteKeepsItsPairsAndEveryRepresentationShowsThem)
   EXPECT_EQ(data("transfer.voided", second.body["id"])["close_metadata"], (json{{"why", "cancelled"}}));
   EXPECT_EQ(data("transaction.reversed", reversal.body["id"])["metadata"], (json{{"ticket", "T-1"}}));
   EXPECT_EQ(data("withdrawal.requested", withdrawal.body["id"])["metadata"], (json{{"payout_ref", "P1"}}));
+  // Nine types, each against the document's Event schema for it.
+  for (const auto& [type, body] : body_by_type) expect_event_schema(body);
+  EXPECT_GE(body_by_type.size(), 8u);
 }
 
 TEST_F(MetadataHttpTest, BadMetadataIsRefusedEverywhereAndChangesNothing) {

@@ -70,19 +70,21 @@ TEST_F(FrozenWalletHttpTest, AFrozenWalletRefusesDebitsUntilUnfrozen) {
   EXPECT_EQ(post("/transfers", {{"sender_id", a}, {"receiver_id", b}, {"amount", 1}}).status, 201);
   EXPECT_EQ(post("/wallets/" + a + "/unfreeze", {{"reason", "twice"}}).body.value("code", ""), "wallet_not_frozen");
 
-  std::map<std::string, json> events;
+  std::map<std::string, json> events, bodies;  // by type: the data, the whole message
   const bool arrived = collector.wait_until(
       [&](const std::vector<CollectedEvent>& all) {
         for (const auto& e : all) {
           const auto body = json::parse(e.body, nullptr, false);
           if (body.is_object() && body.contains("data") && body["data"].value("id", "") == a) {
             events[body.value("type", "")] = body["data"];
+            bodies[body.value("type", "")] = body;
           }
         }
         return events.count("wallet.frozen") && events.count("wallet.unfrozen");
       },
       std::chrono::seconds(60));
   ASSERT_TRUE(arrived);
+  for (const auto& [type, body] : bodies) expect_event_schema(body);  // wallet.created among them
   EXPECT_EQ(events["wallet.frozen"]["reason"], "court order 17");
   EXPECT_EQ(events["wallet.frozen"]["frozen"], true);
   EXPECT_EQ(events["wallet.unfrozen"]["reason"], "order lifted");

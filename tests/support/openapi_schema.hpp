@@ -35,4 +35,18 @@ inline void expect_schema_keys(const nlohmann::json& object, const std::string& 
   EXPECT_EQ(returned, documented) << schema;
 }
 
+// An event as the broker delivers it: its envelope and its data have the keys of the schemas
+// the document's Event discriminator names for its type.
+inline void expect_event_schema(const nlohmann::json& event) {
+  const auto doc = nlohmann::json::parse(daemon::openapi_document());
+  const auto& schemas = doc["components"]["schemas"];
+  const auto& mapping = schemas["Event"]["discriminator"]["mapping"];
+  const std::string type = event.value("type", "");
+  ASSERT_TRUE(mapping.contains(type)) << "event type " << type << " is not in the document";
+  const auto name = [](const std::string& ref) { return ref.substr(ref.rfind('/') + 1); };
+  const auto envelope = name(mapping[type]);
+  expect_schema_keys(event, envelope);
+  expect_schema_keys(event["data"], name(schemas[envelope]["properties"]["data"]["$ref"]));
+}
+
 }  // namespace wallet::testing
