@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <set>
 
 #include "core/errors.hpp"
@@ -78,6 +79,33 @@ TEST_F(RouterTest, OpenApiDocumentsEveryProblemCode) {
     }
     EXPECT_NE(std::find(codes.begin(), codes.end(), std::string(info.name)), codes.end()) << info.name;
   }
+}
+
+// Examples show what the server sends: a response schema's example has exactly its properties;
+// a request's, its required fields and no field the schema lacks.
+TEST_F(RouterTest, OpenApiExamplesHaveTheirSchemasFields) {
+  const auto doc = nlohmann::json::parse(openapi_document());
+  int responses = 0, requests = 0;
+  for (const auto& [name, schema] : doc["components"]["schemas"].items()) {
+    if (!schema.contains("examples") || !schema.contains("properties")) continue;
+    std::set<std::string> properties, required;
+    for (const auto& [k, v] : schema["properties"].items()) properties.insert(k);
+    for (const auto& k : schema.value("required", nlohmann::json::array())) required.insert(k.get<std::string>());
+    for (const auto& example : schema["examples"]) {
+      std::set<std::string> keys;
+      for (const auto& [k, v] : example.items()) keys.insert(k);
+      if (name.ends_with("Request") || name == "WalletPatch") {
+        ++requests;
+        EXPECT_TRUE(std::includes(properties.begin(), properties.end(), keys.begin(), keys.end())) << name;
+        EXPECT_TRUE(std::includes(keys.begin(), keys.end(), required.begin(), required.end())) << name;
+      } else {
+        ++responses;
+        EXPECT_EQ(keys, properties) << name;
+      }
+    }
+  }
+  EXPECT_GE(responses, 8);
+  EXPECT_GE(requests, 8);
 }
 
 }  // namespace
