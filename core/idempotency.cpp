@@ -130,9 +130,10 @@ std::optional<pg::Statement> BatchKeys::release_refused(const std::vector<bool>&
   return pg::Statement{kReleaseKeys, {scopes, names}};
 }
 
-DomainError idempotency_conflict(const Operation& op) {
-  return DomainError(ErrorCode::kIdempotencyConflict,
-                     "idempotency key '" + *op.idempotency_key + "' was used for a different request");
+DomainError idempotency_conflict(const Operation& op) { return idempotency_conflict(*op.idempotency_key); }
+
+DomainError idempotency_conflict(const std::string& key) {
+  return DomainError(ErrorCode::kIdempotencyConflict, "idempotency key '" + key + "' was used for a different request");
 }
 
 }  // namespace wallet

@@ -103,5 +103,7 @@ class BatchKeys {
 
 /// The refusal of a key used for a different request.
 DomainError idempotency_conflict(const Operation& op);
+/// The same refusal for any request recorded under `key` (a wallet control of a replay file).
+DomainError idempotency_conflict(const std::string& key);
 
 }  // namespace wallet

@@ -3,6 +3,7 @@
 #include "core/digest.hpp"
 #include "core/errors.hpp"
 #include "core/events.hpp"
+#include "core/idempotency.hpp"
 #include "core/ids.hpp"
 #include "core/json_codec.hpp"
 #include "core/outbox.hpp"
@@ -54,8 +55,7 @@ bool recorded_before(pg::Connection& conn, const ControlKey& key, const std::str
   if (conn.exec(kClaimKey, {key.first, key.second, hash}).rows() == 1) return false;
   const auto recorded = conn.exec(kRecordedHash, {key.first, key.second});
   if (recorded.rows() == 1 && recorded.text(0, 0) == hash) return true;
-  throw DomainError(ErrorCode::kIdempotencyConflict,
-                    "idempotency key '" + key.second + "' was used for a different request");
+  throw idempotency_conflict(key.second);
 }
 
 std::string resolve_wallet_id(pg::Connection& conn, const WalletControl& c, const std::string& default_currency) {
@@ -127,14 +127,12 @@ ControlResult apply_wallet_control(pg::Connection& conn, int max_retries, const 
   try {
     return pg::in_transaction(conn, max_retries, [&] {
       const std::string id = resolve_wallet_id(conn, control, default_currency);
-      ControlResult result{{}, key && recorded_before(conn, *key, control.request_hash())};
-      if (!result.replayed) {
-        const bool changed = change(conn, control, id);
-        result.wallet = WalletStore(conn, 1).get(id);  // not found: a 404
+      const bool replayed = key && recorded_before(conn, *key, control.request_hash());
+      const bool changed = !replayed && change(conn, control, id);
+      ControlResult result{WalletStore(conn, 1).get(id), replayed};  // not found: a 404
+      if (!replayed) {
         if (!changed) throw refusal(control, result.wallet);
         write_event(conn, control, result.wallet);
-      } else {
-        result.wallet = WalletStore(conn, 1).get(id);
       }
       if (validate_only) throw RolledBack{result};
       return result;

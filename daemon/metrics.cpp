@@ -22,10 +22,6 @@ std::string label(const std::string& v) {
   return out;
 }
 
-void header(std::ostringstream& out, const char* name, const char* type, const char* help) {
-  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
-}
-
 }  // namespace
 
 void Metrics::Histogram::observe(double seconds) {
@@ -83,21 +79,21 @@ void Metrics::operation(const std::string& kind, const std::string& outcome) {
 namespace {
 
 void render_cache(std::ostringstream& out, const CacheStats& c) {
-  header(out, "walletctl_cache_lookups_total", "counter", "Balance cache lookups, by result.");
+  metric_header(out, "walletctl_cache_lookups_total", "counter", "Balance cache lookups, by result.");
   out << "walletctl_cache_lookups_total{result=\"hit\"} " << c.hits << '\n';
   out << "walletctl_cache_lookups_total{result=\"miss\"} " << c.misses << '\n';
-  header(out, "walletctl_cache_fills_total", "counter", "Copies offered to the cache, by result.");
+  metric_header(out, "walletctl_cache_fills_total", "counter", "Copies offered to the cache, by result.");
   out << "walletctl_cache_fills_total{result=\"stored\"} " << c.fills << '\n';
   out << "walletctl_cache_fills_total{result=\"refused\"} " << c.fills_refused << '\n';
-  header(out, "walletctl_cache_invalidations_total", "counter", "Wallet versions tombstoned after writes.");
+  metric_header(out, "walletctl_cache_invalidations_total", "counter", "Wallet versions tombstoned after writes.");
   out << "walletctl_cache_invalidations_total " << c.invalidations << '\n';
-  header(out, "walletctl_cache_errors_total", "counter", "Redis calls that failed or timed out.");
+  metric_header(out, "walletctl_cache_errors_total", "counter", "Redis calls that failed or timed out.");
   out << "walletctl_cache_errors_total " << c.errors << '\n';
-  header(out, "walletctl_cache_bypassed_total", "counter", "Calls skipped while the breaker was open.");
+  metric_header(out, "walletctl_cache_bypassed_total", "counter", "Calls skipped while the breaker was open.");
   out << "walletctl_cache_bypassed_total " << c.bypassed << '\n';
-  header(out, "walletctl_cache_epochs_total", "counter", "Times this process made the cache forget everything.");
+  metric_header(out, "walletctl_cache_epochs_total", "counter", "Times this process made the cache forget everything.");
   out << "walletctl_cache_epochs_total " << c.epochs << '\n';
-  header(out, "walletctl_cache_breaker_state", "gauge", "Redis circuit breaker: 0 closed, 1 open, 2 half-open.");
+  metric_header(out, "walletctl_cache_breaker_state", "gauge", "Redis circuit breaker: 0 closed, 1 open, 2 half-open.");
   out << "walletctl_cache_breaker_state " << static_cast<int>(c.breaker) << '\n';
 }
 
@@ -108,78 +104,78 @@ std::string Metrics::render(const pg::PoolStats& pool, const GroupCommitStats& w
                             const std::optional<CacheStats>& cache) const {
   std::ostringstream out;
   std::lock_guard lock(mutex_);
-  header(out, "walletctl_http_requests_total", "counter", "HTTP requests answered, by route template and status.");
+  metric_header(out, "walletctl_http_requests_total", "counter", "HTTP requests answered, by route template and status.");
   for (const auto& [key, n] : requests_) {
     const auto& [route, method, status] = key;
     out << "walletctl_http_requests_total{route=\"" << label(route) << "\",method=\"" << method << "\",status=\""
         << status << "\"} " << n << '\n';
   }
-  header(out, "walletctl_http_request_duration_seconds", "histogram", "Time from request read to response ready.");
+  metric_header(out, "walletctl_http_request_duration_seconds", "histogram", "Time from request read to response ready.");
   for (const auto& [route, h] : latency_) {
     h.render(out, "walletctl_http_request_duration_seconds", "route=\"" + label(route) + "\",");
   }
-  header(out, "walletctl_http_requests_in_flight", "gauge", "Requests being handled now.");
+  metric_header(out, "walletctl_http_requests_in_flight", "gauge", "Requests being handled now.");
   out << "walletctl_http_requests_in_flight " << in_flight_.load() << '\n';
-  header(out, "walletctl_http_connections_cut_total", "counter",
+  metric_header(out, "walletctl_http_connections_cut_total", "counter",
          "Connections closed because a request did not arrive whole within http.request_timeout.");
   out << "walletctl_http_connections_cut_total " << requests_cut_.load() << '\n';
-  header(out, "walletctl_operations_total", "counter", "Money-moving operations, by kind and outcome.");
+  metric_header(out, "walletctl_operations_total", "counter", "Money-moving operations, by kind and outcome.");
   for (const auto& [key, n] : operations_) {
     out << "walletctl_operations_total{kind=\"" << key.first << "\",outcome=\"" << label(key.second) << "\"} " << n
         << '\n';
   }
-  header(out, "walletctl_db_pool_size", "gauge", "Most PostgreSQL connections the pool opens.");
+  metric_header(out, "walletctl_db_pool_size", "gauge", "Most PostgreSQL connections the pool opens.");
   out << "walletctl_db_pool_size " << pool.size << '\n';
-  header(out, "walletctl_db_pool_connections", "gauge", "PostgreSQL connections by state.");
+  metric_header(out, "walletctl_db_pool_connections", "gauge", "PostgreSQL connections by state.");
   out << "walletctl_db_pool_connections{state=\"in_use\"} " << pool.in_use << '\n';
   out << "walletctl_db_pool_connections{state=\"idle\"} " << pool.open - pool.in_use << '\n';
-  header(out, "walletctl_db_pool_waiting", "gauge", "Requests waiting for a free connection now.");
+  metric_header(out, "walletctl_db_pool_waiting", "gauge", "Requests waiting for a free connection now.");
   out << "walletctl_db_pool_waiting " << pool.waiting << '\n';
-  header(out, "walletctl_db_pool_waits_total", "counter", "Requests that waited for a free connection.");
+  metric_header(out, "walletctl_db_pool_waits_total", "counter", "Requests that waited for a free connection.");
   out << "walletctl_db_pool_waits_total " << pool.waits << '\n';
-  header(out, "walletctl_db_pool_timeouts_total", "counter", "Requests that gave up waiting for a connection.");
+  metric_header(out, "walletctl_db_pool_timeouts_total", "counter", "Requests that gave up waiting for a connection.");
   out << "walletctl_db_pool_timeouts_total " << pool.timeouts << '\n';
-  header(out, "walletctl_db_pool_replaced_total", "counter", "Broken connections dropped and replaced.");
+  metric_header(out, "walletctl_db_pool_replaced_total", "counter", "Broken connections dropped and replaced.");
   out << "walletctl_db_pool_replaced_total " << pool.replaced << '\n';
-  header(out, "walletctl_group_commit_batches_total", "counter",
+  metric_header(out, "walletctl_group_commit_batches_total", "counter",
          "Database transactions the group committer ran for money-moving requests.");
   out << "walletctl_group_commit_batches_total " << writes.batches << '\n';
-  header(out, "walletctl_group_commit_operations_total", "counter",
+  metric_header(out, "walletctl_group_commit_operations_total", "counter",
          "Operations those transactions carried (divided by batches: the mean batch size).");
   out << "walletctl_group_commit_operations_total " << writes.operations << '\n';
-  header(out, "walletctl_group_commit_retries_total", "counter",
+  metric_header(out, "walletctl_group_commit_retries_total", "counter",
          "Batches run again after a deadlock or serialization failure.");
   out << "walletctl_group_commit_retries_total " << writes.retries << '\n';
-  header(out, "walletctl_withdrawals_total", "counter", "Withdrawal outcomes recorded by this process's pool.");
+  metric_header(out, "walletctl_withdrawals_total", "counter", "Withdrawal outcomes recorded by this process's pool.");
   for (const auto& [outcome, n] : withdrawal_outcomes_) {
     out << "walletctl_withdrawals_total{outcome=\"" << outcome << "\"} " << n << '\n';
   }
-  header(out, "walletctl_payout_gateway_duration_seconds", "histogram", "Payout gateway calls, by answer.");
+  metric_header(out, "walletctl_payout_gateway_duration_seconds", "histogram", "Payout gateway calls, by answer.");
   for (const auto& [status, h] : gateway_latency_) {
     h.render(out, "walletctl_payout_gateway_duration_seconds", "answer=\"" + status + "\",");
   }
   if (queue) {
-    header(out, "walletctl_withdrawals_queued", "gauge", "Withdrawals not yet settled, by status (all processes).");
+    metric_header(out, "walletctl_withdrawals_queued", "gauge", "Withdrawals not yet settled, by status (all processes).");
     out << "walletctl_withdrawals_queued{status=\"pending\"} " << queue->pending << '\n';
     out << "walletctl_withdrawals_queued{status=\"processing\"} " << queue->processing << '\n';
     out << "walletctl_withdrawals_queued{status=\"needs_review\"} " << queue->needs_review << '\n';
-    header(out, "walletctl_withdrawals_oldest_unsettled_seconds", "gauge",
+    metric_header(out, "walletctl_withdrawals_oldest_unsettled_seconds", "gauge",
            "Age of the oldest withdrawal pending or processing.");
     out << "walletctl_withdrawals_oldest_unsettled_seconds " << queue->oldest_unsettled_seconds << '\n';
-    header(out, "walletctl_withdrawals_oldest_needs_review_seconds", "gauge",
+    metric_header(out, "walletctl_withdrawals_oldest_needs_review_seconds", "gauge",
            "Age of the oldest withdrawal waiting for an operator (possibly paid, attempts used up).");
     out << "walletctl_withdrawals_oldest_needs_review_seconds " << queue->oldest_needs_review_seconds << '\n';
   }
-  header(out, "walletctl_events_published_total", "counter", "Outbox events this process published (confirmed).");
+  metric_header(out, "walletctl_events_published_total", "counter", "Outbox events this process published (confirmed).");
   out << "walletctl_events_published_total " << events_published_.load() << '\n';
-  header(out, "walletctl_event_publish_failures_total", "counter", "Publish attempts that failed (broker away).");
+  metric_header(out, "walletctl_event_publish_failures_total", "counter", "Publish attempts that failed (broker away).");
   out << "walletctl_event_publish_failures_total " << event_publish_failures_.load() << '\n';
   if (outbox) {
-    header(out, "walletctl_outbox_unpublished", "gauge", "Outbox events not yet published (all processes).");
+    metric_header(out, "walletctl_outbox_unpublished", "gauge", "Outbox events not yet published (all processes).");
     out << "walletctl_outbox_unpublished " << outbox->unpublished << '\n';
-    header(out, "walletctl_outbox_lag_seconds", "gauge", "Age of the oldest unpublished outbox event.");
+    metric_header(out, "walletctl_outbox_lag_seconds", "gauge", "Age of the oldest unpublished outbox event.");
     out << "walletctl_outbox_lag_seconds " << outbox->oldest_unpublished_seconds << '\n';
-    header(out, "walletctl_outbox_returned", "gauge",
+    metric_header(out, "walletctl_outbox_returned", "gauge",
            "Unpublished events RabbitMQ returned because no queue was bound for them; tried again with backoff.");
     out << "walletctl_outbox_returned " << outbox->returned << '\n';
   }

@@ -16,7 +16,8 @@ namespace wallet::daemon {
 namespace {
 
 void sample(std::ostream& out, const char* name, const char* type, const char* help, const std::string& value) {
-  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n' << name << ' ' << value << '\n';
+  metric_header(out, name, type, help);
+  out << name << ' ' << value << '\n';
 }
 
 // Field `n` (1-based, as proc(5) numbers them) of /proc/self/stat; the second field, the
@@ -61,6 +62,10 @@ std::optional<long long> open_fds() {
 
 }  // namespace
 
+void metric_header(std::ostream& out, const char* name, const char* type, const char* help) {
+  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+}
+
 std::string metric_value(double value) {
   char buf[32];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
@@ -98,9 +103,8 @@ void render_process_metrics(std::ostream& out) {
     sample(out, "process_start_time_seconds", "gauge", "Start time of the process since the epoch, in seconds.",
            metric_value(static_cast<double>(*boot) + static_cast<double>(*started) / static_cast<double>(ticks)));
   }
-  out << "# HELP walletctl_build_info The version and git commit walletctl was built from.\n"
-         "# TYPE walletctl_build_info gauge\n"
-      << "walletctl_build_info{version=\"" << build_version() << "\",commit=\"" << build_commit() << "\"} 1\n";
+  metric_header(out, "walletctl_build_info", "gauge", "The version and git commit walletctl was built from.");
+  out << "walletctl_build_info{version=\"" << build_version() << "\",commit=\"" << build_commit() << "\"} 1\n";
 }
 
 }  // namespace wallet::daemon

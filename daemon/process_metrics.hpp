@@ -12,6 +12,9 @@ namespace wallet::daemon {
 /// /proc/self; a line whose source cannot be read is left out), and walletctl_build_info.
 void render_process_metrics(std::ostream& out);
 
+/// The `# HELP` and `# TYPE` lines of a metric family.
+void metric_header(std::ostream& out, const char* name, const char* type, const char* help);
+
 /// A sample value: integers as such, others in the shortest text that reads back as the same
 /// double (a `_sum` of many short latencies keeps every digit).
 std::string metric_value(double value);
