@@ -141,7 +141,15 @@ void Server::run() { http_->listen_after_bind(); }
 
 void Server::stop() {
   if (stopping_.exchange(true)) return;
-  http_->stop();
+  // The library's stop() does nothing until its listen loop has begun, so a stop that comes
+  // between bind() and run() would be lost and run() would serve for ever. Shutting the
+  // listening socket down instead makes the loop's accept fail and end, whenever it begins;
+  // the library closes the socket then. Once the loop runs, its own stop() closes it.
+  if (http_->is_running()) {
+    http_->stop();
+  } else if (listen_fd_ >= 0) {
+    ::shutdown(listen_fd_, SHUT_RDWR);
+  }
 }
 
 // What a request may cost before anyone looks at its key: its headers are bounded, a body
