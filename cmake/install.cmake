@@ -41,7 +41,10 @@ install(FILES ${WALLET_ZSH_COMPLETION} DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/
 if(HELP2MAN)
   install(FILES ${WALLET_MAN_PAGE} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 endif()
-install(FILES README.md docs/ARCHITECTURE.md docs/openapi.json DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# README.md with the docs/ it links to, laid out as in the checkout so its links work; and the
+# default configuration as shipped, to compare an edited /etc/walletctl/wallet.toml against.
+install(FILES README.md wallet.toml DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs FILES_MATCHING PATTERN "*.md" PATTERN "openapi.json")
 install(FILES LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR} RENAME copyright)
 install(DIRECTORY deploy/grafana deploy/prometheus DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples OPTIONAL)
 

@@ -101,6 +101,12 @@ void AmqpConnection::bind_queue(const std::string& queue, const std::string& exc
   check_rpc("binding a queue");
 }
 
+std::int64_t AmqpConnection::queue_depth(const std::string& queue) {
+  auto* ok = amqp_queue_declare(state_, kChannel, bytes(queue), 1, 0, 0, 0, amqp_empty_table);
+  check_rpc("asking a queue's depth");
+  return ok->message_count;
+}
+
 void AmqpConnection::delete_queue(const std::string& queue) {
   amqp_queue_delete(state_, kChannel, bytes(queue), 0, 0);
   check_rpc("deleting a queue");

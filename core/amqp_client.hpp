@@ -47,6 +47,9 @@ class AmqpConnection {
   std::string declare_queue(const std::string& name, const QueueOptions& options);
   void bind_queue(const std::string& queue, const std::string& exchange, const std::string& binding);
   void delete_queue(const std::string& queue);
+  /// Messages ready in an existing queue (a passive declare: nothing is created). Throws
+  /// DomainError(kUnavailable) when the queue does not exist; the channel is then unusable.
+  std::int64_t queue_depth(const std::string& queue);
 
   /// Puts the channel in confirm mode: publish_confirmed() needs it.
   void enable_confirms();

@@ -72,6 +72,12 @@ void check_listen(const std::string& v) {
   if (!valid_host_port(v, 0)) throw DomainError(ErrorCode::kInvalidConfig, "host:port such as 127.0.0.1:8080 (port 0: any free port)");
 }
 
+void check_optional_listen(const std::string& v) {
+  if (!v.empty() && !valid_host_port(v, 0)) {
+    throw DomainError(ErrorCode::kInvalidConfig, "empty (off) or host:port such as 127.0.0.1:9101");
+  }
+}
+
 void check_gateway(const std::string& v) {
   if (v != "simulated" && v != "http") throw DomainError(ErrorCode::kInvalidConfig, "simulated or http");
 }
@@ -245,6 +251,8 @@ const std::vector<Field>& fields() {
       int_field("withdrawals", "lease_seconds", &S::withdrawals, &S::Withdrawals::lease_seconds, 1, 86'400),
       int_field("withdrawals", "review_retry_seconds", &S::withdrawals, &S::Withdrawals::review_retry_seconds, 1,
                 86'400),
+      string_field("withdrawals", "metrics_listen", &S::withdrawals, &S::Withdrawals::metrics_listen,
+                   check_optional_listen, nullptr, false, "host:port or empty"),
       bool_field("redis", "enabled", &S::redis, &S::Redis::enabled),
       string_field("redis", "addr", &S::redis, &S::Redis::addr, check_host_port, "REDIS_ADDR", false, "host:port"),
       int_field("redis", "timeout_ms", &S::redis, &S::Redis::timeout_ms, 1, 10'000),
@@ -275,6 +283,8 @@ const std::vector<Field>& fields() {
       string_field("notify", "webhook_url", &S::notify, &S::Notify::webhook_url, check_optional_http_url, nullptr, true,
                    "an http(s) URL or empty"),
       int_field("notify", "prefetch", &S::notify, &S::Notify::prefetch, 1, 10'000),
+      string_field("notify", "metrics_listen", &S::notify, &S::Notify::metrics_listen, check_optional_listen, nullptr,
+                   false, "host:port or empty"),
       string_field("log", "level", &S::log, &S::Log::level, check_level, nullptr, false, "a log level"),
       string_field("log", "format", &S::log, &S::Log::format, check_log_format, nullptr, false, "text or json"),
   };

@@ -63,6 +63,7 @@ struct Settings {
     std::int64_t backoff_max_ms = 300'000;
     std::int64_t lease_seconds = 60;  // a claim expires after this; must outlast a bank call
     std::int64_t review_retry_seconds = 900;  // between calls of a withdrawal in needs_review
+    std::string metrics_listen;  // `walletctl worker`'s /metrics and /healthz; empty: none
   } withdrawals;
   struct Redis {
     bool enabled = true;
@@ -86,6 +87,7 @@ struct Settings {
   struct Notify {
     std::string webhook_url;  // empty: notifications go to the log
     std::int64_t prefetch = 50;
+    std::string metrics_listen;  // `walletctl notify`'s /metrics and /healthz; empty: none
   } notify;
   struct Auth {
     bool enabled = true;                 // API keys required (all but /healthz and /readyz)

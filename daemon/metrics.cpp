@@ -78,7 +78,7 @@ void Metrics::operation(const std::string& kind, const std::string& outcome) {
 
 namespace {
 
-void render_cache(std::ostringstream& out, const CacheStats& c) {
+void render_cache(std::ostream& out, const CacheStats& c) {
   metric_header(out, "walletctl_cache_lookups_total", "counter", "Balance cache lookups, by result.");
   out << "walletctl_cache_lookups_total{result=\"hit\"} " << c.hits << '\n';
   out << "walletctl_cache_lookups_total{result=\"miss\"} " << c.misses << '\n';
@@ -103,7 +103,29 @@ std::string Metrics::render(const pg::PoolStats& pool, const GroupCommitStats& w
                             const std::optional<QueueStats>& queue, const std::optional<OutboxStatus>& outbox,
                             const std::optional<CacheStats>& cache) const {
   std::ostringstream out;
-  std::lock_guard lock(mutex_);
+  {
+    std::lock_guard lock(mutex_);
+    render_requests(out, pool, writes);
+    render_withdrawals(out, queue);
+    render_events(out, outbox);
+  }
+  if (cache) render_cache(out, *cache);
+  render_process_metrics(out);
+  return out.str();
+}
+
+std::string Metrics::render_worker(const std::optional<QueueStats>& queue, const std::optional<CacheStats>& cache) const {
+  std::ostringstream out;
+  {
+    std::lock_guard lock(mutex_);
+    render_withdrawals(out, queue);
+  }
+  if (cache) render_cache(out, *cache);
+  render_process_metrics(out);
+  return out.str();
+}
+
+void Metrics::render_requests(std::ostream& out, const pg::PoolStats& pool, const GroupCommitStats& writes) const {
   metric_header(out, "walletctl_http_requests_total", "counter", "HTTP requests answered, by route template and status.");
   for (const auto& [key, n] : requests_) {
     const auto& [route, method, status] = key;
@@ -146,6 +168,9 @@ std::string Metrics::render(const pg::PoolStats& pool, const GroupCommitStats& w
   metric_header(out, "walletctl_group_commit_retries_total", "counter",
          "Batches run again after a deadlock or serialization failure.");
   out << "walletctl_group_commit_retries_total " << writes.retries << '\n';
+}
+
+void Metrics::render_withdrawals(std::ostream& out, const std::optional<QueueStats>& queue) const {
   metric_header(out, "walletctl_withdrawals_total", "counter", "Withdrawal outcomes recorded by this process's pool.");
   for (const auto& [outcome, n] : withdrawal_outcomes_) {
     out << "walletctl_withdrawals_total{outcome=\"" << outcome << "\"} " << n << '\n';
@@ -166,6 +191,9 @@ std::string Metrics::render(const pg::PoolStats& pool, const GroupCommitStats& w
            "Age of the oldest withdrawal waiting for an operator (possibly paid, attempts used up).");
     out << "walletctl_withdrawals_oldest_needs_review_seconds " << queue->oldest_needs_review_seconds << '\n';
   }
+}
+
+void Metrics::render_events(std::ostream& out, const std::optional<OutboxStatus>& outbox) const {
   metric_header(out, "walletctl_events_published_total", "counter", "Outbox events this process published (confirmed).");
   out << "walletctl_events_published_total " << events_published_.load() << '\n';
   metric_header(out, "walletctl_event_publish_failures_total", "counter", "Publish attempts that failed (broker away).");
@@ -179,9 +207,6 @@ std::string Metrics::render(const pg::PoolStats& pool, const GroupCommitStats& w
            "Unpublished events RabbitMQ returned because no queue was bound for them; tried again with backoff.");
     out << "walletctl_outbox_returned " << outbox->returned << '\n';
   }
-  if (cache) render_cache(out, *cache);
-  render_process_metrics(out);
-  return out.str();
 }
 
 }  // namespace wallet::daemon

@@ -42,6 +42,9 @@ class Metrics {
   /// database could not be asked, `cache` when Redis is disabled.
   std::string render(const pg::PoolStats& pool, const GroupCommitStats& writes, const std::optional<QueueStats>& queue,
                      const std::optional<OutboxStatus>& outbox, const std::optional<CacheStats>& cache) const;
+  /// What `walletctl worker` exposes: its pool's withdrawals and gateway calls, the queue, the
+  /// cache and the process.
+  std::string render_worker(const std::optional<QueueStats>& queue, const std::optional<CacheStats>& cache) const;
 
  private:
   static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -54,6 +57,11 @@ class Metrics {
     /// Bucket, sum and count lines; `labels` is `name="value",` or empty.
     void render(std::ostream& out, const std::string& name, const std::string& labels) const;
   };
+
+  // Sections of the exposition; the caller holds mutex_.
+  void render_requests(std::ostream& out, const pg::PoolStats& pool, const GroupCommitStats& writes) const;
+  void render_withdrawals(std::ostream& out, const std::optional<QueueStats>& queue) const;
+  void render_events(std::ostream& out, const std::optional<OutboxStatus>& outbox) const;
 
   std::atomic<std::int64_t> in_flight_{0};
   std::atomic<std::uint64_t> events_published_{0}, event_publish_failures_{0}, requests_cut_{0};

@@ -15,7 +15,9 @@
 #include "core/notifications.hpp"
 #include "core/outbox.hpp"
 #include "core/pg/error.hpp"
+#include "daemon/events/notify_metrics.hpp"
 #include "daemon/http_target.hpp"
+#include "daemon/ops_listener.hpp"
 #include "daemon/lifecycle.hpp"
 
 namespace wallet::daemon {
@@ -65,9 +67,10 @@ WebhookAnswer post_webhook(const std::string& url, const nlohmann::json& body) {
 
 class Notifier {
  public:
-  Notifier(const Settings& settings, const StopFlag& stop)
+  Notifier(const Settings& settings, const StopFlag& stop, NotifyMetrics& metrics)
       : settings_(settings),
         stop_(stop),
+        metrics_(metrics),
         db_(pg::Connection::open(settings.database.url, static_cast<int>(settings.database.connect_timeout))),
         record_(db_) {}
 
@@ -91,6 +94,7 @@ class Notifier {
       if (record_.seen(*d.message_id)) {  // a redelivery: already told
         log_event(spdlog::level::info, "duplicate message dropped", {{"message_id", *d.message_id}});
         mq.ack(d.delivery_tag);
+        metrics_.duplicate();
         return;
       }
       note = render_notification(event, [this](const std::string& w) { return record_.owner_of(w); });
@@ -99,6 +103,7 @@ class Notifier {
       log_event(spdlog::level::warn, "undecodable message dead-lettered",
                 {{"routing_key", d.routing_key}, {"error", std::string(e.detail())}});
       mq.reject(d.delivery_tag);
+      metrics_.dead_lettered();
       return;
     }
     if (note && !deliver(*note, event)) {
@@ -107,10 +112,12 @@ class Notifier {
       log_event(spdlog::level::warn, "notification refused by the webhook; dead-lettered",
                 {{"message_id", *d.message_id}, {"routing_key", d.routing_key}});
       mq.reject(d.delivery_tag);
+      metrics_.dead_lettered();
       return;
     }
     record_.remember(*d.message_id);
     mq.ack(d.delivery_tag);
+    metrics_.delivered();
   }
 
  private:
@@ -135,6 +142,7 @@ class Notifier {
 
   const Settings& settings_;
   const StopFlag& stop_;
+  NotifyMetrics& metrics_;
   pg::Connection db_;
   NotificationRecord record_;
 };
@@ -162,9 +170,16 @@ int tail_events(const Settings& settings, const TailOptions& options, std::ostre
 int run_notifier(const Settings& settings) {
   configure_logging(settings.log);
   StopFlag stop;
+  NotifyMetrics metrics(settings);
+  std::optional<OpsListener> ops;
+  if (!settings.notify.metrics_listen.empty()) {
+    ops.emplace("notify.metrics_listen", settings.notify.metrics_listen, [&metrics] { return metrics.render(); });
+    ops->start();
+  }
   bool consuming = false;
   Backoff backoff(kFirstReconnect, kLastReconnect);
   const auto wait_to_reconnect = [&](const char* error) {
+    metrics.consuming(false);
     const auto wait = backoff.next();
     log_event(spdlog::level::warn, "notify lost a service; reconnecting",
               {{"error", error}, {"retry_in_ms", static_cast<std::int64_t>(wait.count())}});
@@ -179,11 +194,13 @@ int run_notifier(const Settings& settings) {
     try {
       // Both connections are made again after an outage: the message in hand when it began was
       // not acknowledged, so the broker delivers it again and the record drops it if it was told.
-      Notifier notifier(settings, stop);
+      Notifier notifier(settings, stop, metrics);
       auto mq = connect_broker(settings);
       notifier.setup(mq);
+      metrics.consuming(true);
       if (!consuming) {
-        std::cout << "walletctl: notify consuming " << kNotificationsQueue << std::endl;
+        std::cout << "walletctl: notify consuming " << kNotificationsQueue
+                  << (ops ? ", metrics on " + ops->url() : "") << std::endl;
         service_manager::ready(std::string("consuming ") + kNotificationsQueue);
       } else {
         log_event(spdlog::level::info, "notify reconnected", nlohmann::json::object());

@@ -1,7 +1,5 @@
 #include "daemon/http/server.hpp"
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <charconv>
 #include <utility>
@@ -10,6 +8,7 @@
 #include "core/logging.hpp"
 #include "core/pg/error.hpp"
 #include "core/probes.hpp"
+#include "daemon/http/listener.hpp"
 #include "daemon/http/problem.hpp"
 
 namespace wallet::daemon {
@@ -37,13 +36,6 @@ std::string join(const std::vector<std::string>& items) {
 // Set by a refusal, read once its answer is written (on the same thread): the connection closes
 // (RequestDeadline::stop_reading()).
 thread_local bool close_after_answer = false;
-
-std::pair<std::string, int> split_listen(const std::string& listen) {
-  const auto colon = listen.rfind(':');
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  return {host, std::stoi(listen.substr(colon + 1))};  // validated by the settings loader
-}
 
 }  // namespace
 
@@ -94,13 +86,6 @@ void Server::configure() {
   http_->set_keep_alive_max_count(static_cast<std::size_t>(h.keep_alive_max_requests));
   http_->set_payload_max_length(static_cast<std::size_t>(h.max_body_bytes));
   http_->set_tcp_nodelay(true);
-  // SO_REUSEADDR only: the library's default SO_REUSEPORT would let a second server bind the
-  // same port silently and split the traffic. The descriptor is kept to deepen the backlog.
-  http_->set_socket_options([this](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    listen_fd_ = sock;
-  });
   // Every method reaches the one dispatcher, so 404, 405 and every error take the same path.
   // Bodies are read here, bounded as they arrive: this library version would read a chunked
   // body whole, whatever its size. A request is screened before its body is read.
@@ -125,31 +110,14 @@ void Server::configure() {
 }
 
 int Server::bind() {
-  const auto [host, port] = split_listen(settings_.http.listen);
-  const int bound = port == 0 ? http_->bind_to_any_port(host) : (http_->bind_to_port(host, port) ? port : -1);
-  if (bound <= 0) {
-    throw DomainError(ErrorCode::kInvalidConfig,
-                      "http.listen: cannot listen on " + settings_.http.listen + " (address in use or not local)");
-  }
-  // The library listens with a backlog of 5, compiled in: a burst of new clients would see
-  // dropped connections. Listening again on the bound socket raises it to the system's limit.
-  if (listen_fd_ >= 0) ::listen(listen_fd_, SOMAXCONN);
-  return bound;
+  listener_ = bind_listener(*http_, settings_.http.listen, "http.listen");
+  return listener_.port;
 }
 
 void Server::run() { http_->listen_after_bind(); }
 
 void Server::stop() {
-  if (stopping_.exchange(true)) return;
-  // The library's stop() does nothing until its listen loop has begun, so a stop that comes
-  // between bind() and run() would be lost and run() would serve for ever. Shutting the
-  // listening socket down instead makes the loop's accept fail and end, whenever it begins;
-  // the library closes the socket then. Once the loop runs, its own stop() closes it.
-  if (http_->is_running()) {
-    http_->stop();
-  } else if (listen_fd_ >= 0) {
-    ::shutdown(listen_fd_, SHUT_RDWR);
-  }
+  if (!stopping_.exchange(true)) stop_listener(*http_, listener_);
 }
 
 // What a request may cost before anyone looks at its key: its headers are bounded, a body

@@ -13,6 +13,7 @@
 #include "daemon/http/api.hpp"
 #include "daemon/http/auth.hpp"
 #include "daemon/http/exchange.hpp"
+#include "daemon/http/listener.hpp"
 #include "daemon/http/request_deadline.hpp"
 #include "daemon/http/router.hpp"
 #include "daemon/metrics.hpp"
@@ -63,7 +64,7 @@ class Server {
   Router router_;
   RequestDeadline deadline_;               // outlives the library's task queue, made in run()
   std::unique_ptr<httplib::Server> http_;  // an SSLServer when TLS is configured
-  int listen_fd_ = -1;                     // the listening socket, once bound
+  BoundListener listener_;                 // once bound
 };
 
 }  // namespace wallet::daemon

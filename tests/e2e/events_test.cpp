@@ -308,7 +308,9 @@ TEST_F(EventsTest, AnEventNoQueueTakesWaitsInTheOutboxUntilTheEventsQueueExists)
 }
 
 TEST_F(EventsTest, NotifyTellsOwnersOnceAndDeadLettersWhatItCannotRead) {
-  ServerProcess notify(db_.url(), {}, "notify");  // its queue exists before any event below
+  // Its queue exists before any event below; its metrics port counts what it does.
+  ServerProcess notify(db_.url(), {"notify.metrics_listen=127.0.0.1:0"}, "notify");
+  ASSERT_GT(notify.port(), 0) << "the ready line names the metrics port";
   ServerProcess server(db_.url(), {"withdrawals.enabled=false"});
   auto c = server.client();
   const auto charge =
@@ -344,6 +346,31 @@ TEST_F(EventsTest, NotifyTellsOwnersOnceAndDeadLettersWhatItCannotRead) {
   EXPECT_TRUE(dropped());
   // The duplicate was handled after both deliveries: no third line for nora is waiting.
   while (auto line = notify.next_stdout_line(std::chrono::milliseconds(200))) EXPECT_NE(*line, expected);
+
+  // What an operator's Prometheus sees (other tests' events share the queue: at least ours).
+  // The dead-letter depth is asked of the broker at most every few seconds: wait for it.
+  httplib::Client ops("127.0.0.1", notify.port());
+  const auto sample = [](const std::string& text, const std::string& name) -> long long {
+    const auto at = text.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stoll(text.substr(at + name.size() + 2));
+  };
+  std::string metrics;
+  while (sample(metrics, "walletctl_notifications_dead_letter_depth") < 1 &&
+         std::chrono::steady_clock::now() < deadline) {
+    const auto r = ops.Get("/metrics");
+    ASSERT_TRUE(r);
+    metrics = r->body;
+    if (sample(metrics, "walletctl_notifications_dead_letter_depth") < 1)
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));  // polls the broker's count
+  }
+  EXPECT_GE(sample(metrics, "walletctl_notifications_dead_letter_depth"), 1) << metrics;
+  EXPECT_GE(sample(metrics, "walletctl_notifications_total{outcome=\"delivered\"}"), 2) << metrics;
+  EXPECT_GE(sample(metrics, "walletctl_notifications_total{outcome=\"duplicate\"}"), 1) << metrics;
+  EXPECT_GE(sample(metrics, "walletctl_notifications_total{outcome=\"dead_lettered\"}"), 1) << metrics;
+  EXPECT_EQ(sample(metrics, "walletctl_notify_consuming"), 1) << metrics;
+  const auto health = ops.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
 
   auto dlq = AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000));
   dlq.consume(daemon::kNotificationsDeadLetters, true);

@@ -11,7 +11,10 @@
 #include <set>
 #include <sstream>
 
+#include "core/amqp_client.hpp"
 #include "core/build_info.hpp"
+#include "daemon/events/event_consumers.hpp"
+#include "daemon/events/notify_metrics.hpp"
 #include "tests/support/http_fixture.hpp"
 #include "tests/support/openapi_schema.hpp"
 #include "tests/support/process.hpp"
@@ -345,17 +348,35 @@ TEST_F(HttpApiTest, AlertsAndDashboardUseOnlyMetricsTheServerDeclares) {
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   const auto unit = run_process({"promtool", "test", "rules", deploy + "/prometheus/alerts_test.yml"});
   EXPECT_EQ(unit.exit_code, 0) << unit.out << unit.err;
+  // The scrape configuration names a key file only the operator's host has: its syntax.
+  const auto scrape =
+      run_process({"promtool", "check", "config", "--syntax-only", deploy + "/prometheus/prometheus.yml"});
+  EXPECT_EQ(scrape.exit_code, 0) << scrape.out << scrape.err;
 
   std::set<std::string> declared;
-  std::istringstream lines(to_reply(http_->Get("/metrics")).text);
-  for (std::string line; std::getline(lines, line);) {
-    std::istringstream words(line);
-    std::string hash, type, name, kind;
-    if (!(words >> hash >> type >> name >> kind) || hash != "#" || type != "TYPE") continue;
-    declared.insert(name);
-    if (kind == "histogram") declared.insert({name + "_bucket", name + "_sum", name + "_count"});
-  }
+  const auto declare = [&declared](const std::string& exposition) {
+    std::istringstream lines(exposition);
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream words(line);
+      std::string hash, type, name, kind;
+      if (!(words >> hash >> type >> name >> kind) || hash != "#" || type != "TYPE") continue;
+      declared.insert(name);
+      if (kind == "histogram") declared.insert({name + "_bucket", name + "_sum", name + "_count"});
+    }
+  };
+  declare(to_reply(http_->Get("/metrics")).text);
   ASSERT_GT(declared.size(), 30u);
+  // And what `walletctl notify` exposes on its own port (the dead-letter depth needs the queue
+  // notify declares; a worker's figures are a part of serve's).
+  auto mq = AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000));
+  mq.declare_queue(daemon::kNotificationsDeadLetters, {.durable = true, .dead_letter_exchange = std::nullopt});
+  const Settings settings = db_.settings();
+  daemon::NotifyMetrics notify_metrics(settings);
+  const auto notify_exposition = notify_metrics.render();
+  ASSERT_NE(notify_exposition.find("walletctl_notifications_dead_letter_depth "), std::string::npos);
+  declare(notify_exposition);
+  const auto promtool = run_process({"promtool", "check", "metrics"}, {}, notify_exposition);
+  EXPECT_EQ(promtool.exit_code, 0) << promtool.out << promtool.err;
   const auto expressions = [](const std::string& path) {
     std::ifstream in(path);
     std::stringstream text;

@@ -375,6 +375,50 @@ TEST_F(WithdrawalTest, TwoWorkerProcessesNeverWorkOnTheSameRow) {
   expect_settled_correctly(bank);
 }
 
+// `walletctl worker` has no API port; with [withdrawals] metrics_listen it answers Prometheus
+// and probes on a port of its own, without a key, and nothing else there.
+TEST_F(WithdrawalTest, AWorkerServesItsMetricsAndHealthOnItsOwnPort) {
+  FakeBank bank([](const BankCall&) { return BankAnswer::kPay; }, milliseconds(5));
+  request_withdrawals(2, 1'000'000, 6, 100);
+  auto settings = pool_settings(bank, 4);
+  settings.push_back("withdrawals.metrics_listen=127.0.0.1:0");
+  ServerProcess worker(db_.url(), settings, "worker");
+  ASSERT_GT(worker.port(), 0) << "the ready line names the metrics port";
+  ASSERT_TRUE(all_settled(seconds(60))) << worker.log();
+  httplib::Client ops("127.0.0.1", worker.port());
+  const auto health = ops.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(health->body)["status"], "ok");
+  // The outcome is counted just after its row commits: wait for the count, not for a time.
+  std::string metrics;
+  const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+  while (metrics.find("walletctl_withdrawals_total{outcome=\"completed\"} 6\n") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    const auto r = ops.Get("/metrics");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200);
+    metrics = r->body;
+  }
+  EXPECT_NE(metrics.find("walletctl_withdrawals_total{outcome=\"completed\"} 6\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("walletctl_withdrawals_queued{status=\"pending\"} 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("walletctl_payout_gateway_duration_seconds_count{answer=\"paid\"} 6\n"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("walletctl_build_info{"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("process_resident_memory_bytes "), std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find("walletctl_http_requests_total"), std::string::npos) << "serve's figures are not the worker's";
+  const auto promtool = run_process({"promtool", "check", "metrics"}, {}, metrics);
+  EXPECT_EQ(promtool.exit_code, 0) << promtool.out << promtool.err;
+  const auto post = ops.Post("/metrics", "x", "text/plain");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+  EXPECT_EQ(nlohmann::json::parse(post->body)["code"], "method_not_allowed");
+  const auto api = ops.Get("/wallets");
+  ASSERT_TRUE(api);
+  EXPECT_EQ(api->status, 404);
+  EXPECT_EQ(nlohmann::json::parse(api->body)["code"], "not_found");
+}
+
 TEST_F(WithdrawalTest, AHangingBankTimesOutAndTheRowIsRetried) {
   // The first call of every payout hangs past the timeout; the retry is answered.
   FakeBank bank([](const BankCall& c) { return c.call == 1 ? BankAnswer::kHang : BankAnswer::kPay; }, milliseconds(0),

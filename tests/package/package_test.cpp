@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <regex>
 #include <fstream>
 #include <sstream>
 
@@ -84,6 +85,19 @@ TEST_F(PackageTest, InstallsServesFromItsConfigAndKeepsAnEditedConfig) {
   }
   EXPECT_NE(run_process({"man", "-l", "-P", "cat", "/usr/share/man/man1/walletctl.1"}).out.find("EXIT STATUS"),
             std::string::npos);
+  // README's links to the docs and the default configuration lead somewhere in the installed tree.
+  const std::string doc = "/usr/share/doc/walletctl/";
+  const std::regex local_link(R"(\]\(((\.\./|docs/)?[A-Za-z0-9_-]+\.(md|json|toml))[#)])");
+  int links = 0;
+  for (const std::string page : {"README.md", "docs/configuration.md", "docs/operations.md"}) {
+    const auto text = read_file(doc + page);
+    const auto base = fs::path(doc + page).parent_path();
+    for (std::sregex_iterator it(text.begin(), text.end(), local_link), end; it != end; ++it, ++links) {
+      const auto target = (*it)[1].str();
+      EXPECT_TRUE(fs::exists(base / target)) << target << " linked from " << page;
+    }
+  }
+  EXPECT_GT(links, 10);
 
   // systemd accepts the installed units (with the binary they name now in place).
   const auto verify = run_process({"systemd-analyze", "verify", "--man=no", "/usr/lib/systemd/system/walletctl.service",

@@ -25,9 +25,10 @@ namespace {
 
 constexpr std::string_view kReadyPrefix = "walletctl: ";
 constexpr std::string_view kListening = "listening on ";  // http:// or https://
+constexpr std::string_view kMetricsOn = "metrics on http://";  // worker's and notify's own port
 
-// Reads the child's stdout until its ready line; returns the port it names (0 for a process
-// that listens on none), or -1 when it never got ready. What follows the line stays in `rest`.
+// Reads the child's stdout until its ready line; returns the port it names (serve's, or the
+// metrics port of a worker or notify; 0 for a process that listens on none), or -1 when it never got ready. What follows the line stays in `rest`.
 int read_port(int fd, std::chrono::seconds limit, std::string& rest) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   std::string seen;
@@ -43,7 +44,7 @@ int read_port(int fd, std::chrono::seconds limit, std::string& rest) {
     if (at != std::string::npos && eol != std::string::npos) {
       const auto line = seen.substr(at + kReadyPrefix.size(), eol - at - kReadyPrefix.size());
       rest = seen.substr(eol + 1);
-      if (!line.starts_with(kListening)) return 0;
+      if (!line.starts_with(kListening) && line.find(kMetricsOn) == std::string::npos) return 0;
       return std::stoi(line.substr(line.rfind(':') + 1));
     }
   }

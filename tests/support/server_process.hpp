@@ -25,8 +25,8 @@ struct Launch {
 class ServerProcess {
  public:
   /// Starts `walletctl COMMAND` (serve, or worker) on `database_url` with extra `--set
-  /// section.key=value` settings and waits (at most 30 s) until it says it is ready: the address
-  /// it listens on for serve.
+  /// section.key=value` settings and waits (at most 30 s) until it says it is ready: port() is
+  /// the address it listens on for serve, its metrics port for a worker or notify that has one.
   /// `command` may hold several words ("--output json events tail"). A process that writes its
   /// results on stdout says it is ready on stderr instead (`ready_on_stderr`).
   explicit ServerProcess(const std::string& database_url, const std::vector<std::string>& settings = {},

@@ -71,6 +71,7 @@ Settings TestDatabase::settings() const {
   s.database.url = url_;
   s.database.owner_url = owner_url_;
   s.redis.addr = required_env("REDIS_ADDR");
+  s.rabbitmq.url = required_env("RABBITMQ_URL");
   return s;
 }
 

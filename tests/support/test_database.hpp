@@ -28,7 +28,7 @@ class TestDatabase {
   pg::Connection owner() const;
   /// A new connection as the application role.
   pg::Connection connect() const;
-  /// Settings pointing at this database (and the stack's Redis).
+  /// Settings pointing at this database (and the stack's Redis and RabbitMQ).
   Settings settings() const;
 
  private:

@@ -157,6 +157,7 @@ TEST_F(ConfigTest, HttpAndPoolSettingsAreBounded) {
   EXPECT_EQ(s.database.pool_size, 4);
   EXPECT_EQ(s.log.format, "json");
   EXPECT_EQ(s.http.max_body_bytes, 1024);
+  EXPECT_EQ(s.withdrawals.metrics_listen, "") << "no operations port unless asked for";
 
   for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{{"http.listen", "8080"},
                                                                                    {"http.listen", ":8080"},
@@ -177,7 +178,9 @@ TEST_F(ConfigTest, HttpAndPoolSettingsAreBounded) {
                                                                                    {"http.max_headers", "2"},
                                                                                    {"auth.failure_burst", "0"},
                                                                                    {"withdrawals.review_retry_seconds",
-                                                                                    "0"}}) {
+                                                                                    "0"},
+                                                                                   {"withdrawals.metrics_listen", "9101"},
+                                                                                   {"notify.metrics_listen", "h:99999"}}) {
     ConfigInputs bad;
     bad.flags = {{key, value}};
     EXPECT_NE(error_of(bad).find(key), std::string::npos) << key << "=" << value;
