@@ -7,7 +7,8 @@
 
 namespace wallet::testing {
 
-/// The walletctl binary of this build.
+/// The walletctl binary of this build, or $WALLETCTL_UNDER_TEST when set (the sanitizer passes
+/// run the end-to-end tests of the normal build against their own walletctl).
 std::string walletctl_path();
 /// The settlement generator of this build (bench/gen_settlement.cpp).
 std::string gen_settlement_path();
