@@ -14,9 +14,6 @@ const std::string kSelectTransfers = std::string("SELECT ") + rows::kPendingTran
                                      ", w.user_id FROM pending_transfers p "
                                      "JOIN wallets w ON w.id = p.source_wallet_id WHERE p.id = ANY($1::uuid[])";
 constexpr int kOwnerColumn = rows::kPendingTransferColumnCount;
-// Read again under the locks of both legs' accounts, the sum of their reversals is final.
-const std::string kSelectOriginals =
-    std::string("SELECT ") + rows::kTransactionColumns + " FROM transactions t WHERE t.id = ANY($1::uuid[])";
 constexpr const char* kSelectKeyTargets =
     "SELECT i.scope, i.key, i.transfer_id, i.transaction_id FROM idempotency_keys i "
     "JOIN unnest($1::text[], $2::text[]) AS k(scope, key) ON i.scope = k.scope AND i.key = k.key";
@@ -109,10 +106,12 @@ void BatchTargets::resolve(ResolvedOperation& r, std::size_t index, const std::v
   r.currency = it->second.currency;
 }
 
+// The originals are read again under the locks of both legs' accounts, so the sum of their
+// reversals is final.
 std::vector<pg::Statement> BatchTargets::reads() const {
   if (transfer_ids_.empty() && original_ids_.empty()) return {};
   return {{kSelectTransfers.c_str(), {pg::text_array(transfer_ids_)}},
-          {kSelectOriginals.c_str(), {pg::text_array(original_ids_)}}};
+          {rows::kTransactionsByIds.c_str(), {pg::text_array(original_ids_)}}};
 }
 
 PostingTargets BatchTargets::decode(const pg::Result& transfers, const pg::Result& originals) const {

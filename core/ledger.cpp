@@ -22,8 +22,6 @@ namespace {
 constexpr const char* kUnreleasedHolds =
     "SELECT wallet_id, sum(amount) FROM holds WHERE wallet_id = ANY($1::uuid[]) AND release_at > now() "
     "GROUP BY wallet_id";
-const std::string kSelectTransactions =
-    std::string("SELECT ") + rows::kTransactionColumns + " FROM transactions t WHERE t.id = ANY($1::uuid[])";
 const std::string kSelectWithdrawals =
     std::string("SELECT ") + rows::kWithdrawalColumns + " FROM withdrawals d WHERE d.id = ANY($1::uuid[])";
 const std::string kSelectTransfers = std::string("SELECT ") + rows::kPendingTransferColumns +
@@ -38,7 +36,7 @@ struct CreatedRows {
 // The rows earlier requests created or acted on, by id, in one round trip.
 CreatedRows read_created(pg::Connection& conn, const std::vector<std::string>& txs,
                          const std::vector<std::string>& wds, const std::vector<std::string>& tfs) {
-  auto results = conn.pipeline({{kSelectTransactions.c_str(), {pg::text_array(txs)}},
+  auto results = conn.pipeline({{rows::kTransactionsByIds.c_str(), {pg::text_array(txs)}},
                                 {kSelectWithdrawals.c_str(), {pg::text_array(wds)}},
                                 {kSelectTransfers.c_str(), {pg::text_array(tfs)}}});
   CreatedRows out;

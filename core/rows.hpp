@@ -35,6 +35,10 @@ inline constexpr const char* kTransactionColumns =
     "t.idempotency_key, t.reference, t.release_at, t.created_at, t.reverses, t.reason, t.pending_transfer_id, "
     "(SELECT COALESCE(sum(r.amount), 0) FROM transactions r WHERE r.reverses = t.id), t.metadata";
 
+/// The transactions whose ids are in $1 (a uuid[]), in kTransactionColumns.
+inline const std::string kTransactionsByIds =
+    std::string("SELECT ") + kTransactionColumns + " FROM transactions t WHERE t.id = ANY($1::uuid[])";
+
 /// Columns of a pending transfer `p`: kPendingTransferColumnCount of them, so a query may
 /// select more after them.
 inline constexpr int kPendingTransferColumnCount = 17;
