@@ -39,8 +39,8 @@ void BatchTargets::find(pg::Connection& conn, const std::vector<ResolvedOperatio
   }
 }
 
-void BatchTargets::take_first_read(const pg::Result& transfers, const pg::Result& originals) {
-  rows_ = decode_rows(transfers, originals);
+void BatchTargets::take_first_read(const std::vector<pg::Result>& results, std::size_t first) {
+  rows_ = decode_rows(results, first);
 }
 
 // A key names the pending transfer an earlier operation of this batch opens with it, else the
@@ -108,27 +108,36 @@ void BatchTargets::resolve(ResolvedOperation& r, std::size_t index, const std::v
 
 // The originals are read again under the locks of both legs' accounts, so the sum of their
 // reversals is final.
+// Only the kinds of row the batch names are read: a capture batch sends no reversal query.
 std::vector<pg::Statement> BatchTargets::reads() const {
-  if (transfer_ids_.empty() && original_ids_.empty()) return {};
-  return {{kSelectTransfers.c_str(), {pg::text_array(transfer_ids_)}},
-          {rows::kTransactionsByIds.c_str(), {pg::text_array(original_ids_)}}};
+  std::vector<pg::Statement> out;
+  if (!transfer_ids_.empty()) out.push_back({kSelectTransfers.c_str(), {pg::text_array(transfer_ids_)}});
+  if (!original_ids_.empty()) out.push_back({rows::kTransactionsByIds.c_str(), {pg::text_array(original_ids_)}});
+  return out;
 }
 
-PostingTargets BatchTargets::decode(const pg::Result& transfers, const pg::Result& originals) const {
-  auto rows = decode_rows(transfers, originals);
+PostingTargets BatchTargets::decode(const std::vector<pg::Result>& results, std::size_t first) const {
+  auto rows = decode_rows(results, first);
   return {std::move(rows.transfers), std::move(rows.originals)};
 }
 
-BatchTargets::Rows BatchTargets::decode_rows(const pg::Result& transfers, const pg::Result& originals) {
+BatchTargets::Rows BatchTargets::decode_rows(const std::vector<pg::Result>& results, std::size_t first) const {
   Rows out;
-  for (int r = 0; r < transfers.rows(); ++r) {
-    auto t = rows::pending_transfer(transfers, r);
-    out.sender_owner[t.id] = transfers.str(r, kOwnerColumn);
-    out.transfers.emplace(t.id, std::move(t));
+  std::size_t next = first;
+  if (!transfer_ids_.empty()) {
+    const auto& transfers = results.at(next++);
+    for (int r = 0; r < transfers.rows(); ++r) {
+      auto t = rows::pending_transfer(transfers, r);
+      out.sender_owner[t.id] = transfers.str(r, kOwnerColumn);
+      out.transfers.emplace(t.id, std::move(t));
+    }
   }
-  for (int r = 0; r < originals.rows(); ++r) {
-    auto t = rows::transaction(originals, r);
-    out.originals.emplace(t.id, std::move(t));
+  if (!original_ids_.empty()) {
+    const auto& originals = results.at(next);
+    for (int r = 0; r < originals.rows(); ++r) {
+      auto t = rows::transaction(originals, r);
+      out.originals.emplace(t.id, std::move(t));
+    }
   }
   return out;
 }

@@ -26,9 +26,9 @@ class BatchTargets {
 
   /// The statements that read the targets (none when the batch names none): sent once with the
   /// wallet lookup, to learn which accounts to lock (take_first_read()), and again once they are
-  /// locked (decode()).
+  /// locked (decode()). Their results start at `first` in a pipeline's results.
   std::vector<pg::Statement> reads() const;
-  void take_first_read(const pg::Result& transfers, const pg::Result& originals);
+  void take_first_read(const std::vector<pg::Result>& results, std::size_t first);
 
   /// Fills the wallets and currency of the operation at `index` from its target. Throws
   /// DomainError when it cannot: no such row, or a caller bound to a user acting on what is
@@ -36,7 +36,7 @@ class BatchTargets {
   void resolve(ResolvedOperation& r, std::size_t index, const std::vector<ResolvedOperation*>& batch) const;
 
   /// The rows as the read under the locks found them.
-  PostingTargets decode(const pg::Result& transfers, const pg::Result& originals) const;
+  PostingTargets decode(const std::vector<pg::Result>& results, std::size_t first) const;
 
  private:
   struct Rows {
@@ -44,7 +44,7 @@ class BatchTargets {
     std::map<std::string, std::string> sender_owner;  // transfer id -> user owning its sender
     std::map<std::string, Transaction> originals;
   };
-  static Rows decode_rows(const pg::Result& transfers, const pg::Result& originals);
+  Rows decode_rows(const std::vector<pg::Result>& results, std::size_t first) const;
   void find_keys(pg::Connection& conn, const std::vector<ResolvedOperation*>& batch);
 
   std::vector<std::string> transfer_ids_, original_ids_;  // the targets that exist already

@@ -159,10 +159,11 @@ class BatchRun {
     auto target_reads = targets_.reads();
     if (ids.empty() && users.empty() && target_reads.empty()) return {};
     auto statements = wallet_lookups(ids, users);
+    const std::size_t lookups = statements.size();
     statements.insert(statements.end(), target_reads.begin(), target_reads.end());
     auto results = conn_.pipeline(statements);
-    if (!target_reads.empty()) targets_.take_first_read(results.at(2), results.at(3));
-    return wallet_directory(results.at(0), results.at(1));
+    if (!target_reads.empty()) targets_.take_first_read(results, lookups);
+    return wallet_directory(results, lookups);
   }
 
   void resolve_wallets(WalletDirectory& directory) {
@@ -240,7 +241,7 @@ class BatchRun {
     const auto& locked = results[0];
     auto accounts = locked_accounts(locked);
     for (int r = 0; r < results[1].rows(); ++r) accounts[results[1].str(r, 0)].held = Money(results[1].int64(r, 1));
-    const auto targets = target_reads.empty() ? PostingTargets{} : targets_.decode(results[2], results[3]);
+    const auto targets = target_reads.empty() ? PostingTargets{} : targets_.decode(results, 2);
     const std::string now_text = pg_timestamp_to_rfc3339(locked.text(0, 2));
     return Posting(std::move(accounts), std::move(system), parse_rfc3339(now_text), now_text, std::move(targets),
                    std::chrono::seconds(ledger_.pending_timeout_seconds_));

@@ -42,20 +42,23 @@ bool acting_user_may_name(const Operation& op) {
 
 std::vector<pg::Statement> wallet_lookups(const std::vector<std::string>& ids,
                                           const std::vector<std::pair<std::string, std::string>>& users) {
-  return {{kDescribeWallets, {pg::text_array(ids)}}, {kFindUserWallets, user_params(users)}};
+  std::vector<pg::Statement> out;
+  if (!ids.empty()) out.push_back({kDescribeWallets, {pg::text_array(ids)}});
+  if (!users.empty()) out.push_back({kFindUserWallets, user_params(users)});
+  return out;
 }
 
-WalletDirectory wallet_directory(const pg::Result& by_id, const pg::Result& by_user) {
+WalletDirectory wallet_directory(const std::vector<pg::Result>& results, std::size_t count) {
   WalletDirectory d;
-  add_rows(d, by_id);
-  add_rows(d, by_user);
+  for (std::size_t i = 0; i < count; ++i) add_rows(d, results.at(i));
   return d;
 }
 
 WalletDirectory look_up_wallets(pg::Connection& conn, const std::vector<std::string>& ids,
                                 const std::vector<std::pair<std::string, std::string>>& users) {
-  const auto results = conn.pipeline(wallet_lookups(ids, users));
-  return wallet_directory(results.at(0), results.at(1));
+  const auto statements = wallet_lookups(ids, users);
+  if (statements.empty()) return {};
+  return wallet_directory(conn.pipeline(statements), statements.size());
 }
 
 void create_wallets(pg::Connection& conn, WalletDirectory& d,

@@ -26,12 +26,12 @@ struct WalletDirectory {
   void add(const std::string& id, const std::string& user, const std::string& currency);
 };
 
-/// The two statements that look up the user wallets with these ids and (user, currency) pairs
-/// (sent in a pipeline with whatever else shares the round trip), and the directory their
-/// results make.
+/// The statements (one per non-empty list, so none for none) that look up the user wallets with
+/// these ids and (user, currency) pairs, sent in a pipeline with whatever else shares the round
+/// trip, and the directory made by the first `count` results of that pipeline.
 std::vector<pg::Statement> wallet_lookups(const std::vector<std::string>& ids,
                                           const std::vector<std::pair<std::string, std::string>>& users);
-WalletDirectory wallet_directory(const pg::Result& by_id, const pg::Result& by_user);
+WalletDirectory wallet_directory(const std::vector<pg::Result>& results, std::size_t count);
 /// Inside a transaction: the two lookups in a round trip of their own.
 WalletDirectory look_up_wallets(pg::Connection& conn, const std::vector<std::string>& ids,
                                 const std::vector<std::pair<std::string, std::string>>& users);
