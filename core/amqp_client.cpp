@@ -3,7 +3,10 @@
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
 
+#include <cstdio>
 #include <utility>
+
+#include "core/logging.hpp"
 
 #include "core/errors.hpp"
 
@@ -51,12 +54,14 @@ AmqpConnection AmqpConnection::open(const std::string& url, std::chrono::millise
 AmqpConnection::AmqpConnection(AmqpConnection&& other) noexcept
     : state_(std::exchange(other.state_, nullptr)),
       where_(std::move(other.where_)),
-      next_delivery_tag_(other.next_delivery_tag_) {}
+      next_delivery_tag_(other.next_delivery_tag_),
+      confirming_(other.confirming_) {}
 
 AmqpConnection& AmqpConnection::operator=(AmqpConnection&& other) noexcept {
   std::swap(state_, other.state_);
   std::swap(where_, other.where_);
   std::swap(next_delivery_tag_, other.next_delivery_tag_);
+  std::swap(confirming_, other.confirming_);
   return *this;
 }
 
@@ -82,18 +87,61 @@ void AmqpConnection::declare_exchange(const std::string& name, const std::string
 }
 
 std::string AmqpConnection::declare_queue(const std::string& name, const QueueOptions& o) {
-  amqp_table_entry_t entry;
-  amqp_table_t args = amqp_empty_table;
-  if (o.dead_letter_exchange) {
-    entry.key = amqp_cstring_bytes("x-dead-letter-exchange");
-    entry.value.kind = AMQP_FIELD_KIND_UTF8;
-    entry.value.value.bytes = bytes(*o.dead_letter_exchange);
-    args = {1, &entry};
+  if (o.replicated && has_quorum_queues()) {
+    if (auto declared = try_declare_queue(name, o, "quorum")) return *declared;
+    log_event(spdlog::level::warn, "queue kept as a classic queue",
+              {{"queue", name},
+               {"why", "it existed before as a classic queue; to make it a quorum queue, stop its consumers, "
+                       "let it drain, delete it and start them again"}});
   }
+  if (auto declared = try_declare_queue(name, o, nullptr)) return *declared;
+  fail("RabbitMQ refused to declare queue " + name);
+}
+
+// RabbitMQ announces its version on connecting; quorum queues came with 3.8.
+bool AmqpConnection::has_quorum_queues() const {
+  const amqp_table_t* properties = amqp_get_server_properties(state_);
+  for (int i = 0; properties && i < properties->num_entries; ++i) {
+    const auto& e = properties->entries[i];
+    if (text(e.key) != "version" || e.value.kind != AMQP_FIELD_KIND_UTF8) continue;
+    int major = 0, minor = 0;
+    if (std::sscanf(text(e.value.value.bytes).c_str(), "%d.%d", &major, &minor) != 2) return false;
+    return major > 3 || (major == 3 && minor >= 8);
+  }
+  return false;
+}
+
+std::optional<std::string> AmqpConnection::try_declare_queue(const std::string& name, const QueueOptions& o,
+                                                            const char* type) {
+  amqp_table_entry_t entries[2];
+  int count = 0;
+  if (o.dead_letter_exchange) {
+    entries[count].key = amqp_cstring_bytes("x-dead-letter-exchange");
+    entries[count].value.kind = AMQP_FIELD_KIND_UTF8;
+    entries[count++].value.value.bytes = bytes(*o.dead_letter_exchange);
+  }
+  if (type) {
+    entries[count].key = amqp_cstring_bytes("x-queue-type");
+    entries[count].value.kind = AMQP_FIELD_KIND_UTF8;
+    entries[count++].value.value.bytes = amqp_cstring_bytes(type);
+  }
+  const amqp_table_t args{count, entries};
   auto* ok = amqp_queue_declare(state_, kChannel, name.empty() ? amqp_empty_bytes : bytes(name), 0, o.durable,
                                 o.exclusive, o.auto_delete, args);
-  check_rpc("declaring a queue");
-  return text(ok->queue);
+  const auto reply = amqp_get_rpc_reply(state_);
+  if (reply.reply_type == AMQP_RESPONSE_NORMAL && ok) return text(ok->queue);
+  const bool inequivalent = type && reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
+                            reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD &&
+                            static_cast<const amqp_channel_close_t*>(reply.reply.decoded)->reply_code ==
+                                AMQP_PRECONDITION_FAILED;
+  if (!inequivalent) fail("RabbitMQ failed declaring queue " + name);
+  // The broker closed the channel over it: acknowledge that and open it again.
+  amqp_channel_close_ok_t close_ok{};
+  amqp_send_method(state_, kChannel, AMQP_CHANNEL_CLOSE_OK_METHOD, &close_ok);
+  amqp_channel_open(state_, kChannel);
+  check_rpc("opening the channel again");
+  if (confirming_) enable_confirms();  // a new channel starts without them
+  return std::nullopt;
 }
 
 void AmqpConnection::bind_queue(const std::string& queue, const std::string& exchange, const std::string& binding) {
@@ -116,6 +164,7 @@ void AmqpConnection::enable_confirms() {
   amqp_confirm_select(state_, kChannel);
   check_rpc("enabling publisher confirms");
   next_delivery_tag_ = 1;
+  confirming_ = true;
 }
 
 void AmqpConnection::publish(const std::string& exchange, const AmqpMessage& m) { send(exchange, m, false); }

@@ -29,6 +29,9 @@ struct AmqpDelivery {
 struct QueueOptions {
   bool durable = false, exclusive = false, auto_delete = false;
   std::optional<std::string> dead_letter_exchange;
+  /// A quorum queue (replicated across a cluster's nodes, a single node too) when the broker has
+  /// them (RabbitMQ 3.8 and later), so a cluster needs no change here. For durable, shared queues.
+  bool replicated = false;
 };
 
 class AmqpConnection {
@@ -44,6 +47,8 @@ class AmqpConnection {
 
   void declare_exchange(const std::string& name, const std::string& type, bool durable);
   /// Returns the queue's name (the broker's choice when `name` is empty).
+  /// Declares the queue (an existing one of that name is kept: a classic queue declared
+  /// `replicated` stays classic, with a warning saying how to convert it) and returns its name.
   std::string declare_queue(const std::string& name, const QueueOptions& options);
   void bind_queue(const std::string& queue, const std::string& exchange, const std::string& binding);
   void delete_queue(const std::string& queue);
@@ -78,10 +83,15 @@ class AmqpConnection {
   void send(const std::string& exchange, const AmqpMessage& message, bool mandatory);
   void check_rpc(const char* what);
   [[noreturn]] void fail(const std::string& what);
+  bool has_quorum_queues() const;
+  /// The declare with `type` (x-queue-type) when given; nullopt when the broker refused it as
+  /// inequivalent to the queue that exists (the channel is opened again).
+  std::optional<std::string> try_declare_queue(const std::string& name, const QueueOptions& o, const char* type);
 
   amqp_connection_state_t_* state_ = nullptr;
   std::string where_;                    // host:port, safe to print
   std::uint64_t next_delivery_tag_ = 1;  // of our publishes, once confirms are on
+  bool confirming_ = false;              // enable_confirms() was called
 };
 
 }  // namespace wallet

@@ -76,9 +76,10 @@ class Notifier {
 
   void setup(AmqpConnection& mq) {
     mq.declare_exchange(kNotificationsDeadLetterExchange, "fanout", true);
-    mq.declare_queue(kNotificationsDeadLetters, {.durable = true, .dead_letter_exchange = std::nullopt});
+    mq.declare_queue(kNotificationsDeadLetters, {.durable = true, .dead_letter_exchange = std::nullopt, .replicated = true});
     mq.bind_queue(kNotificationsDeadLetters, kNotificationsDeadLetterExchange, "");
-    mq.declare_queue(kNotificationsQueue, {.durable = true, .dead_letter_exchange = kNotificationsDeadLetterExchange});
+    mq.declare_queue(kNotificationsQueue,
+                     {.durable = true, .dead_letter_exchange = kNotificationsDeadLetterExchange, .replicated = true});
     for (const char* key : {"charge.completed", "transfer.completed", "withdrawal.completed", "withdrawal.failed"}) {
       mq.bind_queue(kNotificationsQueue, settings_.rabbitmq.exchange, key);
     }

@@ -1,8 +1,13 @@
 #include "tests/chaos/faults.hpp"
 
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <iomanip>
 #include <iostream>
 #include <thread>
 
+#include "core/ids.hpp"
 #include "tests/support/process.hpp"
 
 namespace wallet::chaos {
@@ -12,6 +17,7 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kReapEvery = 200ms;  // how often daemons are checked for an exit of their own
+constexpr auto kProbeEvery = 100ms;  // how often a write is tried while the primary is being replaced
 
 enum class Fault {
   kKillServe,
@@ -19,6 +25,7 @@ enum class Fault {
   kKillNotify,
   kRestartPostgres,
   kCrashPostgres,
+  kKillPrimary,  // the formation's primary (--ha), instead of the two above
   kKillRedis,
   kBounceRabbit,
   kBankFails,
@@ -29,19 +36,26 @@ enum class Fault {
   kBankPaysThenRefuses,  // pays and loses its answers, then refuses connections
 };
 
-// Weights: daemons die most often, the slow RabbitMQ restart least.
+// Weights: daemons die most often, the slow RabbitMQ restart least. A primary kill (--ha) comes
+// often: with the lost node's return it takes about 40 s, during which nothing else is injected.
 constexpr std::pair<Fault, int> kFaults[] = {
     {Fault::kKillServe, 6},     {Fault::kKillWorker, 2}, {Fault::kKillNotify, 1},       {Fault::kRestartPostgres, 2},
     {Fault::kCrashPostgres, 2}, {Fault::kKillRedis, 3},  {Fault::kBounceRabbit, 1},     {Fault::kBankFails, 2},
     {Fault::kBankHangs, 2},     {Fault::kBankSlow, 1},   {Fault::kBankLosesAnswers, 2}, {Fault::kBankBusy, 1},
-    {Fault::kBankPaysThenRefuses, 2},
+    {Fault::kBankPaysThenRefuses, 2}, {Fault::kKillPrimary, 8},
 };
 
-Fault draw(std::mt19937_64& rng) {
+bool applies(Fault f, bool ha) {
+  if (f == Fault::kKillPrimary) return ha;
+  return !ha || (f != Fault::kRestartPostgres && f != Fault::kCrashPostgres);
+}
+
+Fault draw(std::mt19937_64& rng, bool ha) {
   int total = 0;
-  for (const auto& [f, w] : kFaults) total += w;
+  for (const auto& [f, w] : kFaults) total += applies(f, ha) ? w : 0;
   int pick = static_cast<int>(rng() % static_cast<std::uint64_t>(total));
   for (const auto& [f, w] : kFaults) {
+    if (!applies(f, ha)) continue;
     if (pick < w) return f;
     pick -= w;
   }
@@ -50,10 +64,13 @@ Fault draw(std::mt19937_64& rng) {
 
 }  // namespace
 
-FaultScheduler::FaultScheduler(Cluster& cluster, Journal& journal, std::string stack_script, std::uint64_t seed)
+FaultScheduler::FaultScheduler(Cluster& cluster, Journal& journal, std::string stack_script, std::uint64_t seed,
+                               bool ha, std::string api_secret)
     : cluster_(cluster),
       journal_(journal),
       stack_script_(std::move(stack_script)),
+      ha_(ha),
+      api_secret_(std::move(api_secret)),
       rng_(seed),
       started_(Clock::now()) {}
 
@@ -95,8 +112,44 @@ void FaultScheduler::outage(const std::string& what, const std::string& how, con
   stack("start", service);
 }
 
+void FaultScheduler::kill_primary() {
+  note("PostgreSQL primary SIGKILLed (its machine lost); the standby takes over");
+  const auto killed = Clock::now();
+  stack("kill", "postgres-primary");
+  const auto outage = wait_for_writes(killed);
+  write_outages_.push_back(outage);
+  if (outage) {
+    std::cerr << "chaos: a serve took writes again " << std::fixed << std::setprecision(1)
+              << static_cast<double>(outage->count()) / 1000 << " s after the kill" << std::endl;
+  } else {
+    std::cerr << "chaos: no serve took a write within " << kWriteOutageLimit.count() << " s of the kill" << std::endl;
+  }
+  // The lost node rejoins as the standby, so that the next kill has one to fail over to.
+  stack("start", "postgres");
+}
+
+std::optional<std::chrono::milliseconds> FaultScheduler::wait_for_writes(Clock::time_point since) {
+  for (std::uint64_t attempt = 0; Clock::now() < since + kWriteOutageLimit; ++attempt) {
+    const int port = cluster_.serve_port(static_cast<int>(attempt % Cluster::kServes));
+    if (port != 0) {
+      httplib::Client client("127.0.0.1", port);
+      client.set_bearer_token_auth(api_secret_);
+      client.set_connection_timeout(1);
+      client.set_read_timeout(5);
+      const auto body = nlohmann::json{{"user_id", "failover-probe-" + new_uuid()}, {"currency", "USD"}}.dump();
+      const auto res = client.Post("/wallets", body, "application/json");
+      if (res && res->status == 201) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since);
+      }
+    }
+    std::this_thread::sleep_for(kProbeEvery);  // the pace of the probe, not a wait for an event
+  }
+  return std::nullopt;
+}
+
 void FaultScheduler::inject() {
-  const auto fault = draw(rng_);
+  // Under --ha the first fault is always the one the mode is for.
+  const auto fault = ha_ && write_outages_.empty() ? Fault::kKillPrimary : draw(rng_, ha_);
   const auto outage_for = pause(0, 3000);
   switch (fault) {
     case Fault::kKillServe: {
@@ -117,6 +170,9 @@ void FaultScheduler::inject() {
       break;
     case Fault::kCrashPostgres:
       outage("PostgreSQL crashed (immediate stop) and started", "kill", "postgres", outage_for);
+      break;
+    case Fault::kKillPrimary:
+      kill_primary();
       break;
     case Fault::kKillRedis:
       outage("Redis SIGKILL and restarted", "kill", "redis", outage_for);

@@ -1,13 +1,16 @@
 // Injects faults at times and of kinds drawn from the run's seed: SIGKILL of a daemon and its
 // restart, PostgreSQL restarted (cleanly or after a crash), Redis killed and restarted,
 // RabbitMQ stopped and started, and a bank that fails, hangs, answers slowly or pays and loses
-// its answer. One fault at a time; between faults, daemons that died by themselves are
-// restarted (and reported).
+// its answer. With the formation (--ha) the PostgreSQL fault is the primary's machine lost
+// instead: always the first fault, each one timed until a serve takes writes again, then the
+// lost node brought back as the standby. One fault at a time; between faults, daemons that died
+// by themselves are restarted (and reported).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -19,7 +22,9 @@ namespace wallet::chaos {
 
 class FaultScheduler {
  public:
-  FaultScheduler(Cluster& cluster, Journal& journal, std::string stack_script, std::uint64_t seed);
+  /// `api_secret` is an admin key's, for the write probe after a primary is killed (`ha`).
+  FaultScheduler(Cluster& cluster, Journal& journal, std::string stack_script, std::uint64_t seed, bool ha,
+                 std::string api_secret);
 
   /// Injects faults until `until`, then leaves every service and daemon up and the bank paying.
   void run(std::chrono::steady_clock::time_point until);
@@ -28,9 +33,17 @@ class FaultScheduler {
   const std::map<std::string, int>& injected() const { return injected_; }
   /// Daemons found exited without being killed.
   const std::vector<std::string>& unexpected_exits() const { return unexpected_exits_; }
+  /// For each primary killed: how long until a serve acknowledged a write (none: not within
+  /// kWriteOutageLimit).
+  const std::vector<std::optional<std::chrono::milliseconds>>& write_outages() const { return write_outages_; }
+
+  static constexpr std::chrono::seconds kWriteOutageLimit{30};
 
  private:
   void inject();
+  void kill_primary();
+  /// Time from `since` until a serve acknowledges a write (a wallet for a new probe user).
+  std::optional<std::chrono::milliseconds> wait_for_writes(std::chrono::steady_clock::time_point since);
   void stack(const std::string& action, const std::string& service);
   /// `how` (stop or kill) the service, wait `down_for`, start it again.
   void outage(const std::string& what, const std::string& how, const std::string& service,
@@ -41,10 +54,13 @@ class FaultScheduler {
   Cluster& cluster_;
   Journal& journal_;
   std::string stack_script_;
+  bool ha_;
+  std::string api_secret_;
   std::mt19937_64 rng_;
   std::chrono::steady_clock::time_point started_;
   std::map<std::string, int> injected_;
   std::vector<std::string> unexpected_exits_;
+  std::vector<std::optional<std::chrono::milliseconds>> write_outages_;
 };
 
 }  // namespace wallet::chaos

@@ -3,10 +3,12 @@
 // README.md, Reliability.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "core/amqp_client.hpp"
@@ -33,7 +35,38 @@ struct Options {
   int http_clients = 6;
   int wallets = 24;
   std::string log_dir = "chaos-logs";
+  bool ha = false;  // PostgreSQL is the formation of scripts/stack-ha: its primary is killed
 };
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1) << static_cast<double>(ms.count()) / 1000 << " s";
+  return out.str();
+}
+
+// Under --ha: every primary kill was followed by a serve taking writes within kWriteOutageLimit.
+CheckRow writes_resumed(const FaultScheduler& faults) {
+  const auto& outages = faults.write_outages();
+  std::vector<std::chrono::milliseconds> measured;
+  std::vector<std::string> details;
+  for (std::size_t i = 0; i < outages.size(); ++i) {
+    if (outages[i]) {
+      measured.push_back(*outages[i]);
+    } else {
+      details.push_back("kill " + std::to_string(i + 1) + ": no write accepted within " +
+                        std::to_string(FaultScheduler::kWriteOutageLimit.count()) + " s");
+    }
+  }
+  std::sort(measured.begin(), measured.end());
+  std::string figure = std::to_string(outages.size()) + " primaries killed";
+  if (!measured.empty()) {
+    figure += "; write outage median " + seconds_text(measured[measured.size() / 2]) + ", longest " +
+              seconds_text(measured.back()) + " (aim < 15 s)";
+  }
+  return {"after each primary kill a serve took writes within " +
+              std::to_string(FaultScheduler::kWriteOutageLimit.count()) + " s",
+          !outages.empty() && details.empty(), figure, details};
+}
 
 void print_table(const std::vector<CheckRow>& rows) {
   std::size_t width = 0;
@@ -72,8 +105,8 @@ void print_operations(const Journal& journal, const FaultScheduler& faults, doub
 int run(const Options& options) {
   std::filesystem::create_directories(options.log_dir);
   const auto work_dir = std::filesystem::absolute(options.log_dir).string();
-  std::cerr << "chaos: seed " << options.seed << ", " << options.minutes << " minutes; daemon logs in " << work_dir
-            << std::endl;
+  std::cerr << "chaos: seed " << options.seed << ", " << options.minutes << " minutes"
+            << (options.ha ? ", PostgreSQL as a formation (--ha)" : "") << "; daemon logs in " << work_dir << std::endl;
   Journal journal;
   testing::TestDatabase db;
   const auto secret = [&] {
@@ -97,7 +130,7 @@ int run(const Options& options) {
   clients.emplace_back([&ctx, &options] { run_replayer(ctx, options.seed * 1000 + 102); });
 
   const auto started = Clock::now();
-  FaultScheduler faults(cluster, journal, testing::source_dir() + "/scripts/stack", options.seed);
+  FaultScheduler faults(cluster, journal, testing::source_dir() + "/scripts/stack", options.seed, options.ha, secret);
   faults.run(started + std::chrono::milliseconds(static_cast<long>(options.minutes * 60'000)));
   stop = true;
   for (auto& t : clients) t.join();  // each finishes (or gives up on) the operation it holds
@@ -112,6 +145,7 @@ int run(const Options& options) {
                                      drained,
                                      drained ? "within 180 s" : "not within 180 s",
                                      {}});
+  if (options.ha) rows.push_back(writes_resumed(faults));
   const auto& exits = faults.unexpected_exits();
   rows.push_back(
       {"no daemon died unless killed", exits.empty(), std::to_string(exits.size()) + " died by themselves", exits});
@@ -133,8 +167,8 @@ int run(const Options& options) {
   const bool passed = std::all_of(rows.begin(), rows.end(), [](const CheckRow& r) { return r.passed; });
   std::cout << "\n" << (passed ? "chaos run passed" : "chaos run FAILED") << "; seed " << options.seed;
   if (!passed) {
-    std::cout << std::defaultfloat << std::setprecision(6) << " (again: scripts/chaos --minutes " << options.minutes
-              << " --seed " << options.seed << "; daemon logs in " << work_dir << ")";
+    std::cout << std::defaultfloat << std::setprecision(6) << " (again: scripts/chaos " << (options.ha ? "--ha " : "")
+              << "--minutes " << options.minutes << " --seed " << options.seed << "; daemon logs in " << work_dir << ")";
   }
   std::cout << std::endl;
   return passed ? 0 : 1;
@@ -152,6 +186,9 @@ int main(int argc, char** argv) {
   app.add_option("--http-clients", options.http_clients, "HTTP client threads")->check(CLI::Range(1, 64));
   app.add_option("--wallets", options.wallets, "Wallets the load moves money between")->check(CLI::Range(2, 10000));
   app.add_option("--log-dir", options.log_dir, "Where daemon logs and settlement files go");
+  app.add_flag("--ha", options.ha,
+               "PostgreSQL is the formation of scripts/stack-ha: kill its primary (first, then at random), "
+               "instead of restarting the single node");
   CLI11_PARSE(app, argc, argv);
   if (options.seed == 0) options.seed = std::random_device{}() % 1'000'000 + 1;
   try {

@@ -15,8 +15,10 @@ EventCollector::EventCollector(const std::string& durable_queue, std::string exc
     : exchange_(std::move(exchange)), durable_(!durable_queue.empty()) {
   // The queue is bound before the constructor returns: no event published after it is missed.
   auto mq = connect();
-  // Not exclusive: the consuming thread uses a connection of its own, and may reconnect.
-  const QueueOptions options{.durable = durable_, .exclusive = false, .auto_delete = false, .dead_letter_exchange = {}};
+  // Not exclusive: the consuming thread uses a connection of its own, and may reconnect. A
+  // durable queue is declared as walletctl declares the events queue (it may be that one).
+  const QueueOptions options{
+      .durable = durable_, .exclusive = false, .auto_delete = false, .dead_letter_exchange = {}, .replicated = durable_};
   queue_ = mq.declare_queue(durable_queue, options);
   mq.bind_queue(queue_, exchange_, "#");
   thread_ = std::thread([this] { run(); });

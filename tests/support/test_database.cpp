@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <stdexcept>
+#include <thread>
 
 #include "core/ids.hpp"
 #include "core/migrations.hpp"
@@ -30,6 +32,29 @@ std::string with_database(const std::string& url, const std::string& db) {
   return out;
 }
 
+namespace {
+
+// With the formation (scripts/stack up --ha) the URL names the standby too, and libpq does not
+// try the next host after a FATAL at start-up such as "database does not exist": until the
+// standby has replayed CREATE DATABASE (synchronous commit waits for its flush, not its replay),
+// a connection tried there first fails. Polled for a few seconds, as a client would retry.
+pg::Connection open_once_replayed(const std::string& url) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (true) {
+    try {
+      return pg::Connection::open(url, 10);
+    } catch (const std::exception& e) {
+      if (std::string(e.what()).find("does not exist") == std::string::npos ||
+          std::chrono::steady_clock::now() > deadline) {
+        throw;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the pace of the retries
+  }
+}
+
+}  // namespace
+
 TestDatabase::TestDatabase(bool migrate) {
   std::string suffix = new_uuid().substr(24);
   name_ = "wt_" + suffix;
@@ -46,8 +71,8 @@ TestDatabase::TestDatabase(bool migrate) {
   url_ = with_database(app_root, name_);
   owner_url_ = with_database(owner_root, name_);
   admin_url_ = with_database(admin_root, name_);
+  auto conn = open_once_replayed(owner_url_);
   if (migrate) {
-    auto conn = owner();
     Migrator(conn, embedded_migrations()).up();
     grant_application_role(conn, pg::conninfo_value(url_, "user"));
   }
