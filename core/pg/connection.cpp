@@ -112,10 +112,24 @@ std::vector<std::string> Connection::take_notifications() {
 
 Connection Connection::open(const std::string& url, int connect_timeout_seconds) {
   const std::string timeout = std::to_string(connect_timeout_seconds);
+  // A server whose machine is lost sends no reset: without TCP keepalives an idle connection
+  // (a LISTEN, a pooled one) would wait hours to learn it, and the process would not move to the
+  // new primary. Probes after 5 idle seconds, 3 unanswered 2 s apart, and 15 s for sent data to
+  // be acknowledged end it within about 15 s. They come before the URL, which may override them.
   // The session speaks UTC in ISO format so timestamps convert to RFC 3339 without parsing zones.
-  const char* keys[] = {"dbname", "connect_timeout", "options", "application_name", nullptr};
-  const char* values[] = {url.c_str(), timeout.c_str(),
-                          "-c TimeZone=UTC -c DateStyle=ISO -c client_min_messages=warning", "walletctl", nullptr};
+  const char* keys[] = {"keepalives",       "keepalives_idle", "keepalives_interval", "keepalives_count",
+                        "tcp_user_timeout", "dbname",          "connect_timeout",     "options",
+                        "application_name", nullptr};
+  const char* values[] = {"1",
+                          "5",
+                          "2",
+                          "3",
+                          "15000",
+                          url.c_str(),
+                          timeout.c_str(),
+                          "-c TimeZone=UTC -c DateStyle=ISO -c client_min_messages=warning",
+                          "walletctl",
+                          nullptr};
   PGconn* raw = PQconnectdbParams(keys, values, 1);
   Connection conn(raw, describe_address(url));
   if (!raw || PQstatus(raw) != CONNECTION_OK) {

@@ -1,6 +1,9 @@
 // The PostgreSQL layer: pipelines, error classification, and a connection that stays usable.
 // Scratch tables of their own need the owner role: the application role may not create tables.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "core/errors.hpp"
 #include "core/pg/array.hpp"
@@ -14,6 +17,27 @@ constexpr const char* kCreate = "CREATE TABLE items (id int PRIMARY KEY, label t
 constexpr const char* kInsert = "INSERT INTO items SELECT * FROM unnest($1::int[], $2::text[])";
 constexpr const char* kCount = "SELECT count(*) FROM items";
 constexpr const char* kLabels = "SELECT string_agg(label, '|' ORDER BY id) FROM items";
+
+int tcp_option(int socket, int level, int name) {
+  int value = -1;
+  socklen_t size = sizeof value;
+  EXPECT_EQ(getsockopt(socket, level, name, &value, &size), 0);
+  return value;
+}
+
+// A lost server machine sends no reset: the socket itself must give up on it within seconds.
+TEST(Connection, ASilentServerIsGivenUpWithinSecondsUnlessTheUrlSaysOtherwise) {
+  TestDatabase db;
+  auto conn = db.connect();
+  EXPECT_EQ(tcp_option(conn.socket(), SOL_SOCKET, SO_KEEPALIVE), 1);
+  EXPECT_EQ(tcp_option(conn.socket(), IPPROTO_TCP, TCP_KEEPIDLE), 5);
+  EXPECT_EQ(tcp_option(conn.socket(), IPPROTO_TCP, TCP_KEEPINTVL), 2);
+  EXPECT_EQ(tcp_option(conn.socket(), IPPROTO_TCP, TCP_KEEPCNT), 3);
+  EXPECT_EQ(tcp_option(conn.socket(), IPPROTO_TCP, TCP_USER_TIMEOUT), 15000);
+  const auto url = db.url() + (db.url().find('?') == std::string::npos ? "?" : "&") + "keepalives_idle=30";
+  auto tuned = pg::Connection::open(url, 10);
+  EXPECT_EQ(tcp_option(tuned.socket(), IPPROTO_TCP, TCP_KEEPIDLE), 30);
+}
 
 // Statements are prepared by the address of their text; other SQL in the same buffer (a string
 // reused, a temporary's memory given to the next) must run as itself, not as the first.
