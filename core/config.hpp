@@ -22,6 +22,8 @@ struct Settings {
     std::int64_t max_retries = 5;         // attempts for a transaction that hit a deadlock
     std::int64_t pool_size = 16;          // connections `serve` shares among its request threads
     std::int64_t pool_timeout_ms = 2000;  // how long a request waits for a free connection
+    std::string read_url;                 // a standby for reads that accept staleness; empty: none
+    std::int64_t max_read_lag_ms = 1000;  // how far behind the primary such a read may be
   } database;
   struct Http {
     std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one

@@ -146,6 +146,10 @@ void Metrics::render_requests(std::ostream& out, const pg::PoolStats& pool, cons
     out << "walletctl_operations_total{kind=\"" << key.first << "\",outcome=\"" << label(key.second) << "\"} " << n
         << '\n';
   }
+  metric_header(out, "walletctl_reads_total", "counter",
+                "Reads that accept staleness (database.read_url), by the server that answered them.");
+  out << "walletctl_reads_total{from=\"standby\"} " << reads_from_standby_.load() << '\n';
+  out << "walletctl_reads_total{from=\"primary\"} " << reads_from_primary_.load() << '\n';
   metric_header(out, "walletctl_db_pool_size", "gauge", "Most PostgreSQL connections the pool opens.");
   out << "walletctl_db_pool_size " << pool.size << '\n';
   metric_header(out, "walletctl_db_pool_connections", "gauge", "PostgreSQL connections by state.");

@@ -35,6 +35,8 @@ class Metrics {
 
   /// A connection whose request did not arrive within http.request_timeout.
   void request_cut() { ++requests_cut_; }
+  /// A read that accepts staleness was served from the standby (database.read_url) or the primary.
+  void read_served(const std::string& from) { ++(from == "standby" ? reads_from_standby_ : reads_from_primary_); }
   void events_published(int count) { events_published_ += static_cast<std::uint64_t>(count); }
   void event_publish_failed() { ++event_publish_failures_; }
 
@@ -65,6 +67,7 @@ class Metrics {
 
   std::atomic<std::int64_t> in_flight_{0};
   std::atomic<std::uint64_t> events_published_{0}, event_publish_failures_{0}, requests_cut_{0};
+  std::atomic<std::uint64_t> reads_from_standby_{0}, reads_from_primary_{0};
   mutable std::mutex mutex_;
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;  // route, method, status
   std::map<std::string, Histogram> latency_;                                     // by route

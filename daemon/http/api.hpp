@@ -10,6 +10,7 @@
 #include "daemon/http/api_docs.hpp"
 #include "daemon/http/group_commit.hpp"
 #include "daemon/http/readiness.hpp"
+#include "daemon/http/replica_reads.hpp"
 #include "daemon/http/router.hpp"
 #include "daemon/metrics.hpp"
 
@@ -17,7 +18,8 @@ namespace wallet::daemon {
 
 struct ApiState {
   const Settings& settings;
-  pg::ConnectionPool& pool;
+  pg::ConnectionPool& pool;            // the primary's
+  ReplicaReads& reads;                 // where reads that accept staleness go
   Metrics& metrics;
   const std::atomic<bool>& stopping;  // set once shutdown began: /readyz answers 503
   BalanceCache* cache;                // none when Redis is disabled

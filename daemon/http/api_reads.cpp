@@ -34,11 +34,17 @@ std::string user_of(const Exchange& ex) {
   return parse_user_id(*user);
 }
 
+// Where a balance is read: the primary when it fills the cache (a copy from a standby could be
+// older than one an invalidation just removed, and would stay), else wherever reads may lag.
+pg::Lease snapshot_connection(const Exchange& ex, ApiState& st) {
+  return st.cache ? st.pool.acquire() : st.reads.connection_for(ex.key_scope());
+}
+
 // The wallet's JSON, cache-aside: PostgreSQL (and a pooled connection) only on a miss. Another
 // user's wallet is not found for a caller bound to a user.
 std::string wallet_json(Exchange& ex, ApiState& st, const std::string& id) {
   const auto load = [&] {
-    auto conn = st.pool.acquire();
+    auto conn = snapshot_connection(ex, st);
     return WalletStore(*conn, 1).snapshot(id);
   };
   auto json = st.cache ? st.cache->wallet_json(id, load) : to_json(load().wallet).dump();
@@ -56,7 +62,7 @@ void get_wallet(Exchange& ex, ApiState& st) {
   const auto at = ex.query("at");
   if (!at) return ex.send_json_text(200, wallet_json(ex, st, id));
   const auto instant = parse_rfc3339(*at, ErrorCode::kInvalidAt);
-  auto conn = st.pool.acquire();
+  auto conn = st.reads.connection_for(ex.key_scope());
   const auto then = balance_at(*conn, id, instant);
   ex.require_owner(then.user_id, ErrorCode::kWalletNotFound, "no wallet " + id);
   ex.send_json(200, to_json(then));
@@ -67,7 +73,7 @@ void wallet_transactions(Exchange& ex, ApiState& st) {
   const auto id = parse_uuid(ex.params[0]);
   const auto query = history_query(ex);
   if (ex.caller_user()) wallet_json(ex, st, id);  // not found unless the caller's
-  auto conn = st.pool.acquire();
+  auto conn = st.reads.connection_for(ex.key_scope());
   ex.send_json(200, page_json(wallet_history(*conn, id, query)));
 }
 
@@ -81,7 +87,7 @@ void balance(Exchange& ex, ApiState& st) {
   const auto currency = parse_currency(ex.query("currency").value_or(st.settings.ledger.default_currency));
   ex.require_owner(user, ErrorCode::kWalletNotFound, "user '" + user + "' has no " + currency + " wallet");
   const auto load = [&] {
-    auto conn = st.pool.acquire();
+    auto conn = snapshot_connection(ex, st);
     return WalletStore(*conn, 1).snapshot_by_user(user, currency);
   };
   const auto w =
@@ -107,14 +113,14 @@ void user_transactions(Exchange& ex, ApiState& st) {
   const auto user = user_of(ex);
   const auto query = history_query(ex);
   ex.require_owner(user, ErrorCode::kWalletNotFound, "user '" + user + "' has no wallet");
-  auto conn = st.pool.acquire();
+  auto conn = st.reads.connection_for(ex.key_scope());
   ex.send_json(200, page_json(user_history(*conn, user, query)));
 }
 
 void get_withdrawal_route(Exchange& ex, ApiState& st) {
   ex.allow_query({});
   const auto id = parse_uuid(ex.params[0], "withdrawal id", ErrorCode::kInvalidWithdrawalId);
-  auto conn = st.pool.acquire();
+  auto conn = st.reads.connection_for(ex.key_scope());
   const auto withdrawal = get_withdrawal(*conn, id);
   if (ex.caller_user()) {
     ex.require_owner(WalletStore(*conn, 1).get(withdrawal.wallet_id).user_id, ErrorCode::kWithdrawalNotFound,
@@ -127,7 +133,7 @@ void get_withdrawal_route(Exchange& ex, ApiState& st) {
 void get_transfer_route(Exchange& ex, ApiState& st) {
   ex.allow_query({});
   const auto id = parse_uuid(ex.params[0], "transfer id", ErrorCode::kInvalidTransferId);
-  auto conn = st.pool.acquire();
+  auto conn = st.reads.connection_for(ex.key_scope());
   const auto view = get_transfer(*conn, id);
   if (ex.caller_user() && *ex.caller_user() != view.receiver_user) {
     ex.require_owner(view.sender_user, ErrorCode::kTransferNotFound, "no transfer " + id);

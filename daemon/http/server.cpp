@@ -44,6 +44,7 @@ Server::Server(const Settings& settings, BalanceCache* cache)
       pool_(pg::PoolOptions{settings.database.url, static_cast<int>(settings.database.pool_size),
                             static_cast<int>(settings.database.connect_timeout),
                             std::chrono::milliseconds(settings.database.pool_timeout_ms)}),
+      reads_(settings, pool_, metrics_),
       writes_(settings, cache),
       readiness_(
           [this] {
@@ -55,7 +56,7 @@ Server::Server(const Settings& settings, BalanceCache* cache)
             }
           },
           std::chrono::seconds(1)),
-      state_{settings_, pool_, metrics_, stopping_, cache, writes_, readiness_},
+      state_{settings_, pool_, reads_, metrics_, stopping_, cache, writes_, readiness_},
       auth_(settings_, pool_),
       deadline_(std::chrono::seconds(settings.http.request_timeout), [this] { metrics_.request_cut(); }),
       http_(make_http_server(settings.http)) {
@@ -188,6 +189,8 @@ void Server::handle(const httplib::Request& req, httplib::Response& res, std::st
   };
   try {
     dispatch(ex);
+    // What this caller reads next (from a standby) must show this write.
+    if (ex.req.method != "GET" && ex.res.status < 300) reads_.wrote(ex.key_scope());
   } catch (const DomainError& e) {
     if (error_info(e.code()).error_class != ErrorClass::kUnavailable || e.code() == ErrorCode::kOutcomeUnknown) {
       fail(e);

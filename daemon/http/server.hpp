@@ -14,6 +14,7 @@
 #include "daemon/http/auth.hpp"
 #include "daemon/http/exchange.hpp"
 #include "daemon/http/listener.hpp"
+#include "daemon/http/replica_reads.hpp"
 #include "daemon/http/request_deadline.hpp"
 #include "daemon/http/router.hpp"
 #include "daemon/metrics.hpp"
@@ -55,6 +56,7 @@ class Server {
   const Settings& settings_;
   pg::ConnectionPool pool_;
   Metrics metrics_;
+  ReplicaReads reads_;
   GroupCommitter writes_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::int64_t> in_flight_{0};

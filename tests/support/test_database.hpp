@@ -22,6 +22,7 @@ class TestDatabase {
   const std::string& url() const { return url_; }
   /// The owner role's URL for this database (what `walletctl migrate` runs as).
   const std::string& owner_url() const { return owner_url_; }
+  const std::string& admin_url() const { return admin_url_; }
   /// A superuser connection to this database, for tampering on purpose.
   pg::Connection admin() const;
   /// A new connection as the owner role: it may alter the schema and disable triggers.

@@ -17,14 +17,16 @@ class RouterTest : public ::testing::Test {
  protected:
   RouterTest()
       : pool_(pg::PoolOptions{}),
+        reads_(settings_, pool_, metrics_),
         writes_(settings_, nullptr),
         readiness_([] { return true; }, std::chrono::hours(1)),
-        state_{settings_, pool_, metrics_, stopping_, nullptr, writes_, readiness_} {
+        state_{settings_, pool_, reads_, metrics_, stopping_, nullptr, writes_, readiness_} {
     add_api_routes(router_, state_);
   }
   Settings settings_;
   pg::ConnectionPool pool_;  // never connects: no request is handled here
   Metrics metrics_;
+  ReplicaReads reads_;  // no read_url: it starts nothing
   std::atomic<bool> stopping_{false};
   GroupCommitter writes_;  // its writers never connect: no operation is applied here
   Readiness readiness_;    // never asks a database
