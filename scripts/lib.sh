@@ -24,6 +24,31 @@ PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 
 log() { printf '%s\n' "$*" >&2; }
 
+# The stack's database, single node (scripts/stack) or formation (scripts/stack-ha). Least
+# privilege: the owner role owns the database and runs migrations; the application role (serve
+# and every other command) may only do what `walletctl migrate` grants it.
+OWNER_ROLE=wallet_owner OWNER_PASSWORD=wallet_owner
+APP_ROLE=wallet APP_PASSWORD=wallet
+APP_DB=walletctl
+# psql input creating the roles and the database where missing, so a restart of an old data
+# folder is fine. A data folder from before the owner role, where the application role owned
+# everything, is handed over to the owner once.
+database_setup_sql() {
+  cat <<SQL
+SELECT 'CREATE ROLE $OWNER_ROLE LOGIN PASSWORD ''$OWNER_PASSWORD'''
+  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$OWNER_ROLE') \gexec
+SELECT 'CREATE ROLE $APP_ROLE LOGIN PASSWORD ''$APP_PASSWORD'''
+  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$APP_ROLE') \gexec
+ALTER ROLE $APP_ROLE NOCREATEDB;
+SELECT 'CREATE DATABASE $APP_DB OWNER $OWNER_ROLE'
+  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$APP_DB') \gexec
+SELECT 'ALTER DATABASE $APP_DB OWNER TO $OWNER_ROLE'
+  WHERE (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '$APP_DB') <> '$OWNER_ROLE' \gexec
+\c $APP_DB
+REASSIGN OWNED BY $APP_ROLE TO $OWNER_ROLE;
+SQL
+}
+
 # ccache (Debian) launches the compiler of every build tree (scripts/build, scripts/fuzz):
 # sources compiled before, in this checkout or another on the machine (CI builds a fresh
 # clone), come from the cache. Paths under the checkout are hashed relative to it (base_dir),

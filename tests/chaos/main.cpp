@@ -60,8 +60,10 @@ CheckRow writes_resumed(const FaultScheduler& faults) {
   std::sort(measured.begin(), measured.end());
   std::string figure = std::to_string(outages.size()) + " primaries killed";
   if (!measured.empty()) {
-    figure += "; write outage median " + seconds_text(measured[measured.size() / 2]) + ", longest " +
-              seconds_text(measured.back()) + " (aim < 15 s)";
+    const auto middle = measured.size() / 2;
+    const auto median = measured.size() % 2 ? measured[middle] : (measured[middle - 1] + measured[middle]) / 2;
+    figure += "; write outage median " + seconds_text(median) + ", longest " + seconds_text(measured.back()) +
+              " (aim < 15 s)";
   }
   return {"after each primary kill a serve took writes within " +
               std::to_string(FaultScheduler::kWriteOutageLimit.count()) + " s",
