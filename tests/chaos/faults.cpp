@@ -26,6 +26,7 @@ enum class Fault {
   kRestartPostgres,
   kCrashPostgres,
   kKillPrimary,  // the formation's primary (--ha), instead of the two above
+  kKillStandby,  // one of its two standbys (--ha), at times followed by the primary
   kKillRedis,
   kBounceRabbit,
   kBankFails,
@@ -36,17 +37,18 @@ enum class Fault {
   kBankPaysThenRefuses,  // pays and loses its answers, then refuses connections
 };
 
-// Weights: daemons die most often, the slow RabbitMQ restart least. A primary kill (--ha) comes
-// often: with the lost node's return it takes about 40 s, during which nothing else is injected.
+// Weights: daemons die most often, the slow RabbitMQ restart least. Losses of formation nodes
+// (--ha) come often: with the lost nodes' return each takes 20 to 40 s, during which nothing
+// else is injected.
 constexpr std::pair<Fault, int> kFaults[] = {
     {Fault::kKillServe, 6},     {Fault::kKillWorker, 2}, {Fault::kKillNotify, 1},       {Fault::kRestartPostgres, 2},
     {Fault::kCrashPostgres, 2}, {Fault::kKillRedis, 3},  {Fault::kBounceRabbit, 1},     {Fault::kBankFails, 2},
     {Fault::kBankHangs, 2},     {Fault::kBankSlow, 1},   {Fault::kBankLosesAnswers, 2}, {Fault::kBankBusy, 1},
-    {Fault::kBankPaysThenRefuses, 2}, {Fault::kKillPrimary, 8},
+    {Fault::kBankPaysThenRefuses, 2}, {Fault::kKillPrimary, 8}, {Fault::kKillStandby, 6},
 };
 
 bool applies(Fault f, bool ha) {
-  if (f == Fault::kKillPrimary) return ha;
+  if (f == Fault::kKillPrimary || f == Fault::kKillStandby) return ha;
   return !ha || (f != Fault::kRestartPostgres && f != Fault::kCrashPostgres);
 }
 
@@ -113,23 +115,34 @@ void FaultScheduler::outage(const std::string& what, const std::string& how, con
 }
 
 void FaultScheduler::kill_primary() {
-  note("PostgreSQL primary SIGKILLed (its machine lost); the standby takes over");
+  note("PostgreSQL primary SIGKILLed (its machine lost); a standby takes over");
   const auto killed = Clock::now();
   stack("kill", "postgres-primary");
-  const auto outage = wait_for_writes(killed);
-  write_outages_.push_back(outage);
-  if (outage) {
-    std::cerr << "chaos: a serve took writes again " << std::fixed << std::setprecision(1)
-              << static_cast<double>(outage->count()) / 1000 << " s after the kill" << std::endl;
-  } else {
-    std::cerr << "chaos: no serve took a write within " << kWriteOutageLimit.count() << " s of the kill" << std::endl;
-  }
-  // The lost node rejoins as the standby, so that the next kill has one to fail over to.
+  time_writes(kPrimaryLost, killed);
+  // The lost node rejoins as a standby, so that the next kill has two to fail over to.
   stack("start", "postgres");
 }
 
-std::optional<std::chrono::milliseconds> FaultScheduler::wait_for_writes(Clock::time_point since) {
-  for (std::uint64_t attempt = 0; Clock::now() < since + kWriteOutageLimit; ++attempt) {
+void FaultScheduler::kill_standby() {
+  note("PostgreSQL standby SIGKILLed (its machine lost); commits wait for the other");
+  stack("kill", "postgres-standby");
+  time_writes(kStandbyLost, Clock::now());
+  if (rng_() % 2 == 0) {
+    std::this_thread::sleep_for(pause(1000, 3000));  // writes go on with one standby for a while
+    note("then the PostgreSQL primary SIGKILLed too; the lost nodes brought back");
+    const auto killed = Clock::now();
+    stack("kill", "postgres-primary");
+    stack("start", "postgres");  // writes wait for this: no standby is promoted alone
+    time_writes(kStandbyThenPrimaryLost, killed);
+    return;
+  }
+  std::this_thread::sleep_for(pause(1000, 5000));  // how long the standby stays lost
+  stack("start", "postgres");
+}
+
+void FaultScheduler::time_writes(const Loss& loss, Clock::time_point since) {
+  WriteOutage outage{loss.name, std::nullopt};
+  for (std::uint64_t attempt = 0; Clock::now() < since + loss.limit && !outage.took; ++attempt) {
     const int port = cluster_.serve_port(static_cast<int>(attempt % Cluster::kServes));
     if (port != 0) {
       httplib::Client client("127.0.0.1", port);
@@ -139,12 +152,20 @@ std::optional<std::chrono::milliseconds> FaultScheduler::wait_for_writes(Clock::
       const auto body = nlohmann::json{{"user_id", "failover-probe-" + new_uuid()}, {"currency", "USD"}}.dump();
       const auto res = client.Post("/wallets", body, "application/json");
       if (res && res->status == 201) {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since);
+        outage.took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since);
+        break;
       }
     }
     std::this_thread::sleep_for(kProbeEvery);  // the pace of the probe, not a wait for an event
   }
-  return std::nullopt;
+  if (outage.took) {
+    std::cerr << "chaos: " << loss.name << ": a serve took writes " << std::fixed << std::setprecision(1)
+              << static_cast<double>(outage.took->count()) / 1000 << " s after it" << std::endl;
+  } else {
+    std::cerr << "chaos: " << loss.name << ": no serve took a write within " << loss.limit.count() << " s"
+              << std::endl;
+  }
+  write_outages_.push_back(std::move(outage));
 }
 
 void FaultScheduler::inject() {
@@ -173,6 +194,9 @@ void FaultScheduler::inject() {
       break;
     case Fault::kKillPrimary:
       kill_primary();
+      break;
+    case Fault::kKillStandby:
+      kill_standby();
       break;
     case Fault::kKillRedis:
       outage("Redis SIGKILL and restarted", "kill", "redis", outage_for);
