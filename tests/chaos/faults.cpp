@@ -123,17 +123,19 @@ void FaultScheduler::kill_primary() {
   stack("start", "postgres");
 }
 
-void FaultScheduler::kill_standby() {
+void FaultScheduler::kill_standby(bool then_primary) {
   note("PostgreSQL standby SIGKILLed (its machine lost); commits wait for the other");
   stack("kill", "postgres-standby");
   time_writes(kStandbyLost, Clock::now());
-  if (rng_() % 2 == 0) {
+  if (then_primary) {
     std::this_thread::sleep_for(pause(1000, 3000));  // writes go on with one standby for a while
     note("then the PostgreSQL primary SIGKILLed too; the lost nodes brought back");
     const auto killed = Clock::now();
     stack("kill", "postgres-primary");
-    stack("start", "postgres");  // writes wait for this: no standby is promoted alone
+    // Writes wait for a lost node's return (no standby is promoted alone): timed meanwhile.
+    std::thread bring_back([this] { stack("start", "postgres"); });
     time_writes(kStandbyThenPrimaryLost, killed);
+    bring_back.join();
     return;
   }
   std::this_thread::sleep_for(pause(1000, 5000));  // how long the standby stays lost
@@ -169,8 +171,17 @@ void FaultScheduler::time_writes(const Loss& loss, Clock::time_point since) {
 }
 
 void FaultScheduler::inject() {
-  // Under --ha the first fault is always the one the mode is for.
-  const auto fault = ha_ && write_outages_.empty() ? Fault::kKillPrimary : draw(rng_, ha_);
+  // Under --ha the first two faults are the ones the mode is for: the primary lost, then a
+  // standby and the primary; then they are drawn like the others.
+  if (ha_ && injected_kinds_ < 2) {
+    if (++injected_kinds_ == 1) {
+      kill_primary();
+    } else {
+      kill_standby(true);
+    }
+    return;
+  }
+  const auto fault = draw(rng_, ha_);
   const auto outage_for = pause(0, 3000);
   switch (fault) {
     case Fault::kKillServe: {
@@ -196,7 +207,7 @@ void FaultScheduler::inject() {
       kill_primary();
       break;
     case Fault::kKillStandby:
-      kill_standby();
+      kill_standby(rng_() % 2 == 0);
       break;
     case Fault::kKillRedis:
       outage("Redis SIGKILL and restarted", "kill", "redis", outage_for);
