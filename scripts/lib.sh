@@ -75,3 +75,12 @@ build_tree() {
     | grep -vE '^\[ *[0-9]+%\]|^(Consolidate|Scanning|Built target|gmake)' || status=${PIPESTATUS[0]}
   return "$status"
 }
+
+# Starts the private stack (scripts/stack up ARGS) and exports what it prints (DATABASE_URL and
+# friends) into this shell; stops the calling script when the stack did not come up (a bare
+# eval "$(scripts/stack up)" went on with the environment from before).
+stack_up() {
+  local env
+  env=$("$WALLET_ROOT/scripts/stack" up "$@") || { log "$(basename "$0"): the stack did not come up"; exit 1; }
+  eval "$env"
+}
