@@ -71,7 +71,7 @@ int OpsListener::start() {
 }
 
 std::string OpsListener::url() const {
-  return "http://" + listen_.substr(0, listen_.rfind(':')) + ":" + std::to_string(bound_.port);
+  return bound_.url("http");
 }
 
 void OpsListener::stop() {

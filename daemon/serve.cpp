@@ -55,7 +55,7 @@ int serve(const Settings& settings) {
             {{"address", host + ":" + std::to_string(port)},
              {"threads", settings.http.threads},
              {"pool_size", settings.database.pool_size}});
-  const std::string url = (server.tls() ? "https://" : "http://") + host + ":" + std::to_string(port);
+  const std::string url = server.url();
   std::cout << "walletctl: listening on " << url << std::endl;
   service_manager::ready("listening on " + url);  // the socket is bound and every pool runs
   server.run();

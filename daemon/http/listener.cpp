@@ -6,6 +6,11 @@
 
 namespace wallet::daemon {
 
+std::string BoundListener::url(const std::string& scheme) const {
+  const bool v6 = host.find(':') != std::string::npos;
+  return scheme + "://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 BoundListener bind_listener(httplib::Server& http, const std::string& listen, const std::string& setting) {
   BoundListener bound;
   const auto colon = listen.rfind(':');

@@ -12,6 +12,9 @@ struct BoundListener {
   std::string host;  // as configured, without IPv6 brackets
   int port = 0;      // the port bound (the chosen one when the setting said 0)
   int fd = -1;       // the listening socket, until the server closes it
+
+  /// Where clients reach it: "SCHEME://host:port", an IPv6 host in brackets.
+  std::string url(const std::string& scheme) const;
 };
 
 /// Binds `listen` (host:port, validated by the settings loader) with SO_REUSEADDR only — the

@@ -28,6 +28,8 @@ class Server {
   Server(const Server&) = delete;
 
   bool tls() const { return !settings_.http.tls_cert.empty(); }
+  /// Where clients reach the API, once bound.
+  std::string url() const { return listener_.url(tls() ? "https" : "http"); }
   /// Binds [http] listen and returns the port (the chosen one when the setting says 0).
   /// Throws DomainError(kInvalidConfig) when the address cannot be bound.
   int bind();
