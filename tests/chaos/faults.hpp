@@ -3,9 +3,9 @@
 // RabbitMQ stopped and started, and a bank that fails, hangs, answers slowly or pays and loses
 // its answer. With the formation (--ha) the PostgreSQL faults are machines lost instead: the
 // primary's, a standby's, or a standby's and then the primary's (the first fault is the
-// primary's, the second a standby's and the primary's); each is
-// timed until a serve takes writes again, then the lost nodes are brought back as standbys. One
-// fault at a time; between faults, daemons that died by themselves are restarted (and reported).
+// primary's, the second a standby's and the primary's); each is timed until a serve takes
+// writes again, then the lost nodes are brought back as standbys. One fault at a time; between
+// faults, daemons that died by themselves are restarted (and reported).
 #pragma once
 
 #include <chrono>

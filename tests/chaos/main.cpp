@@ -62,7 +62,8 @@ std::vector<CheckRow> writes_resumed(const FaultScheduler& faults) {
                           std::to_string(loss.limit.count()) + " s");
       }
     }
-    // The primary's loss is always injected; the others only when the seed draws them.
+    // The primary's loss is always injected (first); the others only when the run lasts to the
+    // second fault or the seed draws them.
     if (count == 0 && loss.name != F::kPrimaryLost.name) continue;
     std::sort(measured.begin(), measured.end());
     std::string figure = std::to_string(count) + " times";

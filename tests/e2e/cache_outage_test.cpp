@@ -38,7 +38,7 @@ class CacheOutageTest : public HttpFixture {
     ASSERT_NE(kill(pid, 0), 0) << "Redis survived SIGKILL";
   }
   static void start_redis() {
-    const auto r = run_process({"/bin/bash", source_dir() + "/scripts/stack", "start", "redis"});
+    const auto r = run_stack("start", "redis");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   }
   // Waits until `done` or the deadline; returns `done`.

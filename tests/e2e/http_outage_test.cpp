@@ -23,7 +23,7 @@ class HttpOutageTest : public HttpFixture {
   // Every API key lookup goes to the database, so the outage shows in authentication too.
   HttpOutageTest() : HttpFixture({"auth.key_cache_ms=0"}) {}
   static void stack(const char* action, const char* service = "postgres") {
-    const auto r = run_process({"/bin/bash", source_dir() + "/scripts/stack", action, service});
+    const auto r = run_stack(action, service);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   }
   // Whether notify prints `line`. Other tests' events share the queue and may come first: waits

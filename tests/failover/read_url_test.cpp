@@ -26,8 +26,6 @@ std::string standby_of(std::string url) {
   return url.replace(at, std::string(kReadWrite).size(), "target_session_attrs=standby");
 }
 
-bool on_formation() { return !standby_of(required_env("DATABASE_URL")).empty(); }
-
 class ReadUrlOnFormationTest : public ::testing::Test {
  protected:
   void SetUp() override {

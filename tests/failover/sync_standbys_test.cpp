@@ -9,7 +9,6 @@
 
 #include "core/pg/connection.hpp"
 #include "tests/support/http_fixture.hpp"
-#include "tests/support/paths.hpp"
 #include "tests/support/process.hpp"
 
 namespace wallet::testing {
@@ -17,10 +16,8 @@ namespace {
 
 using json = nlohmann::json;
 
-bool on_formation() { return required_env("DATABASE_URL").find("target_session_attrs=read-write") != std::string::npos; }
-
 void stack(const std::string& action, const std::string& service) {
-  const auto r = run_process({"/bin/bash", source_dir() + "/scripts/stack", action, service});
+  const auto r = run_stack(action, service);
   ASSERT_EQ(r.exit_code, 0) << "scripts/stack " << action << " " << service << ": " << r.err;
 }
 

@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "tests/support/paths.hpp"
+
 namespace wallet::testing {
 
 [[noreturn]] void exec_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
@@ -126,6 +128,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
   if (in[1] >= 0) close(in[1]);
   result.exit_code = wait_process(pid);
   return result;
+}
+
+ProcessResult run_stack(const std::string& action, const std::string& service) {
+  return run_process({"/bin/bash", source_dir() + "/scripts/stack", action, service});
 }
 
 }  // namespace wallet::testing

@@ -24,6 +24,10 @@ ProcessResult run_on_terminal(const std::vector<std::string>& argv, const std::m
 /// In a forked child: applies env and replaces the process with argv; never returns.
 [[noreturn]] void exec_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env);
 
+/// Runs this checkout's `scripts/stack ACTION SERVICE` (start, stop or kill one service of the
+/// private stack).
+ProcessResult run_stack(const std::string& action, const std::string& service);
+
 /// Starts argv in the background with its output discarded; returns its pid.
 int start_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
 /// Waits for a started process; returns its exit code, or 128 + the signal that ended it.

@@ -23,6 +23,8 @@ std::string required_env(const char* name) {
   return v;
 }
 
+bool on_formation() { return required_env("DATABASE_URL").find("target_session_attrs=read-write") != std::string::npos; }
+
 std::string with_database(const std::string& url, const std::string& db) {
   const auto scheme = url.find("://");
   const auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);

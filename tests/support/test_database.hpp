@@ -38,6 +38,9 @@ class TestDatabase {
 
 /// The value of an environment variable that scripts/stack exports; fails the test when unset.
 std::string required_env(const char* name);
+/// Whether DATABASE_URL names the pg_auto_failover formation of `scripts/stack up --ha` (its
+/// nodes, with target_session_attrs=read-write) rather than the single node.
+bool on_formation();
 /// url with its database name replaced.
 std::string with_database(const std::string& url, const std::string& db);
 
