@@ -218,6 +218,8 @@ const std::vector<Field>& fields() {
       int_field("http", "request_timeout", &S::http, &S::Http::request_timeout, 1, 3600),
       int_field("http", "keep_alive_max_requests", &S::http, &S::Http::keep_alive_max_requests, 1, 1'000'000),
       int_field("http", "max_body_bytes", &S::http, &S::Http::max_body_bytes, 64, 64 * 1024 * 1024),
+      int_field("http", "max_batch_operations", &S::http, &S::Http::max_batch_operations, 1, 100'000),
+      int_field("http", "max_batch_body_bytes", &S::http, &S::Http::max_batch_body_bytes, 1024, 256 * 1024 * 1024),
       int_field("http", "max_headers", &S::http, &S::Http::max_headers, 8, 1000),
       int_field("http", "max_header_bytes", &S::http, &S::Http::max_header_bytes, 1024, 1024 * 1024),
       int_field("http", "shutdown_timeout", &S::http, &S::Http::shutdown_timeout, 1, 3600),

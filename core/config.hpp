@@ -34,6 +34,8 @@ struct Settings {
     std::int64_t request_timeout = 10;      // seconds to deliver a whole request (not per read)
     std::int64_t keep_alive_max_requests = 1000;
     std::int64_t max_body_bytes = 65536;  // whatever the framing; inflated size for compressed bodies
+    std::int64_t max_batch_operations = 1000;   // operations in one POST /batches
+    std::int64_t max_batch_body_bytes = 2097152;  // its body, read only once the caller is admitted
     std::int64_t max_headers = 64;        // header fields in one request
     std::int64_t max_header_bytes = 16384;  // their names and values together
     std::int64_t shutdown_timeout = 10;  // seconds to finish in-flight requests on SIGTERM

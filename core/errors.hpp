@@ -56,6 +56,8 @@ enum class ErrorCode {
   kTransactionNotReversible, // a withdrawal, payout, refund or reversal
   kReversalExceedsOriginal,
   kBalanceOverflow,
+  kBatchTooLarge,  // more operations in one batch than http.max_batch_operations or the key's burst
+  kBatchAborted,   // an atomic batch's operation not applied because another was refused
   kMigrationChanged,
   kApiKeyNotFound,
   kUnauthorized,  // no credentials, or ones that are not a live API key

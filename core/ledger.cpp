@@ -58,6 +58,25 @@ CreatedRows read_created(pg::Connection& conn, const std::vector<std::string>& t
 // Every funding account opened takes at least one charge of the batch before it can fill.
 constexpr int kMaxFundingAccountsPerBatch = 64;
 
+// An atomic batch with a refused operation: thrown before anything is written (so the balance
+// cache is told nothing), it rolls the transaction back, key claims and new wallets with it.
+struct AtomicBatchRefused {
+  std::vector<OperationResult> results;
+};
+
+// What an atomic batch answers when it was rolled back: the refused operations their own
+// error, every other one kBatchAborted naming the first refusal.
+std::vector<OperationResult> aborted(std::vector<OperationResult> results) {
+  std::size_t first = 0;
+  while (results[first].ok()) ++first;
+  const auto because = "not applied: operation " + std::to_string(first) + " of this atomic batch was refused (" +
+                       std::string(results[first].error->name()) + ")";
+  for (auto& r : results) {
+    if (r.ok()) r = OperationResult::refused(DomainError(ErrorCode::kBatchAborted, because));
+  }
+  return results;
+}
+
 }  // namespace
 
 // One attempt at applying a batch. A new BatchRun is made for every retry, so nothing of a
@@ -86,10 +105,7 @@ class BatchRun {
     resolve_wallets(directory);
     post_and_write();
     load_replays();
-    std::vector<OperationResult> out;
-    out.reserve(slots_.size());
-    for (auto& s : slots_) out.push_back(std::move(s.result));
-    return out;
+    return results();
   }
 
  private:
@@ -98,6 +114,13 @@ class BatchRun {
     OperationResult result;
     bool settled = false;  // the outcome is known before posting (an error or a replay)
   };
+
+  std::vector<OperationResult> results() {
+    std::vector<OperationResult> out;
+    out.reserve(slots_.size());
+    for (auto& s : slots_) out.push_back(std::move(s.result));
+    return out;
+  }
 
   const Operation& op(const Slot& s) const { return *s.resolved.op; }
   bool validating() const { return mode_ == BatchMode::kValidateOnly; }
@@ -274,6 +297,11 @@ class BatchRun {
       stopped = mode_ == BatchMode::kStopAtFirstError && s.result.error.has_value();
     }
     if (validating()) return;
+    if (mode_ == BatchMode::kAtomic) {
+      for (auto& s : slots_) {
+        if (!s.result.ok()) throw AtomicBatchRefused{results()};
+      }
+    }
     std::vector<bool> succeeded;
     for (const auto& s : slots_) succeeded.push_back(s.result.ok());
     std::vector<pg::Statement> release;
@@ -354,6 +382,9 @@ std::vector<OperationResult> Ledger::apply(const std::vector<Operation>& ops, Ba
         sys.more_funding.clear();
       }
       return results;
+    } catch (AtomicBatchRefused& refused) {
+      retries_ += attempts - 1;
+      return aborted(std::move(refused.results));
     } catch (const FundingAccountFull& full) {
       if (opened >= kMaxFundingAccountsPerBatch) throw;
       auto it = system_accounts_.find(full.currency);

@@ -20,6 +20,9 @@ enum class BatchMode {
   kIndependent,       // a refused operation refuses only itself
   kStopAtFirstError,  // operations after the first refused one are not attempted
   kValidateOnly,      // check ids, wallets, currencies and keys; change nothing
+  /// All or none: when any operation is refused, the transaction is rolled back (no key is
+  /// claimed) and every other operation's result is kBatchAborted.
+  kAtomic,
 };
 
 class Ledger {

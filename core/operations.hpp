@@ -94,6 +94,11 @@ struct OperationResult {
   /// False for operations after the first refusal of a batch applied with kStopAtFirstError.
   bool attempted = true;
   bool ok() const { return attempted && !error.has_value(); }
+  static OperationResult refused(DomainError why) {
+    OperationResult r;
+    r.error = std::move(why);
+    return r;
+  }
 };
 
 }  // namespace wallet

@@ -13,21 +13,22 @@ class TokenBucket {
   TokenBucket(double rate, double burst, Clock::time_point now)
       : rate_(rate), burst_(burst), tokens_(burst), last_(now) {}
 
-  /// Takes a token; when none is there, returns false and sets `wait` to when one will be.
-  bool take(Clock::time_point now, std::chrono::duration<double>& wait) {
-    if (has_token(now, wait)) {
-      tokens_ -= 1;
+  /// Takes `count` tokens (a batch's operations); when fewer are there, takes none, returns
+  /// false and sets `wait` to when they will be. More than the burst is never there.
+  bool take(Clock::time_point now, std::chrono::duration<double>& wait, double count = 1) {
+    if (has_token(now, wait, count)) {
+      tokens_ -= count;
       return true;
     }
     return false;
   }
 
-  /// Whether a token is there, taking none; when not, sets `wait` to when one will be.
-  bool has_token(Clock::time_point now, std::chrono::duration<double>& wait) {
+  /// Whether `count` tokens are there, taking none; when not, sets `wait` to when they will be.
+  bool has_token(Clock::time_point now, std::chrono::duration<double>& wait, double count = 1) {
     tokens_ = std::min(burst_, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
     last_ = now;
-    if (tokens_ >= 1) return true;
-    wait = std::chrono::duration<double>((1 - tokens_) / rate_);
+    if (tokens_ >= count) return true;
+    wait = std::chrono::duration<double>((count - tokens_) / rate_);
     return false;
   }
 

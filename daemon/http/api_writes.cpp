@@ -5,6 +5,7 @@
 #include "core/wallet_store.hpp"
 #include "daemon/http/api.hpp"
 #include "daemon/http/exchange.hpp"
+#include "daemon/http/operation_answer.hpp"
 #include "daemon/http/requests.hpp"
 
 namespace wallet::daemon {
@@ -37,9 +38,7 @@ std::optional<std::string> idempotency_header(const Exchange& ex) {
 // group committer. A replay of an idempotency key answers what the first request got (as the
 // rows it created or acted on stand now), marked as a replay.
 void apply_operation(Exchange& ex, ApiState& st, Operation op) {
-  op.acting_user = ex.caller_user();
-  op.key_scope = ex.key_scope();
-  op.may_reverse_charges = !ex.caller || ex.caller->scope >= ApiScope::kCharge;
+  act_as_caller(ex, op);
   const auto kind = op.kind;
   const std::string kind_name = operation_kind_name(kind);
   OperationResult result;
@@ -52,17 +51,9 @@ void apply_operation(Exchange& ex, ApiState& st, Operation op) {
   }
   st.metrics.operation(kind_name, result.replayed ? "replayed" : "ok");
   if (result.replayed) ex.res.set_header("Idempotent-Replayed", "true");
-  if (result.withdrawal) {
-    ex.res.set_header("Location", "/withdrawals/" + result.withdrawal->id);
-    ex.send_json(202, to_json(*result.withdrawal));
-  } else if (result.transfer) {
-    // Opening answers 201 Created; capture and void answer the transfer as it now stands.
-    const bool opened = kind == OperationKind::kPendingTransfer;
-    if (opened) ex.res.set_header("Location", "/transfers/" + result.transfer->id);
-    ex.send_json(opened ? 201 : 200, to_json(*result.transfer));
-  } else {
-    ex.send_json(201, to_json(*result.transaction));
-  }
+  const auto answer = answer_of(kind, result);
+  if (!answer.location.empty()) ex.res.set_header("Location", answer.location);
+  ex.send_json(answer.status, answer.body);
 }
 
 // Charges, withdrawals and transfers: a JSON body names everything.
@@ -106,6 +97,22 @@ void patch_wallet(Exchange& ex, ApiState& st) {
 }
 
 }  // namespace
+
+OperationAnswer answer_of(OperationKind kind, const OperationResult& result) {
+  if (result.withdrawal) return {202, "/withdrawals/" + result.withdrawal->id, to_json(*result.withdrawal)};
+  if (result.transfer) {
+    // Opening answers 201 Created; capture and void answer the transfer as it now stands.
+    const bool opened = kind == OperationKind::kPendingTransfer;
+    return {opened ? 201 : 200, opened ? "/transfers/" + result.transfer->id : "", to_json(*result.transfer)};
+  }
+  return {201, "", to_json(*result.transaction)};
+}
+
+void act_as_caller(const Exchange& ex, Operation& op) {
+  op.acting_user = ex.caller_user();
+  op.key_scope = ex.key_scope();
+  op.may_reverse_charges = !ex.caller || ex.caller->scope >= ApiScope::kCharge;
+}
 
 void add_write_routes(Router& router, ApiState& st) {
   router.add("POST", "/wallets", [&st](Exchange& ex) { create_wallet(ex, st); });

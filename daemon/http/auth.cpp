@@ -119,7 +119,17 @@ void Authenticator::fail(Exchange& ex, const char* error, const std::string& det
   unauthorized(ex, error, detail);
 }
 
-void Authenticator::take_token(Exchange& ex, const ApiKey& key) {
+void Authenticator::count_operations(Exchange& ex, std::size_t operations) {
+  if (!ex.caller || operations <= 1) return;
+  if (operations > static_cast<std::size_t>(settings_.rate_burst)) {
+    throw DomainError(ErrorCode::kBatchTooLarge, "a batch of " + std::to_string(operations) +
+                                                     " operations exceeds this API key's burst of " +
+                                                     std::to_string(settings_.rate_burst) + " (auth.rate_burst)");
+  }
+  take_token(ex, *ex.caller, static_cast<double>(operations - 1));
+}
+
+void Authenticator::take_token(Exchange& ex, const ApiKey& key, double count) {
   const auto now = Clock::now();
   std::chrono::duration<double> wait{};
   {
@@ -131,12 +141,12 @@ void Authenticator::take_token(Exchange& ex, const ApiKey& key) {
                                             static_cast<double>(settings_.rate_burst), now))
                .first;
     }
-    if (it->second.take(now, wait)) return;
+    if (it->second.take(now, wait, count)) return;
   }
   const auto seconds = static_cast<long>(std::ceil(wait.count()));
   ex.res.set_header("Retry-After", std::to_string(std::max(1L, seconds)));
   throw DomainError(ErrorCode::kRateLimited, "this API key may make " + std::to_string(settings_.rate_per_second) +
-                                                 " requests a second (bursts of " +
+                                                 " requests (or batch operations) a second (bursts of " +
                                                  std::to_string(settings_.rate_burst) + "); retry later");
 }
 

@@ -29,6 +29,12 @@ class Authenticator {
   /// WWW-Authenticate set), kForbidden or kRateLimited (with Retry-After set).
   std::optional<ApiKey> admit(Exchange& ex, ApiScope needed);
 
+  /// A batch counts its operations, not one request: takes `operations` - 1 more tokens from
+  /// the caller's bucket (admit() took one). Throws DomainError kBatchTooLarge when they exceed
+  /// the key's burst (no wait would let them through), kRateLimited (Retry-After set) when they
+  /// are not there yet. Nothing to take without a caller.
+  void count_operations(Exchange& ex, std::size_t operations);
+
  private:
   using Clock = std::chrono::steady_clock;
   struct Checked {
@@ -37,7 +43,7 @@ class Authenticator {
   };
   bool is_public(const Exchange& ex) const;
   std::optional<ApiKey> look_up(const std::string& secret);
-  void take_token(Exchange& ex, const ApiKey& key);
+  void take_token(Exchange& ex, const ApiKey& key, double count = 1);
   /// 429 for a client address whose failed authentications used up their bucket.
   void refuse_when_failing(Exchange& ex);
   /// Counts a failed authentication against the client's address, then answers 401.

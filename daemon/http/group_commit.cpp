@@ -23,12 +23,23 @@ GroupCommitter::~GroupCommitter() {
 }
 
 OperationResult GroupCommitter::apply(Operation op) {
-  std::future<OperationResult> result;
+  Pending pending;
+  pending.ops.push_back(std::move(op));
+  return std::move(enqueue(std::move(pending)).front());
+}
+
+std::vector<OperationResult> GroupCommitter::apply_batch(std::vector<Operation> ops, BatchMode mode) {
+  if (ops.empty()) return {};
+  return enqueue({std::move(ops), mode, true, {}});
+}
+
+std::vector<OperationResult> GroupCommitter::enqueue(Pending pending) {
+  std::future<std::vector<OperationResult>> result;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) throw DomainError(ErrorCode::kUnavailable, "the server is stopping");
-    queue_.push_back({std::move(op), {}});
-    result = queue_.back().done.get_future();
+    result = pending.done.get_future();
+    queue_.push_back(std::move(pending));
   }
   wake_.notify_one();
   return result.get();
@@ -48,17 +59,24 @@ std::size_t GroupCommitter::waiting() const {
 // since a transaction costs about the same for one operation as for a hundred.
 std::vector<GroupCommitter::Pending> GroupCommitter::take_batch() {
   std::unique_lock lock(mutex_);
-  wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-  if (queue_.empty()) return {};
-  if (queue_.size() < max_batch_ && linger_.count() > 0) {
-    wake_.wait_for(lock, linger_, [&] { return stopping_ || queue_.size() >= max_batch_; });
-  }
   std::vector<Pending> batch;
-  const auto n = std::min(queue_.size(), max_batch_);
-  batch.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    batch.push_back(std::move(queue_.front()));
-    queue_.pop_front();
+  // Another writer may take what was waiting while this one lingers: it then waits again
+  // (an empty batch means stopping).
+  while (batch.empty()) {
+    wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return {};
+    if (queue_.front().alone) {  // a client's batch goes on its own
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+      break;
+    }
+    if (queue_.size() < max_batch_ && linger_.count() > 0) {
+      wake_.wait_for(lock, linger_, [&] { return stopping_ || queue_.size() >= max_batch_; });
+    }
+    while (!queue_.empty() && !queue_.front().alone && batch.size() < max_batch_) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
   }
   // More is waiting than this batch takes: another writer can start on it now.
   if (!queue_.empty()) wake_.notify_one();
@@ -90,21 +108,24 @@ Ledger& GroupCommitter::ledger_of(Writer& w) {
 
 void GroupCommitter::commit(Writer& w, std::vector<Pending>& batch) {
   std::vector<Operation> ops;
-  ops.reserve(batch.size());
-  for (auto& p : batch) ops.push_back(std::move(p.op));
-  Completed done;
+  for (auto& p : batch) std::move(p.ops.begin(), p.ops.end(), std::back_inserter(ops));
+  const BatchMode mode = batch.size() == 1 ? batch.front().mode : BatchMode::kIndependent;
+  // An error of one operation alone, or of an all-or-nothing batch, is its answer.
+  const bool answers_itself = ops.size() == 1 || mode == BatchMode::kAtomic;
+  std::vector<OperationResult> results;
+  std::exception_ptr failure;
   std::int64_t retries = 0;
   try {
     auto& ledger = ledger_of(w);
     const auto before = ledger.retries();
-    done.results = ledger.apply(ops);
+    results = ledger.apply(ops, mode);
     retries = ledger.retries() - before;
   } catch (const DomainError& e) {
-    if (error_info(e.code()).error_class == ErrorClass::kUnavailable || ops.size() == 1) {
-      done.failure = std::current_exception();
+    if (error_info(e.code()).error_class == ErrorClass::kUnavailable || answers_itself) {
+      failure = std::current_exception();
     }
   } catch (const std::exception& e) {
-    if (ops.size() == 1) done.failure = std::current_exception();
+    if (answers_itself) failure = std::current_exception();
     log_event(spdlog::level::err, "group commit failed", {{"operations", ops.size()}, {"error", e.what()}});
   }
   {
@@ -113,28 +134,38 @@ void GroupCommitter::commit(Writer& w, std::vector<Pending>& batch) {
     stats_.operations += ops.size();
     stats_.retries += retries;
   }
-  if (done.results.empty() && !done.failure) {
-    // Something in the batch broke it for all (an error that is not the database being down,
-    // raised before the commit): each operation is applied on its own, so one bad request
-    // cannot fail the others.
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-      std::vector<Pending> one;
-      one.push_back({std::move(ops[i]), std::move(batch[i].done)});
-      commit(w, one);
+  if (results.empty() && !failure) return commit_one_by_one(w, batch, ops);
+  auto next = std::make_move_iterator(results.begin());
+  for (auto& p : batch) {
+    if (failure) {
+      p.done.set_exception(failure);
+    } else {
+      p.done.set_value(std::vector<OperationResult>(next, next + static_cast<std::ptrdiff_t>(p.ops.size())));
+      next += static_cast<std::ptrdiff_t>(p.ops.size());
     }
-    return;
   }
-  done.batch = std::move(batch);
-  answer(done);
 }
 
-void GroupCommitter::answer(Completed& done) {
-  for (std::size_t i = 0; i < done.batch.size(); ++i) {
-    if (done.failure) {
-      done.batch[i].done.set_exception(done.failure);
-    } else {
-      done.batch[i].done.set_value(std::move(done.results[i]));
+// Something in the batch broke it for all (an error that is not the database being down,
+// raised before the commit): each operation is applied on its own, so one bad request cannot
+// fail the others.
+void GroupCommitter::commit_one_by_one(Writer& w, std::vector<Pending>& batch, std::vector<Operation>& ops) {
+  std::size_t first = 0;  // the request's first operation in ops
+  for (auto& p : batch) {
+    try {
+      std::vector<OperationResult> results;
+      for (std::size_t i = 0; i < p.ops.size(); ++i) {
+        std::vector<Pending> one(1);
+        one.front().ops.push_back(std::move(ops[first + i]));
+        auto answer = one.front().done.get_future();
+        commit(w, one);
+        results.push_back(std::move(answer.get().front()));
+      }
+      p.done.set_value(std::move(results));
+    } catch (...) {
+      p.done.set_exception(std::current_exception());
     }
+    first += p.ops.size();
   }
 }
 

@@ -43,30 +43,34 @@ class GroupCommitter {
   /// direct write path.
   OperationResult apply(Operation op);
 
+  /// A client's batch (POST /batches): applied in a database transaction of its own with the
+  /// mode given, never merged with other requests; one result per operation, in order. An
+  /// independent batch that breaks as a whole is applied one operation at a time, as a group
+  /// of requests is. Throws as apply() does.
+  std::vector<OperationResult> apply_batch(std::vector<Operation> ops, BatchMode mode);
+
   GroupCommitStats stats() const;
   /// Operations handed in and not yet taken by a writer.
   std::size_t waiting() const;
 
  private:
+  // One request: a single operation, which may share a transaction with others, or a batch.
   struct Pending {
-    Operation op;
-    std::promise<OperationResult> done;
+    std::vector<Operation> ops;
+    BatchMode mode = BatchMode::kIndependent;
+    bool alone = false;  // a client's batch: its own transaction
+    std::promise<std::vector<OperationResult>> done;
   };
   struct Writer {
     std::optional<pg::Connection> conn;
     std::optional<Ledger> ledger;
   };
-  // A committed (or failed) batch on its way back to its requests.
-  struct Completed {
-    std::vector<Pending> batch;
-    std::vector<OperationResult> results;
-    std::exception_ptr failure;
-  };
 
   void run_writer();
   std::vector<Pending> take_batch();
   void commit(Writer& w, std::vector<Pending>& batch);
-  static void answer(Completed& done);
+  void commit_one_by_one(Writer& w, std::vector<Pending>& batch, std::vector<Operation>& ops);
+  std::vector<OperationResult> enqueue(Pending pending);
   Ledger& ledger_of(Writer& w);
 
   const Settings& settings_;

@@ -4,19 +4,25 @@
 
 namespace wallet::daemon {
 
+nlohmann::json problem_document(const DomainError& error, const std::string& request_id, const std::string& instance) {
+  const auto& info = error_info(error.code());
+  return {{"type", "urn:walletctl:problem:" + std::string(info.name)},
+          {"title", info.title},
+          {"status", info.http_status},
+          {"detail", error.detail()},
+          {"code", info.name},
+          {"instance", instance},
+          {"request_id", request_id}};
+}
+
+std::string json_text(const nlohmann::json& document) {
+  return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void send_problem(httplib::Response& res, const DomainError& error, const std::string& request_id,
                   const std::string& instance) {
-  const auto& info = error_info(error.code());
-  const nlohmann::json body = {{"type", "urn:walletctl:problem:" + std::string(info.name)},
-                               {"title", info.title},
-                               {"status", info.http_status},
-                               {"detail", error.detail()},
-                               {"code", info.name},
-                               {"instance", instance},
-                               {"request_id", request_id}};
-  res.status = info.http_status;
-  // Details may quote client input; replacing bad UTF-8 keeps the document valid JSON.
-  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/problem+json");
+  res.status = error_info(error.code()).http_status;
+  res.set_content(json_text(problem_document(error, request_id, instance)), "application/problem+json");
 }
 
 ErrorCode error_for_status(int status) {

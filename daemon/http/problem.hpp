@@ -4,11 +4,21 @@
 
 #include <httplib.h>
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 
 #include "core/errors.hpp"
 
 namespace wallet::daemon {
+
+/// The problem document of an error: status and title from the core's error table, the
+/// error's detail, its stable `code`, and the request id.
+nlohmann::json problem_document(const DomainError& error, const std::string& request_id, const std::string& instance);
+
+/// A document as text. Details may quote client input; bad UTF-8 in them is replaced, so the
+/// text is always valid JSON.
+std::string json_text(const nlohmann::json& document);
 
 /// Writes the problem document for an error: status and title from the core's error table,
 /// the error's detail, its stable `code`, and the request id.

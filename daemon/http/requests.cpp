@@ -79,9 +79,20 @@ CreateWalletRequest decode_create_wallet(std::string_view text, const Settings& 
   return out;
 }
 
-Operation decode_charge(std::string_view text, const std::optional<std::string>& header, const Settings& settings) {
-  const auto body = JsonBody::parse(
-      text, {"wallet_id", "user_id", "amount", "currency", "release_at", "idempotency_key", "reference", kMetadataField});
+namespace {
+
+// The fields of each money-moving body, in one place for its route and for a batch operation.
+constexpr std::string_view kChargeFields[] = {"wallet_id",       "user_id",   "amount",      "currency", "release_at",
+                                              "idempotency_key", "reference", kMetadataField};
+constexpr std::string_view kWithdrawFields[] = {"wallet_id",       "user_id",   "amount",     "currency",
+                                                "idempotency_key", "reference", kMetadataField};
+constexpr std::string_view kTransferFields[] = {"sender_id", "receiver_id",  "amount",  "idempotency_key",
+                                                "reference", kMetadataField, "pending", "expires_at"};
+constexpr std::string_view kCaptureFields[] = {"amount", "idempotency_key", "reference", kMetadataField};
+constexpr std::string_view kVoidFields[] = {"idempotency_key", "reference", kMetadataField};
+constexpr std::string_view kReversalFields[] = {"amount", "reason", "idempotency_key", "reference", kMetadataField};
+
+Operation charge_from(const JsonBody& body, const std::optional<std::string>& header, const Settings& settings) {
   Operation op;
   op.kind = OperationKind::kCharge;
   decode_wallet_ref(body, op);
@@ -91,9 +102,7 @@ Operation decode_charge(std::string_view text, const std::optional<std::string>&
   return op;
 }
 
-Operation decode_withdraw(std::string_view text, const std::optional<std::string>& header, const Settings& settings) {
-  const auto body =
-      JsonBody::parse(text, {"wallet_id", "user_id", "amount", "currency", "idempotency_key", "reference", kMetadataField});
+Operation withdraw_from(const JsonBody& body, const std::optional<std::string>& header, const Settings& settings) {
   Operation op;
   op.kind = OperationKind::kWithdrawal;
   decode_wallet_ref(body, op);
@@ -102,11 +111,16 @@ Operation decode_withdraw(std::string_view text, const std::optional<std::string
   return op;
 }
 
-Operation decode_transfer(std::string_view text, const std::optional<std::string>& header, const Settings& settings) {
-  const auto body = JsonBody::parse(
-      text, {"sender_id", "receiver_id", "amount", "idempotency_key", "reference", kMetadataField, "pending", "expires_at"});
+// `pending`: the request is a pending transfer whatever its own `pending` field says (a batch's
+// "pending" operation); otherwise the field decides.
+Operation transfer_from(const JsonBody& body, const std::optional<std::string>& header, const Settings& settings,
+                        bool pending_by_op = false) {
   Operation op;
-  const bool pending = body.boolean("pending", kInvalidInput).value_or(false);
+  const bool field = body.boolean("pending", kInvalidInput).value_or(false);
+  if (pending_by_op && body.has("pending") && !field) {
+    throw DomainError(kInvalidInput, "a pending operation is a pending transfer: leave pending out or true");
+  }
+  const bool pending = pending_by_op || field;
   op.kind = pending ? OperationKind::kPendingTransfer : OperationKind::kTransfer;
   op.wallet.wallet_id = decode_wallet_id(body, "sender_id");
   op.to_wallet_id = decode_wallet_id(body, "receiver_id");
@@ -119,11 +133,8 @@ Operation decode_transfer(std::string_view text, const std::optional<std::string
   return op;
 }
 
-Operation decode_transfer_action(OperationKind kind, std::string_view transfer_id, std::string_view text,
-                                 const std::optional<std::string>& header, const Settings& settings) {
-  const auto body = kind == OperationKind::kCapture
-                        ? JsonBody::parse(object_or_empty(text), {"amount", "idempotency_key", "reference", kMetadataField})
-                        : JsonBody::parse(object_or_empty(text), {"idempotency_key", "reference", kMetadataField});
+Operation transfer_action_from(OperationKind kind, std::string_view transfer_id, const JsonBody& body,
+                               const std::optional<std::string>& header, const Settings& settings) {
   Operation op;
   op.kind = kind;
   op.target = parse_uuid(transfer_id, "transfer id", kInvalidTransferId);
@@ -132,10 +143,8 @@ Operation decode_transfer_action(OperationKind kind, std::string_view transfer_i
   return op;
 }
 
-Operation decode_reversal(std::string_view transaction_id, std::string_view text,
-                          const std::optional<std::string>& header, const Settings& settings) {
-  const auto body =
-      JsonBody::parse(object_or_empty(text), {"amount", "reason", "idempotency_key", "reference", kMetadataField});
+Operation reversal_from(std::string_view transaction_id, const JsonBody& body, const std::optional<std::string>& header,
+                        const Settings& settings) {
   Operation op;
   op.kind = OperationKind::kReversal;
   op.target = parse_uuid(transaction_id, "transaction id", kInvalidTransactionId);
@@ -143,6 +152,78 @@ Operation decode_reversal(std::string_view transaction_id, std::string_view text
   if (auto reason = body.string("reason", kInvalidReason)) op.reason = parse_reason(*reason, kInvalidReason);
   decode_common(body, header, op);
   return op;
+}
+
+// A batch operation's path parameter, given as a field.
+std::string id_field(const JsonBody& body, std::string_view field) {
+  body.require(field);
+  return *body.string(field, field == "transfer_id" ? kInvalidTransferId : kInvalidTransactionId);
+}
+
+}  // namespace
+
+Operation decode_charge(std::string_view text, const std::optional<std::string>& header, const Settings& settings) {
+  return charge_from(JsonBody::parse(text, kChargeFields), header, settings);
+}
+
+Operation decode_withdraw(std::string_view text, const std::optional<std::string>& header, const Settings& settings) {
+  return withdraw_from(JsonBody::parse(text, kWithdrawFields), header, settings);
+}
+
+Operation decode_transfer(std::string_view text, const std::optional<std::string>& header, const Settings& settings) {
+  return transfer_from(JsonBody::parse(text, kTransferFields), header, settings);
+}
+
+Operation decode_transfer_action(OperationKind kind, std::string_view transfer_id, std::string_view text,
+                                 const std::optional<std::string>& header, const Settings& settings) {
+  const auto body = JsonBody::parse(object_or_empty(text),
+                                    kind == OperationKind::kCapture ? std::span<const std::string_view>(kCaptureFields)
+                                                                    : std::span<const std::string_view>(kVoidFields));
+  return transfer_action_from(kind, transfer_id, body, header, settings);
+}
+
+Operation decode_reversal(std::string_view transaction_id, std::string_view text,
+                          const std::optional<std::string>& header, const Settings& settings) {
+  return reversal_from(transaction_id, JsonBody::parse(object_or_empty(text), kReversalFields), header, settings);
+}
+
+Operation decode_batch_operation(const JsonBody& body, const Settings& settings) {
+  body.require("op");
+  const auto name = *body.string("op", kInvalidInput);
+  const std::optional<std::string> no_header;
+  // Every operation of a batch carries its key: a batch sent again must apply nothing twice.
+  const auto keyed = [&](std::span<const std::string_view> fields, std::span<const std::string_view> also) {
+    body.allow_only(fields, also);
+    body.require("idempotency_key");
+  };
+  constexpr std::string_view kOp[] = {"op"};
+  constexpr std::string_view kOpAndTransfer[] = {"op", "transfer_id"};
+  constexpr std::string_view kOpAndTransaction[] = {"op", "transaction_id"};
+  if (name == "charge") {
+    keyed(kChargeFields, kOp);
+    return charge_from(body, no_header, settings);
+  }
+  if (name == "withdraw") {
+    keyed(kWithdrawFields, kOp);
+    return withdraw_from(body, no_header, settings);
+  }
+  if (name == "transfer" || name == "pending") {
+    keyed(kTransferFields, kOp);
+    return transfer_from(body, no_header, settings, name == "pending");
+  }
+  if (name == "capture" || name == "void") {
+    const auto kind = name == "capture" ? OperationKind::kCapture : OperationKind::kVoid;
+    keyed(kind == OperationKind::kCapture ? std::span<const std::string_view>(kCaptureFields)
+                                          : std::span<const std::string_view>(kVoidFields),
+          kOpAndTransfer);
+    return transfer_action_from(kind, id_field(body, "transfer_id"), body, no_header, settings);
+  }
+  if (name == "reversal") {
+    keyed(kReversalFields, kOpAndTransaction);
+    return reversal_from(id_field(body, "transaction_id"), body, no_header, settings);
+  }
+  throw DomainError(kInvalidInput, "op must be one of charge, withdraw, transfer, pending, capture, void, reversal; got '" +
+                                       name.substr(0, 32) + "'");
 }
 
 }  // namespace wallet::daemon

@@ -11,6 +11,8 @@
 
 namespace wallet::daemon {
 
+class JsonBody;
+
 struct CreateWalletRequest {
   std::string user_id;
   std::string currency;
@@ -44,6 +46,11 @@ Operation decode_transfer_action(OperationKind kind, std::string_view transfer_i
 /// amount reverses all that is not yet reversed; an empty body is an empty object.
 Operation decode_reversal(std::string_view transaction_id, std::string_view body,
                           const std::optional<std::string>& idempotency_header, const Settings& settings);
+
+/// One operation of `POST /batches` (or a line of `walletctl batch`): the fields of its single
+/// route plus `op` (charge, withdraw, transfer, pending, capture, void, reversal), the path's id
+/// as `transfer_id` or `transaction_id`, and a required idempotency_key.
+Operation decode_batch_operation(const JsonBody& body, const Settings& settings);
 
 /// The Idempotency-Key header's value, validated.
 std::string parse_idempotency_header(std::string_view value);

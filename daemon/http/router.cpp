@@ -52,6 +52,11 @@ void Router::add(std::string method, std::string path, Handler handler, std::opt
   routes_.push_back({std::move(method), std::move(path), std::move(handler), needed});
 }
 
+void Router::add_large_body(std::string method, std::string path, Handler handler, std::size_t max_body) {
+  add(std::move(method), std::move(path), std::move(handler));
+  routes_.back().max_body_after_auth = max_body;
+}
+
 RouteMatch Router::match(std::string_view method, std::string_view path) const {
   const std::string_view wanted = method == "HEAD" ? "GET" : method;
   RouteMatch out;

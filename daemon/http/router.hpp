@@ -21,6 +21,9 @@ struct Route {
   std::string path;    // template: literal segments and {name} segments
   Handler handler;
   ApiScope scope;  // the least an API key needs to call it
+  /// The body this route accepts, read only once the caller is admitted (0: http.max_body_bytes,
+  /// read before authentication).
+  std::size_t max_body_after_auth = 0;
 };
 
 struct RouteMatch {
@@ -36,6 +39,9 @@ class Router {
  public:
   /// The scope defaults to read for GET and write for anything else.
   void add(std::string method, std::string path, Handler handler, std::optional<ApiScope> scope = std::nullopt);
+  /// A route whose body may be larger than http.max_body_bytes, up to `max_body`: the server
+  /// authenticates its caller before reading a byte of it.
+  void add_large_body(std::string method, std::string path, Handler handler, std::size_t max_body);
   /// HEAD is answered by the GET route of a path.
   RouteMatch match(std::string_view method, std::string_view path) const;
   const std::vector<Route>& routes() const { return routes_; }

@@ -56,7 +56,7 @@ Server::Server(const Settings& settings, BalanceCache* cache)
             }
           },
           std::chrono::seconds(1)),
-      state_{settings_, pool_, reads_, metrics_, stopping_, cache, writes_, readiness_},
+      state_{settings_, pool_, reads_, metrics_, stopping_, cache, writes_, readiness_, auth_},
       auth_(settings_, pool_),
       deadline_(std::chrono::seconds(settings.http.request_timeout), [this] { metrics_.request_cut(); }),
       http_(make_http_server(settings.http)) {
@@ -85,7 +85,7 @@ void Server::configure() {
   http_->set_write_timeout(static_cast<time_t>(h.write_timeout), 0);
   http_->set_keep_alive_timeout(static_cast<time_t>(h.keep_alive_timeout));
   http_->set_keep_alive_max_count(static_cast<std::size_t>(h.keep_alive_max_requests));
-  http_->set_payload_max_length(static_cast<std::size_t>(h.max_body_bytes));
+  http_->set_payload_max_length(static_cast<std::size_t>(std::max(h.max_body_bytes, h.max_batch_body_bytes)));
   http_->set_tcp_nodelay(true);
   // Every method reaches the one dispatcher, so 404, 405 and every error take the same path.
   // Bodies are read here, bounded as they arrive: this library version would read a chunked
@@ -147,17 +147,21 @@ httplib::Server::HandlerResponse Server::screen(const httplib::Request& req, htt
     const auto declared = req.get_header_value("Content-Length");
     std::uint64_t length = 0;
     const auto [end, ec] = std::from_chars(declared.data(), declared.data() + declared.size(), length);
-    const bool too_large = (ec == std::errc::result_out_of_range) ||
-                           (ec == std::errc() && length > static_cast<std::uint64_t>(h.max_body_bytes));
-    if (too_large) return refuse(req, res, too_large_body());
+    const auto limit = body_limit(req);
+    const bool too_large = (ec == std::errc::result_out_of_range) || (ec == std::errc() && length > limit);
+    if (too_large) return refuse(req, res, too_large_body(limit));
   }
   return httplib::Server::HandlerResponse::Unhandled;
 }
 
-void Server::read_bounded_body(const httplib::Request& req, httplib::Response& res,
-                               const httplib::ContentReader& read) {
-  const auto limit = static_cast<std::size_t>(settings_.http.max_body_bytes);
-  std::string body;
+std::size_t Server::body_limit(const httplib::Request& req) const {
+  const auto m = router_.match(req.method, req.path);
+  return m.route && m.route->max_body_after_auth ? m.route->max_body_after_auth
+                                                  : static_cast<std::size_t>(settings_.http.max_body_bytes);
+}
+
+// Reads at most `limit` bytes of the body; false when it is larger.
+bool Server::read_body(const httplib::ContentReader& read, std::size_t limit, std::string& body) {
   bool too_large = false;
   // The library hands over the body as it arrives (inflated, when it was compressed); reading
   // stops at the first byte past the bound.
@@ -166,15 +170,27 @@ void Server::read_bounded_body(const httplib::Request& req, httplib::Response& r
     if (!too_large) body.append(data, length);
     return !too_large;
   });
-  if (too_large) {
-    refuse(req, res, too_large_body());
+  return !too_large;
+}
+
+void Server::read_bounded_body(const httplib::Request& req, httplib::Response& res,
+                               const httplib::ContentReader& read) {
+  // A route with a larger body reads it once its caller is admitted (dispatch()).
+  if (body_limit(req) != static_cast<std::size_t>(settings_.http.max_body_bytes)) {
+    handle(req, res, {}, &read);
+    return;
+  }
+  std::string body;
+  if (!read_body(read, static_cast<std::size_t>(settings_.http.max_body_bytes), body)) {
+    refuse(req, res, too_large_body(static_cast<std::size_t>(settings_.http.max_body_bytes)));
     return;
   }
   handle(req, res, std::move(body));
 }
 
-void Server::handle(const httplib::Request& req, httplib::Response& res, std::string body) {
-  if (!RequestDeadline::request_read()) {
+void Server::handle(const httplib::Request& req, httplib::Response& res, std::string body,
+                    const httplib::ContentReader* body_after_auth) {
+  if (!body_after_auth && !RequestDeadline::request_read()) {
     res.status = 408;  // the connection was cut at its deadline: nobody is there to answer
     return;
   }
@@ -188,9 +204,11 @@ void Server::handle(const httplib::Request& req, httplib::Response& res, std::st
     send_problem(res, e, ex.request_id, req.path.substr(0, 256));
   };
   try {
-    dispatch(ex);
+    dispatch(ex, body_after_auth);
     // What this caller reads next (from a standby) must show this write.
     if (ex.req.method != "GET" && ex.res.status < 300) reads_.wrote(ex.key_scope());
+  } catch (const ConnectionCut&) {
+    res.status = 408;  // cut at its deadline while its body was read: nobody is there to answer
   } catch (const DomainError& e) {
     if (error_info(e.code()).error_class != ErrorClass::kUnavailable || e.code() == ErrorCode::kOutcomeUnknown) {
       fail(e);
@@ -216,7 +234,7 @@ void Server::handle(const httplib::Request& req, httplib::Response& res, std::st
   --in_flight_;
 }
 
-void Server::dispatch(Exchange& ex) {
+void Server::dispatch(Exchange& ex, const httplib::ContentReader* body_after_auth) {
   auto m = router_.match(ex.req.method, ex.req.path);
   if (!m.route) {
     if (!m.allowed.empty()) {
@@ -228,7 +246,16 @@ void Server::dispatch(Exchange& ex) {
   }
   ex.route = m.route->path;
   ex.params = std::move(m.params);
+  if (body_after_auth) close_after_answer = true;  // until its body is read, the rest of it is on the wire
   ex.caller = auth_.admit(ex, m.route->scope);
+  if (body_after_auth) {
+    if (!read_body(*body_after_auth, m.route->max_body_after_auth, ex.body)) {
+      ex.res.set_header("Connection", "close");
+      throw too_large_body(m.route->max_body_after_auth);
+    }
+    close_after_answer = false;
+    if (!RequestDeadline::request_read()) throw ConnectionCut{};
+  }
   m.route->handler(ex);
 }
 
@@ -244,7 +271,7 @@ httplib::Server::HandlerResponse Server::on_library_error(const httplib::Request
     if (!allowed.empty()) res.set_header("Allow", join(allowed));
     detail = "unsupported method";
   } else if (code == ErrorCode::kPayloadTooLarge) {
-    return refuse(req, res, too_large_body());
+    return refuse(req, res, too_large_body(body_limit(req)));
   }
   return refuse(req, res, DomainError(code, detail));
 }
@@ -264,9 +291,8 @@ httplib::Server::HandlerResponse Server::refuse(const httplib::Request& req, htt
   return httplib::Server::HandlerResponse::Handled;
 }
 
-DomainError Server::too_large_body() const {
-  return DomainError(ErrorCode::kPayloadTooLarge,
-                     "the body is larger than " + std::to_string(settings_.http.max_body_bytes) + " bytes");
+DomainError Server::too_large_body(std::size_t limit) {
+  return DomainError(ErrorCode::kPayloadTooLarge, "the body is larger than " + std::to_string(limit) + " bytes");
 }
 
 void Server::finish(const Exchange& ex, Clock::time_point start) {

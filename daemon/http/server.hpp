@@ -45,14 +45,20 @@ class Server {
   using Clock = std::chrono::steady_clock;
   static std::unique_ptr<httplib::Server> make_http_server(const Settings::Http& http);
   void configure();
-  void handle(const httplib::Request& req, httplib::Response& res, std::string body);
+  // body_after_auth: the body of a route that reads it only once its caller is admitted.
+  void handle(const httplib::Request& req, httplib::Response& res, std::string body,
+              const httplib::ContentReader* body_after_auth = nullptr);
+  std::size_t body_limit(const httplib::Request& req) const;
+  static bool read_body(const httplib::ContentReader& read, std::size_t limit, std::string& body);
   void read_bounded_body(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read);
   httplib::Server::HandlerResponse screen(const httplib::Request& req, httplib::Response& res);
   httplib::Server::HandlerResponse on_library_error(const httplib::Request& req, httplib::Response& res);
   httplib::Server::HandlerResponse refuse(const httplib::Request& req, httplib::Response& res,
                                           const DomainError& error);
-  DomainError too_large_body() const;
-  void dispatch(Exchange& ex);
+  static DomainError too_large_body(std::size_t limit);
+  // Thrown when the deadline cut a connection while a body was read after authentication.
+  struct ConnectionCut {};
+  void dispatch(Exchange& ex, const httplib::ContentReader* body_after_auth);
   void finish(const Exchange& ex, Clock::time_point start);
 
   const Settings& settings_;

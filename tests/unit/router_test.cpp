@@ -20,7 +20,8 @@ class RouterTest : public ::testing::Test {
         reads_(settings_, pool_, metrics_),
         writes_(settings_, nullptr),
         readiness_([] { return true; }, std::chrono::hours(1)),
-        state_{settings_, pool_, reads_, metrics_, stopping_, nullptr, writes_, readiness_} {
+        auth_(settings_, pool_),
+        state_{settings_, pool_, reads_, metrics_, stopping_, nullptr, writes_, readiness_, auth_} {
     add_api_routes(router_, state_);
   }
   Settings settings_;
@@ -30,6 +31,7 @@ class RouterTest : public ::testing::Test {
   std::atomic<bool> stopping_{false};
   GroupCommitter writes_;  // its writers never connect: no operation is applied here
   Readiness readiness_;    // never asks a database
+  Authenticator auth_;     // asks nothing: no request is admitted here
   ApiState state_;
   Router router_;
 };

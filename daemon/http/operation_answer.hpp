@@ -1,0 +1,24 @@
+// What a money-moving route answers for an applied operation (status, Location, body): one
+// rule for the single routes and for each result of a batch.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/operations.hpp"
+
+namespace wallet::daemon {
+
+struct OperationAnswer {
+  int status = 201;
+  std::string location;  // empty: none
+  nlohmann::json body;
+};
+
+/// A withdrawal answers 202 and its withdrawal; opening a pending transfer 201 and the transfer;
+/// its capture and void 200 and the transfer as it now stands; everything else 201 and the
+/// transaction. The result must be ok().
+OperationAnswer answer_of(OperationKind kind, const OperationResult& result);
+
+}  // namespace wallet::daemon
