@@ -100,6 +100,7 @@ int run(int argc, char** argv) {
   add_ledger_commands(app, ctx, action);
   add_two_phase_commands(app, ctx, action);
   add_wallet_commands(app, ctx, action);
+  add_batch_command(app, ctx, action);
   add_replay_command(app, ctx, action);
   add_admin_commands(app, ctx, action);
   add_apikey_commands(app, ctx, action);

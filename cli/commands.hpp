@@ -21,6 +21,8 @@ void add_metadata_option(CLI::App* cmd, std::vector<std::string>& pairs);
 Metadata parse_metadata_options(const std::vector<std::string>& pairs);
 /// wallet freeze|unfreeze
 void add_wallet_commands(CLI::App& app, Context& ctx, Action& action);
+/// batch: an NDJSON file of POST /batches operations
+void add_batch_command(CLI::App& app, Context& ctx, Action& action);
 /// replay
 void add_replay_command(CLI::App& app, Context& ctx, Action& action);
 /// withdrawals list|show, and worker (the withdrawal pool alone)

@@ -69,7 +69,7 @@ struct AtomicBatchRefused {
 std::vector<OperationResult> aborted(std::vector<OperationResult> results) {
   std::size_t first = 0;
   while (results[first].ok()) ++first;
-  const auto because = "not applied: operation " + std::to_string(first) + " of this atomic batch was refused (" +
+  const auto because = "not applied: operations[" + std::to_string(first) + "] of this atomic batch was refused (" +
                        std::string(results[first].error->name()) + ")";
   for (auto& r : results) {
     if (r.ok()) r = OperationResult::refused(DomainError(ErrorCode::kBatchAborted, because));

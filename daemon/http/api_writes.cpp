@@ -6,6 +6,7 @@
 #include "daemon/http/api.hpp"
 #include "daemon/http/exchange.hpp"
 #include "daemon/http/operation_answer.hpp"
+#include "daemon/http/problem.hpp"
 #include "daemon/http/requests.hpp"
 
 namespace wallet::daemon {
@@ -106,6 +107,18 @@ OperationAnswer answer_of(OperationKind kind, const OperationResult& result) {
     return {opened ? 201 : 200, opened ? "/transfers/" + result.transfer->id : "", to_json(*result.transfer)};
   }
   return {201, "", to_json(*result.transaction)};
+}
+
+nlohmann::json batch_result(OperationKind kind, const OperationResult& result, const std::string& request_id,
+                            const std::string& instance) {
+  if (result.error) {
+    return {{"status", error_info(result.error->code()).http_status},
+            {"body", problem_document(*result.error, request_id, instance)}};
+  }
+  auto answer = answer_of(kind, result);
+  nlohmann::json entry = {{"status", answer.status}, {"body", std::move(answer.body)}};
+  if (result.replayed) entry["replayed"] = true;
+  return entry;
 }
 
 void act_as_caller(const Exchange& ex, Operation& op) {

@@ -130,6 +130,34 @@ BatchRequest decode_batch(std::string_view body, const Settings& settings, std::
   return events.finish();
 }
 
+BatchOutcome apply_batch_items(std::vector<BatchItem>& items, BatchMode mode,
+                               const std::function<std::vector<OperationResult>(std::vector<Operation>, BatchMode)>& apply) {
+  BatchOutcome out{std::vector<OperationResult>(items.size()), std::vector<std::optional<OperationKind>>(items.size())};
+  std::vector<Operation> ops;
+  std::vector<std::size_t> positions;  // where each operation handed to `apply` stands in the batch
+  std::optional<std::size_t> first_refused;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (auto* op = std::get_if<Operation>(&items[i])) {
+      out.kinds[i] = op->kind;
+      ops.push_back(std::move(*op));
+      positions.push_back(i);
+    } else {
+      out.results[i] = OperationResult::refused(std::get<DomainError>(items[i]));
+      if (!first_refused) first_refused = i;
+    }
+  }
+  if (mode == BatchMode::kAtomic && first_refused) {
+    const DomainError aborted(kBatchAborted, "not applied: operations[" + std::to_string(*first_refused) + "]" +
+                                                 " of this atomic batch was refused (" +
+                                                 std::string(out.results[*first_refused].error->name()) + ")");
+    for (const auto i : positions) out.results[i] = OperationResult::refused(aborted);
+    return out;
+  }
+  auto applied = apply(std::move(ops), mode);
+  for (std::size_t k = 0; k < applied.size(); ++k) out.results[positions[k]] = std::move(applied[k]);
+  return out;
+}
+
 BatchItem decode_batch_line(std::string_view line, const Settings& settings) {
   try {
     return decode_batch_operation(JsonBody::read(line), settings);

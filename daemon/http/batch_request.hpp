@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <optional>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -33,6 +35,19 @@ BatchRequest decode_batch(std::string_view body, const Settings& settings, std::
 
 /// One line of a `walletctl batch` file: an operation object as in a batch body.
 BatchItem decode_batch_line(std::string_view line, const Settings& settings);
+
+/// What a batch answers: one result per item, in order, and each item's kind (none for one
+/// refused while decoded).
+struct BatchOutcome {
+  std::vector<OperationResult> results;
+  std::vector<std::optional<OperationKind>> kinds;
+};
+
+/// Applies the decoded operations of `items` (moved out) with `apply` (the group committer, or
+/// a Ledger). An item refused while decoded keeps its error; an atomic batch holding one
+/// applies nothing, and its other items answer kBatchAborted.
+BatchOutcome apply_batch_items(std::vector<BatchItem>& items, BatchMode mode,
+                               const std::function<std::vector<OperationResult>(std::vector<Operation>, BatchMode)>& apply);
 
 /// "independent" or "atomic"; throws DomainError(kInvalidInput) for anything else.
 BatchMode parse_batch_mode(std::string_view text);

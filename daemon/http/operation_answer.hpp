@@ -21,4 +21,9 @@ struct OperationAnswer {
 /// transaction. The result must be ok().
 OperationAnswer answer_of(OperationKind kind, const OperationResult& result);
 
+/// One result of a batch: {status, body, replayed?}: the answer, or the problem document (with
+/// request_id and instance) of a refused operation. `kind` is needed only when it succeeded.
+nlohmann::json batch_result(OperationKind kind, const OperationResult& result, const std::string& request_id,
+                            const std::string& instance);
+
 }  // namespace wallet::daemon

@@ -246,14 +246,17 @@ void Server::dispatch(Exchange& ex, const httplib::ContentReader* body_after_aut
   }
   ex.route = m.route->path;
   ex.params = std::move(m.params);
-  if (body_after_auth) close_after_answer = true;  // until its body is read, the rest of it is on the wire
+  if (body_after_auth) {  // until its body is read, the rest of it is on the wire: a refusal closes
+    close_after_answer = true;
+    ex.res.set_header("Connection", "close");
+  }
   ex.caller = auth_.admit(ex, m.route->scope);
   if (body_after_auth) {
     if (!read_body(*body_after_auth, m.route->max_body_after_auth, ex.body)) {
-      ex.res.set_header("Connection", "close");
       throw too_large_body(m.route->max_body_after_auth);
     }
     close_after_answer = false;
+    ex.res.headers.erase("Connection");
     if (!RequestDeadline::request_read()) throw ConnectionCut{};
   }
   m.route->handler(ex);

@@ -1,5 +1,5 @@
 // The API's request bodies: POST /wallets, /charge, /withdraw, /transfers, the capture and void
-// of a pending transfer and a reversal, decoded and validated. The first byte picks the decoder and whether an Idempotency-Key header came with
+// of a pending transfer, a reversal and POST /batches, decoded and validated. The first byte picks the decoder and whether an Idempotency-Key header came with
 // the body; the rest is the body. Bad input must be refused with a DomainError (a problem+json
 // answer), never crash or throw anything else (a 500).
 #include <cstddef>
@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "daemon/http/batch_request.hpp"
 #include "daemon/http/requests.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
@@ -21,7 +22,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (choice & 0x10) != 0 ? std::optional<std::string>("fuzz-key-1") : std::nullopt;
   fuzz::refused([&] {
     static const std::string kId = "0190a5e4-8c1e-7c3a-9f00-000000000001";
-    switch (choice % 7) {
+    switch (choice % 8) {
+      case 7: {
+        const auto batch = daemon::decode_batch(body, settings, 16);
+        fuzz::check(!batch.items.empty() && batch.items.size() <= 16, "a decoded batch holds 1 to its bound of operations");
+        for (const auto& item : batch.items) {
+          if (const auto* op = std::get_if<Operation>(&item)) {
+            fuzz::check(op->idempotency_key.has_value(), "every operation of a batch carries its key");
+          }
+        }
+        break;
+      }
       case 0: {
         const auto w = daemon::decode_create_wallet(body, settings);
         fuzz::check(!w.user_id.empty() && w.currency.size() == 3, "a decoded wallet has a user and a currency");
@@ -46,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
       case 4:
       case 5: {
-        const auto kind = choice % 7 == 4 ? OperationKind::kCapture : OperationKind::kVoid;
+        const auto kind = choice % 8 == 4 ? OperationKind::kCapture : OperationKind::kVoid;
         const auto op = daemon::decode_transfer_action(kind, kId, body, header, settings);
         fuzz::check(op.target == kId && op.amount.minor() >= 0, "a capture or void names its transfer");
         fuzz::check(kind == OperationKind::kCapture || op.amount.minor() == 0, "a void takes no amount");
