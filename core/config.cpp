@@ -288,6 +288,7 @@ const std::vector<Field>& fields() {
       string_field("notify", "webhook_url", &S::notify, &S::Notify::webhook_url, check_optional_http_url, nullptr, true,
                    "an http(s) URL or empty"),
       int_field("notify", "prefetch", &S::notify, &S::Notify::prefetch, 1, 10'000),
+      int_field("notify", "concurrency", &S::notify, &S::Notify::concurrency, 1, 64),
       string_field("notify", "metrics_listen", &S::notify, &S::Notify::metrics_listen, check_optional_listen, nullptr,
                    false, "host:port or empty"),
       string_field("log", "level", &S::log, &S::Log::level, check_level, nullptr, false, "a log level"),

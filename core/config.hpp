@@ -90,7 +90,8 @@ struct Settings {
   } rabbitmq;
   struct Notify {
     std::string webhook_url;  // empty: notifications go to the log
-    std::int64_t prefetch = 50;
+    std::int64_t prefetch = 50;     // also the most messages handled as one batch
+    std::int64_t concurrency = 8;  // webhook calls at once (each owner's in order)
     std::string metrics_listen;  // `walletctl notify`'s /metrics and /healthz; empty: none
   } notify;
   struct Auth {

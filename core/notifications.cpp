@@ -2,6 +2,7 @@
 
 #include "core/errors.hpp"
 #include "core/money.hpp"
+#include "core/pg/array.hpp"
 
 namespace wallet {
 namespace {
@@ -52,21 +53,29 @@ std::optional<Notification> render_notification(const nlohmann::json& event, con
 }
 
 std::optional<std::string> NotificationRecord::owner_of(const std::string& wallet_id) {
+  if (auto it = owners_.find(wallet_id); it != owners_.end()) return it->second;
   static constexpr const char* kOwner = "SELECT user_id FROM wallets WHERE id = $1::uuid AND kind = 'user'";
   auto res = conn_.exec(kOwner, {wallet_id});
-  if (res.rows() == 0) return std::nullopt;
-  return res.str(0, 0);
+  std::optional<std::string> owner;
+  if (res.rows() > 0) owner = res.str(0, 0);
+  if (owners_.size() >= kOwnersKept) owners_.clear();
+  owners_.emplace(wallet_id, owner);
+  return owner;
 }
 
-bool NotificationRecord::seen(const std::string& message_id) {
-  static constexpr const char* kSeen = "SELECT EXISTS (SELECT 1 FROM notifications_seen WHERE message_id = $1)";
-  return conn_.exec(kSeen, {message_id}).boolean(0, 0);
+std::set<std::string> NotificationRecord::seen(const std::vector<std::string>& message_ids) {
+  static constexpr const char* kSeen = "SELECT message_id FROM notifications_seen WHERE message_id = ANY($1::text[])";
+  std::set<std::string> out;
+  if (message_ids.empty()) return out;
+  auto res = conn_.exec(kSeen, {pg::text_array(message_ids)});
+  for (int r = 0; r < res.rows(); ++r) out.insert(res.str(r, 0));
+  return out;
 }
 
-void NotificationRecord::remember(const std::string& message_id) {
+void NotificationRecord::remember(const std::vector<std::string>& message_ids) {
   static constexpr const char* kRemember =
-      "INSERT INTO notifications_seen (message_id) VALUES ($1) ON CONFLICT (message_id) DO NOTHING";
-  conn_.exec(kRemember, {message_id});
+      "INSERT INTO notifications_seen (message_id) SELECT unnest($1::text[]) ON CONFLICT (message_id) DO NOTHING";
+  if (!message_ids.empty()) conn_.exec(kRemember, {pg::text_array(message_ids)});
 }
 
 }  // namespace wallet

@@ -3,7 +3,10 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,16 +28,22 @@ using OwnerLookup = std::function<std::optional<std::string>(const std::string& 
 /// is not such an event.
 std::optional<Notification> render_notification(const nlohmann::json& event, const OwnerLookup& owner_of);
 
-/// The database side of `walletctl notify`: owners, and the message ids already delivered.
+/// The database side of `walletctl notify`: owners, and the message ids already delivered. A
+/// batch of messages costs one query to check and one to remember, whatever its size.
 class NotificationRecord {
  public:
   explicit NotificationRecord(pg::Connection& conn) : conn_(conn) {}
+  /// A wallet's owner never changes: answers are kept (up to kOwnersKept wallets).
   std::optional<std::string> owner_of(const std::string& wallet_id);
-  bool seen(const std::string& message_id);
-  void remember(const std::string& message_id);
+  /// Which of these message ids were delivered before.
+  std::set<std::string> seen(const std::vector<std::string>& message_ids);
+  void remember(const std::vector<std::string>& message_ids);
+
+  static constexpr std::size_t kOwnersKept = 100'000;
 
  private:
   pg::Connection& conn_;
+  std::unordered_map<std::string, std::optional<std::string>> owners_;
 };
 
 }  // namespace wallet

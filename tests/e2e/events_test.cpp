@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <latch>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -441,6 +442,82 @@ TEST_F(EventsTest, NotifyDeadLettersWhatTheWebhookRefusesAndGoesOn) {
   webhook.stop();
   serving.join();
   auto mq = AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000));
+  mq.delete_queue(daemon::kNotificationsQueue);
+}
+
+
+// With a backlog waiting, notify calls a slow webhook on several lanes at once, and still tells
+// each owner in the order the events happened, each once.
+TEST_F(EventsTest, NotifyTellsOwnersInOrderWithWebhookCallsInFlightAtOnce) {
+  constexpr int kUsers = 8, kEach = 6;
+  httplib::Server webhook;
+  std::mutex mutex;
+  std::map<std::string, std::vector<std::string>> told;  // user -> texts, in arrival order
+  std::atomic<int> in_flight{0}, most_in_flight{0};
+  webhook.Post("/hook", [&](const httplib::Request& req, httplib::Response&) {
+    const int now = ++in_flight;
+    for (int seen = most_in_flight; now > seen && !most_in_flight.compare_exchange_weak(seen, now);) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a slow receiver: its latency, not a wait for us
+    const auto body = json::parse(req.body, nullptr, false);
+    {
+      std::lock_guard lock(mutex);
+      told[body.value("user_id", "")].push_back(body.value("text", ""));
+    }
+    --in_flight;
+  });
+  const int port = webhook.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { webhook.listen_after_bind(); });
+  const std::vector<std::string> settings = {"notify.webhook_url=http://127.0.0.1:" + std::to_string(port) + "/hook",
+                                             "notify.concurrency=8", "notify.prefetch=100"};
+  auto mq = AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000));
+  {
+    ServerProcess declare(db_.url(), settings, "notify");  // declares and binds the queue, then stops
+    declare.send_signal(SIGTERM);
+    ASSERT_EQ(declare.wait_exit(seconds(10)), 0);
+  }
+  // The backlog: each user's charges of 1, 2, ... cents, one after another.
+  {
+    ServerProcess server(db_.url(), {"withdrawals.enabled=false"});
+    auto c = server.client();
+    for (int n = 1; n <= kEach; ++n) {
+      for (int u = 0; u < kUsers; ++u) {
+        const auto r = c->Post("/charge", json{{"user_id", "order-" + std::to_string(u)}, {"amount", n}}.dump(),
+                               "application/json");
+        ASSERT_TRUE(r && r->status == 201);
+      }
+    }
+    const auto deadline = std::chrono::steady_clock::now() + seconds(60);
+    while (mq.queue_depth(daemon::kNotificationsQueue) < kUsers * kEach && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polls the broker for the relayed backlog
+    }
+    ASSERT_EQ(mq.queue_depth(daemon::kNotificationsQueue), kUsers * kEach);
+  }
+  ServerProcess notify(db_.url(), settings, "notify");
+  const auto all_told = [&] {
+    std::lock_guard lock(mutex);
+    std::size_t n = 0;
+    for (const auto& [user, texts] : told) n += texts.size();
+    return n >= static_cast<std::size_t>(kUsers * kEach);
+  };
+  const auto deadline = std::chrono::steady_clock::now() + seconds(60);
+  while (!all_told() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polls what the webhook received
+  }
+  ASSERT_TRUE(all_told()) << notify.log();
+  EXPECT_GE(most_in_flight.load(), 2) << "the backlog was told one call at a time";
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(told.size(), static_cast<std::size_t>(kUsers));
+  for (const auto& [user, texts] : told) {
+    ASSERT_EQ(texts.size(), static_cast<std::size_t>(kEach)) << user;
+    for (int n = 1; n <= kEach; ++n) {
+      EXPECT_NE(texts[n - 1].find("0.0" + std::to_string(n) + " USD"), std::string::npos) << user << ": " << texts[n - 1];
+    }
+  }
+  notify.send_signal(SIGTERM);
+  EXPECT_EQ(notify.wait_exit(seconds(10)), 0);
+  webhook.stop();
+  serving.join();
   mq.delete_queue(daemon::kNotificationsQueue);
 }
 
