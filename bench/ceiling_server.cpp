@@ -1,6 +1,7 @@
 // The ceiling of this HTTP stack for `scripts/bench reads`: cpp-httplib configured as
 // `walletctl serve` configures it (thread pool, keep-alive, TCP_NODELAY), answering every GET
-// with one fixed wallet body and doing nothing else.
+// with one fixed wallet body and doing nothing else. It is also the webhook receiver of
+// `scripts/bench notify`: every POST is answered 204 at once.
 //   walletctl-bench-ceiling PORT THREADS      (PORT 0: any free port, printed on stdout)
 #include <httplib.h>
 
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   server.set_keep_alive_max_count(1000);  // as [http] keep_alive_max_requests
   server.set_tcp_nodelay(true);
   server.Get(".*", [](const httplib::Request&, httplib::Response& res) { res.set_content(kBody, "application/json"); });
+  server.Post(".*", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
   const int bound =
       port == 0 ? server.bind_to_any_port("127.0.0.1") : (server.bind_to_port("127.0.0.1", port) ? port : -1);
   if (bound <= 0) {
