@@ -284,6 +284,10 @@ void AmqpConnection::ack(std::uint64_t tag) {
   if (amqp_basic_ack(state_, kChannel, tag, 0) != AMQP_STATUS_OK) fail("acknowledging a message failed");
 }
 
+void AmqpConnection::ack_through(std::uint64_t tag) {
+  if (amqp_basic_ack(state_, kChannel, tag, 1) != AMQP_STATUS_OK) fail("acknowledging messages failed");
+}
+
 void AmqpConnection::reject(std::uint64_t tag) {
   if (amqp_basic_reject(state_, kChannel, tag, 0) != AMQP_STATUS_OK) fail("rejecting a message failed");
 }

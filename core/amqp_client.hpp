@@ -72,6 +72,9 @@ class AmqpConnection {
   /// The next delivery, or nothing when none arrives within `timeout`.
   std::optional<AmqpDelivery> next_delivery(std::chrono::milliseconds timeout);
   void ack(std::uint64_t delivery_tag);
+  /// Acknowledges every delivery up to and including this one not yet acknowledged or
+  /// rejected, in one frame.
+  void ack_through(std::uint64_t delivery_tag);
   /// For a connection that only publishes now and then: sends a heartbeat when one is due and
   /// throws DomainError(kUnavailable) when the broker has gone silent or closed the connection.
   void keep_alive();

@@ -88,10 +88,10 @@ void Notifier::handle(AmqpConnection& mq, const std::vector<AmqpDelivery>& batch
   auto told_before = record_.seen(ids);
   std::vector<Message> fresh;
   for (auto& m : messages) {
-    // A redelivery of a message already told, or a second copy in this batch: dropped.
+    // A redelivery of a message already told, or a second copy in this batch: dropped (and
+    // acknowledged with the batch).
     if (!told_before.insert(*m.delivery->message_id).second) {
       log_event(spdlog::level::info, "duplicate message dropped", {{"message_id", *m.delivery->message_id}});
-      mq.ack(m.delivery->delivery_tag);
       metrics_.duplicate();
       continue;
     }
@@ -116,18 +116,21 @@ void Notifier::handle(AmqpConnection& mq, const std::vector<AmqpDelivery>& batch
   }
   record_.remember(told);
   for (const auto& m : fresh) {
-    if (m.outcome == Outcome::kTold) {
-      mq.ack(m.delivery->delivery_tag);
-      metrics_.delivered();
-    } else if (m.outcome == Outcome::kRefused) {
+    if (m.outcome == Outcome::kRefused) {
       // Refused for good: dead-lettered (not remembered, so it can be sent again from there),
       // never holding up the queue behind it.
       log_event(spdlog::level::warn, "notification refused by the webhook; dead-lettered",
                 {{"message_id", *m.delivery->message_id}, {"routing_key", m.delivery->routing_key}});
       mq.reject(m.delivery->delivery_tag);
       metrics_.dead_lettered();
+    } else if (m.outcome == Outcome::kTold) {
+      metrics_.delivered();
+      if (stopped) mq.ack(m.delivery->delivery_tag);
     }
   }
+  // Everything else of the batch is settled: one frame acknowledges it (duplicates included).
+  // After a stop, the untold must stay unacknowledged; the told were acknowledged one by one.
+  if (!stopped && !batch.empty()) mq.ack_through(batch.back().delivery_tag);
   if (stopped) std::rethrow_exception(stopped);
 }
 
