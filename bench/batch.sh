@@ -28,13 +28,7 @@ log "batch benchmark: $BATCH_WALLETS wallets, batches of $BATCH_SIZE transfers, 
 pgbench_baseline
 log "  pgbench TPC-B-like baseline: median $PGBENCH_TPS TPS"
 
-fresh_db $DB
-{
-  echo "op,user_id,amount"
-  for i in $(seq 1 "$BATCH_WALLETS"); do echo "charge,payee-$i,1000000000"; done
-} > "$WORK/wallets.csv"
-DATABASE_URL="$URL" "$BIN" replay "$WORK/wallets.csv" --quiet >/dev/null
-psql -tA "$URL" -c "SELECT id FROM wallets WHERE kind = 'user'" > "$WORK/ids"
+funded_wallets_db $DB "$BATCH_WALLETS" "$WORK/ids"
 SECRET=$(api_secret "$URL" write)
 start_and_wait serve env DATABASE_URL="$URL" "$BIN" --set http.listen=127.0.0.1:0 --set log.level=warn \
   --set http.threads="$((BATCH_CONNECTIONS + 16))" --set withdrawals.enabled=false --set rabbitmq.enabled=false \

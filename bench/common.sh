@@ -33,6 +33,18 @@ fresh_db() {
   DATABASE_URL="$(db_url "$1")" DATABASE_OWNER_URL="$(owner_db_url "$1")" "$BIN" migrate >/dev/null
 }
 
+# A fresh database $1 with $2 user wallets (users payee-1 ... payee-N), each charged 10,000,000.00
+# by replay; their ids, one a line, in the file $3.
+funded_wallets_db() {
+  fresh_db "$1"
+  {
+    echo "op,user_id,amount"
+    for i in $(seq 1 "$2"); do echo "charge,payee-$i,1000000000"; done
+  } > "$WORK/wallets-$1.csv"
+  DATABASE_URL="$(db_url "$1")" "$BIN" replay "$WORK/wallets-$1.csv" --quiet >/dev/null 2>&1
+  psql -tA "$(db_url "$1")" -c "SELECT id FROM wallets WHERE kind = 'user'" > "$3"
+}
+
 # Baseline: PostgreSQL's own TPC-B-like transaction ("move money between accounts"), pgbench
 # -M prepared -c 8 -j 2 at scale 10; sets PGBENCH_TPS to the median of three runs of
 # BENCH_PGBENCH_SECONDS (15) each.

@@ -20,16 +20,8 @@ rabbitmqctl() { timeout 60 /usr/lib/rabbitmq/bin/rabbitmqctl -q "$@"; }
 psql_value() { psql -tA "$URL" -c "$1"; }
 
 log "notify benchmark: a backlog of $NOTIFY_EVENTS transfer events among $NOTIFY_WALLETS wallets, $RUNS runs"
-{
-  echo "op,user_id,amount"
-  for i in $(seq 1 "$NOTIFY_WALLETS"); do echo "charge,payee-$i,1000000000"; done
-} > "$WORK/wallets.csv"
-for db in $DB $HTTP_DB; do
-  fresh_db $db
-  DATABASE_URL="$(db_url $db)" "$BIN" replay "$WORK/wallets.csv" --quiet >/dev/null 2>&1
-done
-psql_value "SELECT id FROM wallets WHERE kind = 'user'" > "$WORK/ids"
-psql -tA "$HTTP_URL" -c "SELECT id FROM wallets WHERE kind = 'user'" > "$WORK/http-ids"
+funded_wallets_db $DB "$NOTIFY_WALLETS" "$WORK/ids"
+funded_wallets_db $HTTP_DB "$NOTIFY_WALLETS" "$WORK/http-ids"
 start_and_wait webhook "$CEILING_BIN" 0 32
 WEBHOOK="http://127.0.0.1:$STARTED_PORT/hook"
 
