@@ -72,9 +72,14 @@ void Notifier::handle(AmqpConnection& mq, const std::vector<AmqpDelivery>& batch
   // Undecodable messages are dead-lettered; the rest are checked against the record at once.
   std::vector<Message> messages;
   std::vector<std::string> ids;
+  std::set<std::uint64_t> rejected;  // delivery tags dead-lettered: no longer the channel's to acknowledge
+  const auto reject = [&](const AmqpDelivery& d) {
+    mq.reject(d.delivery_tag);
+    rejected.insert(d.delivery_tag);
+  };
   const auto dead_letter = [&](const AmqpDelivery& d, const std::string& why) {
     log_event(spdlog::level::warn, "undecodable message dead-lettered", {{"routing_key", d.routing_key}, {"error", why}});
-    mq.reject(d.delivery_tag);
+    reject(d);
     metrics_.dead_lettered();
   };
   for (const auto& d : batch) {
@@ -121,16 +126,24 @@ void Notifier::handle(AmqpConnection& mq, const std::vector<AmqpDelivery>& batch
       // never holding up the queue behind it.
       log_event(spdlog::level::warn, "notification refused by the webhook; dead-lettered",
                 {{"message_id", *m.delivery->message_id}, {"routing_key", m.delivery->routing_key}});
-      mq.reject(m.delivery->delivery_tag);
+      reject(*m.delivery);
       metrics_.dead_lettered();
     } else if (m.outcome == Outcome::kTold) {
       metrics_.delivered();
       if (stopped) mq.ack(m.delivery->delivery_tag);
     }
   }
-  // Everything else of the batch is settled: one frame acknowledges it (duplicates included).
-  // After a stop, the untold must stay unacknowledged; the told were acknowledged one by one.
-  if (!stopped && !batch.empty()) mq.ack_through(batch.back().delivery_tag);
+  // Everything else of the batch is settled: one frame acknowledges it (duplicates included),
+  // naming its last delivery not rejected (the broker closes the channel on a tag it no longer
+  // holds). After a stop, the untold must stay unacknowledged; the told were acknowledged one
+  // by one.
+  if (!stopped) {
+    for (auto d = batch.rbegin(); d != batch.rend(); ++d) {
+      if (rejected.count(d->delivery_tag)) continue;
+      mq.ack_through(d->delivery_tag);
+      break;
+    }
+  }
   if (stopped) std::rethrow_exception(stopped);
 }
 
