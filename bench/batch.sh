@@ -30,9 +30,7 @@ log "  pgbench TPC-B-like baseline: median $PGBENCH_TPS TPS"
 
 funded_wallets_db $DB "$BATCH_WALLETS" "$WORK/ids"
 SECRET=$(api_secret "$URL" write)
-start_and_wait serve env DATABASE_URL="$URL" "$BIN" --set http.listen=127.0.0.1:0 --set log.level=warn \
-  --set http.threads="$((BATCH_CONNECTIONS + 16))" --set withdrawals.enabled=false --set rabbitmq.enabled=false \
-  --set auth.rate_per_second=1000000 --set auth.rate_burst=1000000 serve
+start_bench_serve "$URL" "$((BATCH_CONNECTIONS + 16))"
 PORT=$STARTED_PORT
 SERVE_PID=$STARTED_PID
 wrk_batches warmup >/dev/null

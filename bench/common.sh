@@ -77,6 +77,15 @@ start_and_wait() {
   STARTED_PORT=$(sed -n 's|.*listening on http://[^ ]*:\([0-9]*\).*|\1|p' "$WORK/$name.out" | head -n 1)
 }
 
+# `walletctl serve` on database URL $1 as the HTTP benchmarks run it: $2 request threads, API
+# keys checked with a rate no run reaches, the balance cache on, no withdrawal pool and no event
+# publisher (events wait in the outbox). Sets STARTED_PORT and STARTED_PID.
+start_bench_serve() {
+  start_and_wait serve env DATABASE_URL="$1" "$BIN" --set http.listen=127.0.0.1:0 --set log.level=warn \
+    --set http.threads="$2" --set withdrawals.enabled=false --set rabbitmq.enabled=false \
+    --set auth.rate_per_second=1000000 --set auth.rate_burst=1000000 serve
+}
+
 # A secret of a new API key of the given scope on database URL $1.
 api_secret() {
   DATABASE_URL="$1" "$BIN" --output json apikey create --name bench --scope "$2" 2>/dev/null \

@@ -27,9 +27,7 @@ WEBHOOK="http://127.0.0.1:$STARTED_PORT/hook"
 
 # The baseline: HTTP transfers per second, as `scripts/bench transfers` measures them.
 SECRET=$(api_secret "$HTTP_URL" write)
-start_and_wait serve env DATABASE_URL="$HTTP_URL" "$BIN" --set http.listen=127.0.0.1:0 --set log.level=warn \
-  --set http.threads=80 --set withdrawals.enabled=false --set rabbitmq.enabled=false \
-  --set auth.rate_per_second=1000000 --set auth.rate_burst=1000000 serve
+start_bench_serve "$HTTP_URL" "80"
 SERVE_PID=$STARTED_PID
 transfer_rates=""
 for run in $(seq 1 "$RUNS"); do

@@ -42,9 +42,7 @@ DATABASE_URL="$URL" "$BIN" replay "$WORK/wallets.csv" --quiet >/dev/null
 psql -tA "$URL" -c "SELECT id FROM wallets WHERE kind = 'user' AND user_id <> 'hot-payouts'" > "$WORK/ids"
 HOT=$(psql -tA "$URL" -c "SELECT id FROM wallets WHERE user_id = 'hot-payouts'")
 SECRET=$(api_secret "$URL" write)
-start_and_wait serve env DATABASE_URL="$URL" "$BIN" --set http.listen=127.0.0.1:0 --set log.level=warn \
-  --set http.threads="$((TRANSFER_CONNECTIONS + 16))" --set withdrawals.enabled=false --set rabbitmq.enabled=false \
-  --set auth.rate_per_second=1000000 --set auth.rate_burst=1000000 serve
+start_bench_serve "$URL" "$((TRANSFER_CONNECTIONS + 16))"
 PORT=$STARTED_PORT
 SERVE_PID=$STARTED_PID
 wrk_transfers warmup "" >/dev/null

@@ -69,10 +69,9 @@ struct AtomicBatchRefused {
 std::vector<OperationResult> aborted(std::vector<OperationResult> results) {
   std::size_t first = 0;
   while (results[first].ok()) ++first;
-  const auto because = "not applied: operations[" + std::to_string(first) + "] of this atomic batch was refused (" +
-                       std::string(results[first].error->name()) + ")";
+  const auto because = batch_aborted(first, *results[first].error);
   for (auto& r : results) {
-    if (r.ok()) r = OperationResult::refused(DomainError(ErrorCode::kBatchAborted, because));
+    if (r.ok()) r = OperationResult::refused(because);
   }
   return results;
 }
@@ -353,6 +352,12 @@ class BatchRun {
   std::map<std::string, SystemAccounts>& fresh_system_;
   BatchTargets targets_;
 };
+
+DomainError batch_aborted(std::size_t first, const DomainError& refused) {
+  return DomainError(ErrorCode::kBatchAborted, "not applied: operations[" + std::to_string(first) +
+                                                   "] of this atomic batch was refused (" +
+                                                   std::string(refused.name()) + ")");
+}
 
 Ledger::Ledger(pg::Connection& conn, const Settings& settings, BalanceCache* cache)
     : conn_(conn),

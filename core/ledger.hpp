@@ -25,6 +25,9 @@ enum class BatchMode {
   kAtomic,
 };
 
+/// What each other operation of an atomic batch answers when operations[first] was refused.
+DomainError batch_aborted(std::size_t first, const DomainError& refused);
+
 class Ledger {
  public:
   /// `cache`, when given, is told of every change before it commits (see write_posting()).

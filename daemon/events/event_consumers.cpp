@@ -1,7 +1,5 @@
 #include "daemon/events/event_consumers.hpp"
 
-#include <httplib.h>
-
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -12,12 +10,10 @@
 #include "core/event_topology.hpp"
 #include "core/logging.hpp"
 #include "daemon/service_manager.hpp"
-#include "core/notifications.hpp"
 #include "core/outbox.hpp"
 #include "core/pg/error.hpp"
 #include "daemon/events/notifier.hpp"
 #include "daemon/events/notify_metrics.hpp"
-#include "daemon/http_target.hpp"
 #include "daemon/ops_listener.hpp"
 #include "daemon/lifecycle.hpp"
 

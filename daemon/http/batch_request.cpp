@@ -42,7 +42,7 @@ class BatchEvents {
 
   bool value(JsonScalar v) {
     if (reader_) return reader_->value(std::move(v));
-    if (depth_ == 0) not_an_object(v);
+    if (depth_ == 0) throw_not_an_object(v);
     if (depth_ == 2) not_an_operation(v);
     if (key_ == "operations") {
       if (v.type != Type::kNull) throw DomainError(kInvalidInput, "operations must be an array of operation objects");
@@ -58,7 +58,7 @@ class BatchEvents {
   bool open(Type container) {
     if (reader_) return reader_->open(container);
     if (depth_ == 0) {
-      if (container != Type::kObject) not_an_object(JsonScalar{container});
+      if (container != Type::kObject) throw_not_an_object(JsonScalar{container});
     } else if (depth_ == 1) {
       if (key_ != "operations" || container != Type::kArray) {
         throw DomainError(kInvalidInput, key_ == "operations" ? "operations must be an array of operation objects"
@@ -98,9 +98,6 @@ class BatchEvents {
   }
 
  private:
-  [[noreturn]] static void not_an_object(const JsonScalar& v) {
-    throw DomainError(kInvalidJson, "body must be a JSON object, got " + json_type_name(v));
-  }
   [[noreturn]] void not_an_operation(const JsonScalar& v) const {
     throw DomainError(kInvalidInput,
                       "operations[" + std::to_string(items_.size()) + "] must be an object, got " + json_type_name(v));
@@ -147,9 +144,7 @@ BatchOutcome apply_batch_items(std::vector<BatchItem>& items, BatchMode mode,
     }
   }
   if (mode == BatchMode::kAtomic && first_refused) {
-    const DomainError aborted(kBatchAborted, "not applied: operations[" + std::to_string(*first_refused) + "]" +
-                                                 " of this atomic batch was refused (" +
-                                                 std::string(out.results[*first_refused].error->name()) + ")");
+    const auto aborted = batch_aborted(*first_refused, *out.results[*first_refused].error);
     for (const auto i : positions) out.results[i] = OperationResult::refused(aborted);
     return out;
   }

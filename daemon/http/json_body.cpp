@@ -31,12 +31,12 @@ class SingleObject {
  public:
   bool key(std::string& k) { return checked(reader_.key(k)); }
   bool value(JsonScalar v) {
-    if (!started_) not_an_object(v);
+    if (!started_) throw_not_an_object(v);
     return checked(reader_.value(std::move(v)));
   }
   bool open(Type container) {
     if (!started_) {
-      if (container != Type::kObject) not_an_object(JsonScalar{container});
+      if (container != Type::kObject) throw_not_an_object(JsonScalar{container});
       started_ = true;
       return true;
     }
@@ -49,9 +49,6 @@ class SingleObject {
   JsonBody take() { return reader_.take(); }
 
  private:
-  [[noreturn]] static void not_an_object(const JsonScalar& v) {
-    invalid_json("body must be a JSON object, got " + json_type_name(v));
-  }
   bool checked(bool open) {
     if (reader_.error()) throw *reader_.error();
     return open;
@@ -67,6 +64,10 @@ void throw_malformed(std::string_view parser_message) {
   std::string why(parser_message);
   if (const auto tag = why.find("] "); tag != std::string::npos) why = why.substr(tag + 2);
   invalid_json("body is not valid JSON: " + why.substr(0, 200));
+}
+
+void throw_not_an_object(const JsonScalar& v) {
+  invalid_json("body must be a JSON object, got " + json_type_name(v));
 }
 
 std::string json_type_name(const JsonScalar& v) {

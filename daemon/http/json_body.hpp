@@ -161,6 +161,10 @@ void parse_events(std::string_view text, Handler& handler) {
   nlohmann::json::sax_parse(text.begin(), text.end(), &events);
 }
 
+/// Throws DomainError(kInvalidJson, "body must be a JSON object, got ..."): a body (or a line of
+/// a batch file) whose first value is not an object.
+[[noreturn]] void throw_not_an_object(const JsonScalar& value);
+
 /// How an error message names a value's type: "an integer", "a string", "an object", ...
 std::string json_type_name(const JsonScalar& value);
 

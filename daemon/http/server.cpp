@@ -97,7 +97,9 @@ void Server::configure() {
   });
   http_->set_pre_routing_handler(
       [this](const httplib::Request& req, httplib::Response& res) { return screen(req, res); });
-  const auto without_body = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res, {}); };
+  const auto without_body = [this](const httplib::Request& req, httplib::Response& res) {
+    handle(req, res, router_.match(req.method, req.path), {});
+  };
   const auto with_body = [this](const httplib::Request& req, httplib::Response& res,
                                 const httplib::ContentReader& read) { read_bounded_body(req, res, read); };
   http_->Get(".*", without_body);
@@ -147,17 +149,19 @@ httplib::Server::HandlerResponse Server::screen(const httplib::Request& req, htt
     const auto declared = req.get_header_value("Content-Length");
     std::uint64_t length = 0;
     const auto [end, ec] = std::from_chars(declared.data(), declared.data() + declared.size(), length);
-    const auto limit = body_limit(req);
-    const bool too_large = (ec == std::errc::result_out_of_range) || (ec == std::errc() && length > limit);
-    if (too_large) return refuse(req, res, too_large_body(limit));
+    // Most requests are within the bound every route takes; only a longer one asks its route.
+    const bool out_of_range = ec == std::errc::result_out_of_range;
+    if (out_of_range || (ec == std::errc() && length > static_cast<std::uint64_t>(h.max_body_bytes))) {
+      const auto limit = body_limit(router_.match(req.method, req.path).route);
+      if (out_of_range || length > limit) return refuse(req, res, too_large_body(limit));
+    }
   }
   return httplib::Server::HandlerResponse::Unhandled;
 }
 
-std::size_t Server::body_limit(const httplib::Request& req) const {
-  const auto m = router_.match(req.method, req.path);
-  return m.route && m.route->max_body_after_auth ? m.route->max_body_after_auth
-                                                  : static_cast<std::size_t>(settings_.http.max_body_bytes);
+std::size_t Server::body_limit(const Route* route) const {
+  return route && route->max_body_after_auth ? route->max_body_after_auth
+                                             : static_cast<std::size_t>(settings_.http.max_body_bytes);
 }
 
 // Reads at most `limit` bytes of the body; false when it is larger.
@@ -175,20 +179,22 @@ bool Server::read_body(const httplib::ContentReader& read, std::size_t limit, st
 
 void Server::read_bounded_body(const httplib::Request& req, httplib::Response& res,
                                const httplib::ContentReader& read) {
+  auto route = router_.match(req.method, req.path);
   // A route with a larger body reads it once its caller is admitted (dispatch()).
-  if (body_limit(req) != static_cast<std::size_t>(settings_.http.max_body_bytes)) {
-    handle(req, res, {}, &read);
+  if (route.route && route.route->max_body_after_auth) {
+    handle(req, res, std::move(route), {}, &read);
     return;
   }
   std::string body;
-  if (!read_body(read, static_cast<std::size_t>(settings_.http.max_body_bytes), body)) {
-    refuse(req, res, too_large_body(static_cast<std::size_t>(settings_.http.max_body_bytes)));
+  const auto limit = body_limit(nullptr);
+  if (!read_body(read, limit, body)) {
+    refuse(req, res, too_large_body(limit));
     return;
   }
-  handle(req, res, std::move(body));
+  handle(req, res, std::move(route), std::move(body));
 }
 
-void Server::handle(const httplib::Request& req, httplib::Response& res, std::string body,
+void Server::handle(const httplib::Request& req, httplib::Response& res, RouteMatch route, std::string body,
                     const httplib::ContentReader* body_after_auth) {
   if (!body_after_auth && !RequestDeadline::request_read()) {
     res.status = 408;  // the connection was cut at its deadline: nobody is there to answer
@@ -204,7 +210,7 @@ void Server::handle(const httplib::Request& req, httplib::Response& res, std::st
     send_problem(res, e, ex.request_id, req.path.substr(0, 256));
   };
   try {
-    dispatch(ex, body_after_auth);
+    dispatch(ex, std::move(route), body_after_auth);
     // What this caller reads next (from a standby) must show this write.
     if (ex.req.method != "GET" && ex.res.status < 300) reads_.wrote(ex.key_scope());
   } catch (const ConnectionCut&) {
@@ -234,8 +240,7 @@ void Server::handle(const httplib::Request& req, httplib::Response& res, std::st
   --in_flight_;
 }
 
-void Server::dispatch(Exchange& ex, const httplib::ContentReader* body_after_auth) {
-  auto m = router_.match(ex.req.method, ex.req.path);
+void Server::dispatch(Exchange& ex, RouteMatch m, const httplib::ContentReader* body_after_auth) {
   if (!m.route) {
     if (!m.allowed.empty()) {
       ex.res.set_header("Allow", join(m.allowed));
@@ -274,7 +279,7 @@ httplib::Server::HandlerResponse Server::on_library_error(const httplib::Request
     if (!allowed.empty()) res.set_header("Allow", join(allowed));
     detail = "unsupported method";
   } else if (code == ErrorCode::kPayloadTooLarge) {
-    return refuse(req, res, too_large_body(body_limit(req)));
+    return refuse(req, res, too_large_body(body_limit(router_.match(req.method, req.path).route)));
   }
   return refuse(req, res, DomainError(code, detail));
 }

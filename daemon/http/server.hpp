@@ -46,9 +46,11 @@ class Server {
   static std::unique_ptr<httplib::Server> make_http_server(const Settings::Http& http);
   void configure();
   // body_after_auth: the body of a route that reads it only once its caller is admitted.
-  void handle(const httplib::Request& req, httplib::Response& res, std::string body,
+  // `route`: the request's match in the route table, looked up once per request.
+  void handle(const httplib::Request& req, httplib::Response& res, RouteMatch route, std::string body,
               const httplib::ContentReader* body_after_auth = nullptr);
-  std::size_t body_limit(const httplib::Request& req) const;
+  /// The most body a route takes (none matched: http.max_body_bytes).
+  std::size_t body_limit(const Route* route) const;
   static bool read_body(const httplib::ContentReader& read, std::size_t limit, std::string& body);
   void read_bounded_body(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read);
   httplib::Server::HandlerResponse screen(const httplib::Request& req, httplib::Response& res);
@@ -58,7 +60,7 @@ class Server {
   static DomainError too_large_body(std::size_t limit);
   // Thrown when the deadline cut a connection while a body was read after authentication.
   struct ConnectionCut {};
-  void dispatch(Exchange& ex, const httplib::ContentReader* body_after_auth);
+  void dispatch(Exchange& ex, RouteMatch route, const httplib::ContentReader* body_after_auth);
   void finish(const Exchange& ex, Clock::time_point start);
 
   const Settings& settings_;
