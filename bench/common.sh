@@ -66,6 +66,7 @@ pgbench_baseline() {
 # and STARTED_PID.
 start_and_wait() {
   local name=$1; shift
+  : > "$WORK/$name.out"  # there before the first grep, however late the background shell opens it
   "$@" > "$WORK/$name.out" 2> "$WORK/$name.err" &
   STARTED_PID=$!
   PIDS+=("$STARTED_PID")

@@ -25,7 +25,7 @@ std::optional<std::string> id_or_null(const std::string& id) {
 }
 
 // The scopes and the keys as two parallel arrays.
-std::pair<std::string, std::string> key_arrays(const std::vector<ScopedKey>& keys) {
+std::pair<pg::Param, pg::Param> key_arrays(const std::vector<ScopedKey>& keys) {
   std::vector<std::string> scopes, names;
   for (const auto& [scope, key] : keys) {
     scopes.push_back(scope);

@@ -73,7 +73,7 @@ std::optional<std::string> sql_text(const std::optional<Enum>& v) {
 
 // One column of rows as an array parameter.
 template <class Row, class Field>
-std::string column(const std::vector<Row>& rows, Field field) {
+pg::Param column(const std::vector<Row>& rows, Field field) {
   std::vector<std::optional<std::string>> values;
   values.reserve(rows.size());
   for (const auto& r : rows) values.push_back(sql_text(r.*field));

@@ -14,12 +14,24 @@ namespace {
 
 using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
-std::vector<const char*> raw_params(const Params& params) {
-  std::vector<const char*> raw;
-  raw.reserve(params.size());
-  for (const auto& p : params) raw.push_back(p ? p->c_str() : nullptr);
-  return raw;
-}
+// The parameters of one statement as libpq takes them, each in the format its declared type
+// calls for. The pointers point into `wires`.
+struct RawParams {
+  std::vector<Param::Wire> wires;
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+
+  RawParams(const Params& params, const std::vector<Oid>& types) {
+    wires.reserve(params.size());
+    for (std::size_t i = 0; i < params.size(); ++i) wires.push_back(params[i].wire(i < types.size() ? types[i] : 0));
+    for (const auto& w : wires) {
+      values.push_back(w.bytes ? w.bytes->data() : nullptr);
+      lengths.push_back(w.bytes ? static_cast<int>(w.bytes->size()) : 0);
+      formats.push_back(w.binary ? 1 : 0);
+    }
+  }
+  int count() const { return static_cast<int>(values.size()); }
+};
 
 bool ok_status(ExecStatusType s) { return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK; }
 
@@ -157,22 +169,25 @@ Result Connection::check(PGresult* res) {
   return Result(res);
 }
 
-const std::string& Connection::prepared_name(const char* sql) {
+const Connection::Prepared& Connection::prepared(const char* sql) {
   auto it = prepared_.find(sql);
-  if (it != prepared_.end() && it->second.sql == sql) return it->second.name;
+  if (it != prepared_.end() && it->second.sql == sql) return it->second;
   std::string name = "s" + std::to_string(prepared_count_++);
   check(PQprepare(conn_.get(), name.c_str(), sql, 0, nullptr));
+  const Result described = check(PQdescribePrepared(conn_.get(), name.c_str()));
+  std::vector<Oid> types;
+  for (int i = 0; i < described.params(); ++i) types.push_back(described.param_type(i));
   auto& entry = prepared_[sql];
-  entry = {std::move(name), sql};
-  return entry.name;
+  entry = {std::move(name), sql, std::move(types)};
+  return entry;
 }
 
 Result Connection::exec(const char* sql, const Params& params) {
   if (!deferred_.empty()) return std::move(pipeline({{sql, params}}).back());
-  const std::string& name = prepared_name(sql);
-  const auto raw = raw_params(params);
-  return check(
-      PQexecPrepared(conn_.get(), name.c_str(), static_cast<int>(raw.size()), raw.data(), nullptr, nullptr, 0));
+  const auto& statement = prepared(sql);
+  const RawParams raw(params, statement.param_types);
+  return check(PQexecPrepared(conn_.get(), statement.name.c_str(), raw.count(), raw.values.data(), raw.lengths.data(),
+                              raw.formats.data(), 0));
 }
 
 void Connection::exec_script(const std::string& sql) {
@@ -215,15 +230,16 @@ std::vector<Result> Connection::pipeline(const std::vector<Statement>& requested
     if (meanwhile) meanwhile();
     return {};
   }
-  std::vector<const std::string*> names;
-  names.reserve(statements.size());
-  for (const auto& s : statements) names.push_back(&prepared_name(s.sql));
+  std::vector<const Prepared*> prepared_statements;
+  prepared_statements.reserve(statements.size());
+  for (const auto& s : statements) prepared_statements.push_back(&prepared(s.sql));
 
   if (PQenterPipelineMode(conn_.get()) != 1) throw_error(nullptr);
   for (std::size_t i = 0; i < statements.size(); ++i) {
-    const auto raw = raw_params(statements[i].params);
-    if (PQsendQueryPrepared(conn_.get(), names[i]->c_str(), static_cast<int>(raw.size()), raw.data(), nullptr, nullptr,
-                            0) != 1) {
+    const auto& statement = *prepared_statements[i];
+    const RawParams raw(statements[i].params, statement.param_types);
+    if (PQsendQueryPrepared(conn_.get(), statement.name.c_str(), raw.count(), raw.values.data(), raw.lengths.data(),
+                            raw.formats.data(), 0) != 1) {
       PQexitPipelineMode(conn_.get());
       throw_error(nullptr);
     }

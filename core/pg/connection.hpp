@@ -14,11 +14,9 @@
 #include <vector>
 
 #include "core/pg/error.hpp"
+#include "core/pg/param.hpp"
 
 namespace wallet::pg {
-
-using Param = std::optional<std::string>;
-using Params = std::vector<Param>;
 
 /// The result of one statement; owns its PGresult.
 class Result {
@@ -26,6 +24,9 @@ class Result {
   explicit Result(PGresult* res) : res_(res, &PQclear) {}
   int rows() const { return PQntuples(res_.get()); }
   int columns() const { return PQnfields(res_.get()); }
+  /// Of a described prepared statement: its parameters and their types.
+  int params() const { return PQnparams(res_.get()); }
+  Oid param_type(int i) const { return PQparamtype(res_.get(), i); }
   bool is_null(int row, int col) const { return PQgetisnull(res_.get(), row, col) != 0; }
   std::string_view text(int row, int col) const {
     return {PQgetvalue(res_.get(), row, col), static_cast<std::size_t>(PQgetlength(res_.get(), row, col))};
@@ -97,7 +98,8 @@ class Connection {
 
  private:
   Connection(PGconn* conn, std::string address) : conn_(conn, &PQfinish), address_(std::move(address)) {}
-  const std::string& prepared_name(const char* sql);
+  struct Prepared;
+  const Prepared& prepared(const char* sql);
   Result check(PGresult* res);
   [[noreturn]] void throw_error(PGresult* res);
 
@@ -105,8 +107,10 @@ class Connection {
   std::string address_;
   /// Prepared statements by the address of their text, with the text itself: a buffer reused
   /// for other SQL (a temporary string) is prepared anew rather than run as the old statement.
+  /// With the types of its parameters, which decide how each is sent (pg::Param::wire).
   struct Prepared {
     std::string name, sql;
+    std::vector<Oid> param_types;
   };
   std::unordered_map<const char*, Prepared> prepared_;
   std::size_t prepared_count_ = 0;

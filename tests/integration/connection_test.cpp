@@ -5,6 +5,8 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <limits>
+
 #include "core/errors.hpp"
 #include "core/pg/array.hpp"
 #include "core/pg/transaction.hpp"
@@ -64,6 +66,65 @@ TEST(Connection, APipelineReturnsEveryResultInOrder) {
   ASSERT_EQ(results.size(), 3u);
   EXPECT_EQ(results[1].int64(0, 0), 2);
   EXPECT_EQ(results[2].str(0, 0), "a,\"quoted\"|back\\slash {x}");
+}
+
+// Arrays of the types param.cpp encodes travel in binary; each element, NULLs and empty arrays
+// must read back as written, and an array of another type (timestamptz) still goes as text.
+TEST(Connection, ArraysOfEveryEncodedTypeReadBackAsWritten) {
+  TestDatabase db;
+  auto conn = db.owner();
+  conn.exec(
+      "CREATE TABLE typed (n int, id uuid, big bigint, small int, flag boolean, label text, doc json, "
+      "bin jsonb, at timestamptz)");
+  static constexpr const char* kInsertTyped =
+      "INSERT INTO typed SELECT * FROM unnest($1::int[], $2::uuid[], $3::bigint[], $4::int[], $5::boolean[], "
+      "$6::text[], $7::json[], $8::jsonb[], $9::timestamptz[])";
+  const std::vector<std::optional<std::string>> ids{"01a251df-394b-72b5-a002-C9C6A548C1D6", std::nullopt};
+  conn.exec(kInsertTyped, {pg::int_array({1, 2}), pg::text_array(ids),
+                           pg::int_array({std::numeric_limits<std::int64_t>::min(), 9007199254740993}),
+                           pg::text_array(std::vector<std::string>{"-2147483648", "2147483647"}),
+                           pg::text_array(std::vector<std::string>{"true", "f"}),
+                           pg::text_array(std::vector<std::optional<std::string>>{"tab\t \"é\" {a,b}", ""}),
+                           pg::text_array(std::vector<std::string>{R"({"b": 1,  "a": [2]})", "null"}),
+                           pg::text_array(std::vector<std::string>{R"({"b": 1,  "a": [2]})", "[]"}),
+                           pg::text_array(std::vector<std::string>{"2026-12-07T10:00:00Z", "2026-12-07T10:00:01.5Z"})});
+  const auto rows = conn.exec(
+      "SELECT id, big, small, flag, label, doc, bin, extract(epoch FROM at) FROM typed ORDER BY n");
+  ASSERT_EQ(rows.rows(), 2);
+  EXPECT_EQ(rows.str(0, 0), "01a251df-394b-72b5-a002-c9c6a548c1d6");
+  EXPECT_TRUE(rows.is_null(1, 0));
+  EXPECT_EQ(rows.str(0, 1), "-9223372036854775808");
+  EXPECT_EQ(rows.str(1, 1), "9007199254740993");
+  EXPECT_EQ(rows.str(0, 2), "-2147483648");
+  EXPECT_EQ(rows.str(1, 2), "2147483647");
+  EXPECT_EQ(rows.str(0, 3), "t");
+  EXPECT_EQ(rows.str(1, 3), "f");
+  EXPECT_EQ(rows.str(0, 4), "tab\t \"é\" {a,b}");
+  EXPECT_EQ(rows.str(1, 4), "");
+  EXPECT_EQ(rows.str(0, 5), R"({"b": 1,  "a": [2]})") << "json keeps its text";
+  EXPECT_EQ(rows.str(0, 6), R"({"a": [2], "b": 1})");
+  EXPECT_EQ(rows.str(1, 6), "[]");
+  EXPECT_EQ(rows.str(0, 7), "1796637600.000000");
+  EXPECT_EQ(rows.str(1, 7), "1796637601.500000");
+
+  constexpr Oid kUuidArray = 2951, kTimestamptzArray = 1185;
+  EXPECT_TRUE(pg::text_array(ids).wire(kUuidArray).binary);
+  EXPECT_FALSE(pg::text_array(ids).wire(kTimestamptzArray).binary);
+
+  static constexpr const char* kCountIn = "SELECT count(*) FROM typed WHERE id = ANY($1::uuid[])";
+  EXPECT_EQ(conn.exec(kCountIn, {pg::text_array(std::vector<std::string>{})}).int64(0, 0), 0) << "an empty array";
+  // What does not encode goes as text, for the server to refuse as it always did.
+  for (const char* bad : {"not-a-uuid", "01a251df394b72b5a002c9c6a548c1d6ff", "01a251df-394b-72b5-a002-c9c6a548c1dg"}) {
+    try {
+      conn.exec(kCountIn, {pg::text_array(std::vector<std::string>{bad})});
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const pg::Error& e) {
+      EXPECT_EQ(e.sqlstate(), "22P02") << bad;
+    }
+  }
+  EXPECT_THROW(conn.exec(kInsertTyped, {pg::int_array({3}), {}, {}, pg::int_array({std::int64_t{1} << 40})}),
+               pg::Error)
+      << "an integer past int's range";
 }
 
 TEST(Connection, AFailedStatementInAPipelineIsClassifiedAndTheConnectionStaysUsable) {
