@@ -27,12 +27,16 @@ std::optional<Oid> element_of(Oid array_type) {
   return std::nullopt;
 }
 
+// Network byte order.
 void put_int32(std::string& out, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+  const char bytes[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+                         static_cast<char>(v)};
+  out.append(bytes, sizeof bytes);
 }
 
 void put_int64(std::string& out, std::uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+  put_int32(out, static_cast<std::uint32_t>(v >> 32));
+  put_int32(out, static_cast<std::uint32_t>(v));
 }
 
 int hex_digit(char c) {
@@ -45,7 +49,8 @@ int hex_digit(char c) {
 // The canonical 8-4-4-4-12 form only; anything else goes as text for the server to judge.
 bool put_uuid(std::string& out, const std::string& text) {
   if (text.size() != 36) return false;
-  std::string bytes;
+  char bytes[16];
+  std::size_t n = 0;
   for (std::size_t i = 0; i < text.size();) {
     if (i == 8 || i == 13 || i == 18 || i == 23) {
       if (text[i++] != '-') return false;
@@ -53,11 +58,11 @@ bool put_uuid(std::string& out, const std::string& text) {
     }
     const int hi = hex_digit(text[i]), lo = hex_digit(text[i + 1]);
     if (hi < 0 || lo < 0) return false;
-    bytes.push_back(static_cast<char>(hi * 16 + lo));
+    bytes[n++] = static_cast<char>(hi * 16 + lo);
     i += 2;
   }
   put_int32(out, 16);
-  out += bytes;
+  out.append(bytes, sizeof bytes);
   return true;
 }
 
@@ -126,9 +131,17 @@ bool has_null(const Param::IntElements&) { return false; }
 
 // array_recv's layout: dimensions, a has-null flag, the element type, each dimension's length
 // and lower bound, then every element as a length and its bytes.
+std::size_t size_hint(const Param::TextElements& elements) {
+  std::size_t bytes = 0;
+  for (const auto& e : elements) bytes += 5 + (e ? e->size() : 0);
+  return bytes;
+}
+std::size_t size_hint(const Param::IntElements& elements) { return elements.size() * 12; }
+
 template <class Elements>
 std::optional<std::string> binary_array(Oid element, const Elements& elements) {
   std::string out;
+  out.reserve(20 + size_hint(elements));
   const bool empty = elements.empty();
   put_int32(out, empty ? 0 : 1);
   put_int32(out, has_null(elements) ? 1 : 0);
