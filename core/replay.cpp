@@ -7,6 +7,7 @@
 #include "core/csv_reader.hpp"
 #include "core/errors.hpp"
 #include "core/ledger.hpp"
+#include "core/replay_lanes.hpp"
 #include "core/settlement.hpp"
 #include "core/wallet_controls.hpp"
 
@@ -89,7 +90,7 @@ class Replay {
     ChunkReader reader(file, file_hash, max_amount, options_);
     auto ahead = std::async(std::launch::async, [&] { return reader.next(); });
     for (;;) {
-      Chunk chunk = ahead.get();
+      Chunk chunk = ahead.get();  // not const: its operations are moved into the lanes
       if (!chunk.last) ahead = std::async(std::launch::async, [&] { return reader.next(); });
       apply(chunk);
       observer_.on_progress(chunk.bytes_read, summary_.rows);
@@ -104,9 +105,58 @@ class Replay {
     return options_.stop_on_error ? BatchMode::kStopAtFirstError : BatchMode::kIndependent;
   }
 
-  void apply(const Chunk& chunk) {
+  // A lane holds at least this many operations, else the batch runs as one transaction.
+  static constexpr std::size_t kMinLane = 32;
+
+  // The batch on one connection, or split into two lanes applied at once on two (see
+  // core/replay_lanes.hpp: neither lane waits for the other, and every row sees the balances
+  // it would in file order). Only a batch that applies what it can: --stop-on-error must stop
+  // at the first refusal in file order, and --dry-run writes nothing worth overlapping.
+  std::vector<OperationResult> apply_operations(std::vector<Operation>& ops) {
+    if (ops.empty()) return {};
+    const auto lanes = mode() == BatchMode::kIndependent ? split_into_lanes(ops, kMinLane) : std::nullopt;
+    if (!lanes) return ledger_.apply(ops, mode());
+    const auto take = [&](const std::vector<std::size_t>& lane) {
+      std::vector<Operation> out;
+      out.reserve(lane.size());
+      for (auto i : lane) out.push_back(std::move(ops[i]));
+      return out;
+    };
+    const auto system_ops = take(lanes->system), plain_ops = take(lanes->plain);
+    Ledger& second = second_ledger();
+    auto plain = std::async(std::launch::async, [&] { return second.apply(plain_ops, mode()); });
+    std::vector<OperationResult> system_results;
+    std::exception_ptr system_failed;
+    try {
+      system_results = ledger_.apply(system_ops, mode());
+    } catch (...) {
+      system_failed = std::current_exception();  // thrown once the other lane has ended too
+    }
+    std::vector<OperationResult> plain_results;
+    try {
+      plain_results = plain.get();
+    } catch (...) {
+      if (!system_failed) throw;
+    }
+    if (system_failed) std::rethrow_exception(system_failed);
+    std::vector<OperationResult> results(ops.size());
+    for (std::size_t k = 0; k < lanes->system.size(); ++k) results[lanes->system[k]] = std::move(system_results[k]);
+    for (std::size_t k = 0; k < lanes->plain.size(); ++k) results[lanes->plain[k]] = std::move(plain_results[k]);
+    return results;
+  }
+
+  // The second lane's connection, opened when a batch first splits.
+  Ledger& second_ledger() {
+    if (!second_ledger_) {
+      second_conn_.emplace(pg::Connection::open(settings_.database.url, static_cast<int>(settings_.database.connect_timeout)));
+      second_ledger_.emplace(*second_conn_, settings_, options_.cache);
+    }
+    return *second_ledger_;
+  }
+
+  void apply(Chunk& chunk) {
     summary_.rows += chunk.rows.size();
-    const auto results = chunk.ops.empty() ? std::vector<OperationResult>{} : ledger_.apply(chunk.ops, mode());
+    const auto results = apply_operations(chunk.ops);
     std::size_t next = 0;
     for (const auto& row : chunk.rows) {
       std::optional<RowOutcome> outcome = row.invalid;
@@ -181,6 +231,8 @@ class Replay {
   pg::Connection& conn_;
   const Settings& settings_;
   Ledger ledger_;
+  std::optional<pg::Connection> second_conn_;
+  std::optional<Ledger> second_ledger_;
   const ReplayOptions& options_;
   ReplayObserver& observer_;
   ReplaySummary summary_;

@@ -418,6 +418,66 @@ TEST_F(ReplayTest, TwoFilesAgainstTheSameWalletsAtOnceBothComplete) {
   for (const auto& c : report.checks) EXPECT_TRUE(c.passed()) << c.name;
 }
 
+// A batch of charges and withdrawals beside transfers among other wallets runs on two
+// connections at once (core/replay_lanes.hpp). Every row here succeeds only in file order
+// (each chain moves money it just received on, and each cycle passes one wallet's whole
+// balance round), and the rows marked refused are refused only in file order too.
+TEST_F(ReplayTest, RowsThatDependOnEachOtherApplyAsInFileOrderWhileBatchesSplitAcrossTwoConnections) {
+  WalletStore wallets(conn(), 5);
+  Ledger ledger(conn(), db_.settings());
+  std::string file = "op,wallet_id,to_wallet_id,amount\n";
+  std::map<std::uint64_t, std::string> expected;
+  std::map<std::string, std::int64_t> balances;
+  std::uint64_t line = 1;
+  const auto row = [&](const std::string& op, const std::string& from, const std::string& to, int amount,
+                       const std::string& outcome) {
+    file += op + "," + from + "," + to + "," + std::to_string(amount) + "\n";
+    expected[++line] = outcome;
+  };
+  for (int i = 0; i < 20; ++i) {  // system lane: charge, pass it on twice, withdraw part
+    const auto a = wallets.create("chain-a" + std::to_string(i), "USD").id;
+    const auto b = wallets.create("chain-b" + std::to_string(i), "USD").id;
+    const auto c = wallets.create("chain-c" + std::to_string(i), "USD").id;
+    row("charge", a, "", 100, "applied");
+    row("transfer", a, b, 100, "applied");
+    row("transfer", b, c, 100, "applied");
+    row("withdraw", c, "", 30, "applied");
+    row("transfer", a, c, 1, "refused insufficient_funds");
+    balances[a] = 0, balances[b] = 0, balances[c] = 70;
+  }
+  for (int i = 0; i < 20; ++i) {  // plain lane: 100 goes p -> q -> r -> p -> q
+    const auto p = wallets.create("cycle-p" + std::to_string(i), "USD").id;
+    const auto q = wallets.create("cycle-q" + std::to_string(i), "USD").id;
+    const auto r = wallets.create("cycle-r" + std::to_string(i), "USD").id;
+    Operation fund;
+    fund.wallet.wallet_id = p;
+    fund.amount = Money(100);
+    ledger.apply_one(fund);
+    row("transfer", p, q, 100, "applied");
+    row("transfer", q, r, 100, "applied");
+    row("transfer", r, p, 100, "applied");
+    row("transfer", r, q, 1, "refused insufficient_funds");
+    row("transfer", p, q, 100, "applied");
+    balances[p] = 0, balances[q] = 100, balances[r] = 0;
+  }
+  const auto path = write("dependent.csv", file), out = temp_path("dependent-report.csv");
+  const auto run = walletctl({"replay", path, "--report", out, "--quiet"});
+  ASSERT_EQ(run.exit_code, 1) << run.err;  // the refused rows
+  EXPECT_EQ(report(out), expected);
+  for (const auto& [wallet, minor] : balances) EXPECT_EQ(balance(wallet), minor) << wallet;
+  EXPECT_TRUE(run_audit(conn()).passed());
+
+  // Run again: nothing moves, and every row answers as its first run did.
+  const auto again = walletctl({"replay", path, "--report", out, "--quiet"});
+  ASSERT_EQ(again.exit_code, 1) << again.err;
+  auto replayed = expected;
+  for (auto& [l, outcome] : replayed) {
+    if (outcome == "applied") outcome = "replayed";
+  }
+  EXPECT_EQ(report(out), replayed);
+  for (const auto& [wallet, minor] : balances) EXPECT_EQ(balance(wallet), minor) << wallet;
+}
+
 TEST_F(ReplayTest, StandardInputDryRunAndStopOnError) {
   const auto w = WalletStore(conn(), 5).create("alice", "USD").id;
   const std::string file = "op,wallet_id,amount\ncharge," + w + ",10\ncharge," + w + ",x\ncharge," + w + ",20\n";
