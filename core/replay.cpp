@@ -115,7 +115,8 @@ class Replay {
   std::vector<OperationResult> apply_operations(std::vector<Operation>& ops) {
     if (ops.empty()) return {};
     const auto lanes = mode() == BatchMode::kIndependent ? split_into_lanes(ops, kMinLane) : std::nullopt;
-    if (!lanes) return ledger_.apply(ops, mode());
+    Ledger* second = lanes ? second_ledger() : nullptr;
+    if (!second) return ledger_.apply(ops, mode());
     const auto take = [&](const std::vector<std::size_t>& lane) {
       std::vector<Operation> out;
       out.reserve(lane.size());
@@ -123,8 +124,7 @@ class Replay {
       return out;
     };
     const auto system_ops = take(lanes->system), plain_ops = take(lanes->plain);
-    Ledger& second = second_ledger();
-    auto plain = std::async(std::launch::async, [&] { return second.apply(plain_ops, mode()); });
+    auto plain = std::async(std::launch::async, [&] { return second->apply(plain_ops, mode()); });
     std::vector<OperationResult> system_results;
     std::exception_ptr system_failed;
     try {
@@ -145,13 +145,19 @@ class Replay {
     return results;
   }
 
-  // The second lane's connection, opened when a batch first splits.
-  Ledger& second_ledger() {
-    if (!second_ledger_) {
-      second_conn_.emplace(pg::Connection::open(settings_.database.url, static_cast<int>(settings_.database.connect_timeout)));
-      second_ledger_.emplace(*second_conn_, settings_, options_.cache);
+  // The second lane's connection, opened when a batch first splits; none when the server
+  // refuses a second connection (max_connections reached): the replay goes on with one.
+  Ledger* second_ledger() {
+    if (!second_ledger_ && !second_refused_) {
+      try {
+        second_conn_.emplace(
+            pg::Connection::open(settings_.database.url, static_cast<int>(settings_.database.connect_timeout)));
+        second_ledger_.emplace(*second_conn_, settings_, options_.cache);
+      } catch (const DomainError&) {
+        second_refused_ = true;
+      }
     }
-    return *second_ledger_;
+    return second_ledger_ ? &*second_ledger_ : nullptr;
   }
 
   void apply(Chunk& chunk) {
@@ -233,6 +239,7 @@ class Replay {
   Ledger ledger_;
   std::optional<pg::Connection> second_conn_;
   std::optional<Ledger> second_ledger_;
+  bool second_refused_ = false;
   const ReplayOptions& options_;
   ReplayObserver& observer_;
   ReplaySummary summary_;
