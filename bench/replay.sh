@@ -11,7 +11,7 @@ BASELINE_REF="${BENCH_BASELINE_REF:-518c7b3}"
 positive_integers "$ROWS_SMALL" "$ROWS_LARGE" "$WALLETS"
 
 # The walletctl of commit $1, built from `git archive` of it (no worktree, nothing in the
-# checkout changes) with the same flags as scripts/build; kept, so a second run reuses it.
+# checkout changes) as scripts/build builds the checkout; kept, so a second run reuses it.
 # Prints its path.
 baseline_build() {
   local commit dir
@@ -23,10 +23,8 @@ baseline_build() {
     rm -rf "$dir/src" && mkdir -p "$dir/src"
     git -C "$WALLET_ROOT" archive "$commit" | tar -x -C "$dir/src"
     ln -s "$WALLET_ROOT/.cache" "$dir/src/.cache"  # what scripts/bootstrap fetched (the Swagger UI)
-    cmake -S "$dir/src" -B "$dir/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DCMAKE_CXX_COMPILER_LAUNCHER="env;CCACHE_BASEDIR=$dir/src;CCACHE_NOHASHDIR=1;ccache" >/dev/null
-    cmake --build "$dir/build" -j "$(nproc)" --target walletctl >/dev/null 2>&1 \
-      || { log "the baseline build of $1 failed"; exit 1; }
+    configure_tree_of "$dir/src" "$dir/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    build_tree "$dir/build" walletctl >&2 || { log "the baseline build of $1 failed"; exit 1; }
   fi
   echo "$dir/build/walletctl"
 }
@@ -71,11 +69,12 @@ seed_db bench_replay_large "$ROWS_LARGE" "$WORK/large.csv"
 large="$(replay_once "$BIN" "$WORK/large.csv" bench_replay_large "this build")"
 admin "DROP DATABASE bench_replay_large WITH (FORCE)"
 
-median_of() { printf '%s\n' "$@" | awk "{print \$$FIELD}" | median; }
-SMALL_RATE=$(FIELD=1 median_of "${ours[@]}")
-BASE_RATE=$(FIELD=1 median_of "${theirs[@]}")
-SMALL_RSS=$(FIELD=2 median_of "${ours[@]}")
-BASE_RSS=$(FIELD=2 median_of "${theirs[@]}")
+# The median of field $1 of the "rows_per_second peak_rss_kib" lines that follow.
+median_of() { local field=$1; shift; printf '%s\n' "$@" | awk -v f="$field" '{print $f}' | median; }
+SMALL_RATE=$(median_of 1 "${ours[@]}")
+BASE_RATE=$(median_of 1 "${theirs[@]}")
+SMALL_RSS=$(median_of 2 "${ours[@]}")
+BASE_RSS=$(median_of 2 "${theirs[@]}")
 read -r LARGE_RATE LARGE_RSS <<< "$large"
 
 printf '\n%-34s %10s %14s %12s %12s\n' "scenario" "rows/s" "peak RSS MiB" "÷ baseline" "÷ pgbench"

@@ -55,14 +55,17 @@ SQL
 # and the working directory not at all (nohashdir), so two checkouts share entries; a source
 # compiled with a path in it (tests/support/paths.cpp) still differs, and compiles again. A cold
 # cache builds as before, only slower.
-COMPILER_LAUNCHER="env;CCACHE_BASEDIR=$WALLET_ROOT;CCACHE_NOHASHDIR=1;ccache"
 # Configures build tree $1 (source: the checkout) with the launcher and the cmake flags that
 # follow, unless it is configured already. A configure that failed (e.g. a library not yet
 # installed) leaves a cache but no Makefile; a tree made before ccache is configured again.
-configure_tree() {
-  local dir=$1; shift
+configure_tree() { configure_tree_of "$WALLET_ROOT" "$@"; }
+# The same for the sources at $1 (another commit's, for bench replay's baseline) into tree $2;
+# their paths are hashed relative to $1, so they share cache entries with the checkout.
+configure_tree_of() {
+  local source=$1 dir=$2; shift 2
   if [[ ! -f "$dir/Makefile" ]] || ! grep -q "^CMAKE_CXX_COMPILER_LAUNCHER:.*ccache" "$dir/CMakeCache.txt"; then
-    cmake -S "$WALLET_ROOT" -B "$dir" -DCMAKE_CXX_COMPILER_LAUNCHER="$COMPILER_LAUNCHER" "$@" >/dev/null
+    cmake -S "$source" -B "$dir" -DCMAKE_CXX_COMPILER_LAUNCHER="env;CCACHE_BASEDIR=$source;CCACHE_NOHASHDIR=1;ccache" \
+      "$@" >/dev/null
   fi
 }
 # Builds targets of tree $1 (all when none follow), showing warnings and errors but not progress.

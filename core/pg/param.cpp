@@ -129,8 +129,7 @@ bool has_null(const Param::TextElements& elements) {
 }
 bool has_null(const Param::IntElements&) { return false; }
 
-// array_recv's layout: dimensions, a has-null flag, the element type, each dimension's length
-// and lower bound, then every element as a length and its bytes.
+// The bytes an array's binary form takes, near enough to reserve them at once.
 std::size_t size_hint(const Param::TextElements& elements) {
   std::size_t bytes = 0;
   for (const auto& e : elements) bytes += 5 + (e ? e->size() : 0);
@@ -138,6 +137,8 @@ std::size_t size_hint(const Param::TextElements& elements) {
 }
 std::size_t size_hint(const Param::IntElements& elements) { return elements.size() * 12; }
 
+// array_recv's layout: dimensions, a has-null flag, the element type, each dimension's length
+// and lower bound, then every element as a length and its bytes.
 template <class Elements>
 std::optional<std::string> binary_array(Oid element, const Elements& elements) {
   std::string out;
