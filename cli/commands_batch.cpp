@@ -58,8 +58,10 @@ int run_batch(Context& ctx, const std::string& path, bool atomic) {
   std::size_t refused = 0;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto& r = outcome.results[i];
-    auto entry = daemon::batch_result(outcome.kinds[i].value_or(OperationKind::kCharge), r, "",
-                                      "line " + std::to_string(lines[i].number));
+    JsonWriter written;
+    daemon::write_batch_result(written, outcome.kinds[i].value_or(OperationKind::kCharge), r, "",
+                               "line " + std::to_string(lines[i].number));
+    auto entry = nlohmann::json::parse(written.text());
     entry["line"] = lines[i].number;
     if (r.error) ++refused;
     if (ctx.json()) {

@@ -243,7 +243,7 @@ bool BalanceCache::fill(const std::string& epoch, const WalletSnapshot& snapshot
 
 bool BalanceCache::fill(const std::string& epoch, const WalletSnapshot& snapshot, Clock::time_point loaded_at,
                         bool map_user) {
-  return fill(epoch, snapshot, to_json(snapshot.wallet).dump(), loaded_at, map_user);
+  return fill(epoch, snapshot, json_text(snapshot.wallet), loaded_at, map_user);
 }
 
 std::string BalanceCache::read_through(const Lookup& found, const std::function<WalletSnapshot()>& load,
@@ -251,7 +251,7 @@ std::string BalanceCache::read_through(const Lookup& found, const std::function<
   if (found.json) return *found.json;
   const auto started = Clock::now();
   const auto snapshot = load();
-  auto json = to_json(snapshot.wallet).dump();
+  auto json = json_text(snapshot.wallet);
   if (found.epoch) fill(*found.epoch, snapshot, json, started, map_user);
   return json;
 }

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include <string_view>
 
 namespace wallet {
 
@@ -16,7 +16,8 @@ struct OutboxEvent {
   std::string payload;
 };
 
+/// `data` is the event's subject as JSON text (json_text of the transaction, transfer, ...).
 OutboxEvent make_event(std::string type, std::optional<std::string> transaction_id, const std::string& occurred_at,
-                       nlohmann::json data);
+                       std::string_view data);
 
 }  // namespace wallet

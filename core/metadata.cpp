@@ -4,6 +4,7 @@
 
 #include "core/errors.hpp"
 #include "core/ids.hpp"
+#include "core/json_writer.hpp"
 
 namespace wallet {
 namespace {
@@ -80,7 +81,7 @@ std::pair<std::string, std::string> checked_metadata_pair(std::string key, std::
   return {std::move(key), std::move(value)};
 }
 
-std::string metadata_text(const Metadata& metadata) { return nlohmann::json(metadata).dump(); }
+std::string metadata_text(const Metadata& metadata) { return JsonWriter().metadata(metadata).take(); }
 
 std::optional<std::string> metadata_column(const Metadata& metadata) {
   if (metadata.empty()) return std::nullopt;

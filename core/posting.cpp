@@ -170,10 +170,10 @@ OperationResult Posting::posted(const ResolvedOperation& r) {
     w.metadata = t.metadata;
     w.created_at = w.updated_at = now_text_;
     writes_.withdrawals.push_back(w);
-    writes_.events.push_back(make_event("withdrawal.requested", t.id, now_text_, to_json(w)));
+    writes_.events.push_back(make_event("withdrawal.requested", t.id, now_text_, json_text(w)));
     result.withdrawal = w;
   } else {
-    writes_.events.push_back(make_event(std::string(name(kind)) + ".completed", t.id, now_text_, to_json(t)));
+    writes_.events.push_back(make_event(std::string(name(kind)) + ".completed", t.id, now_text_, json_text(t)));
   }
   result.transaction = std::move(t);
   return result;
@@ -211,7 +211,7 @@ OperationResult Posting::open_transfer(const ResolvedOperation& r) {
   reserve(t, true);
   targets_.transfers[t.id] = t;
   writes_.new_transfers.push_back(t);
-  writes_.events.push_back(make_event("transfer.pending", std::nullopt, now_text_, to_json(t)));
+  writes_.events.push_back(make_event("transfer.pending", std::nullopt, now_text_, json_text(t)));
   OperationResult result;
   result.transfer = std::move(t);
   return result;
@@ -274,8 +274,8 @@ OperationResult Posting::close_transfer(const ResolvedOperation& r) {
     result.transaction = std::move(x);
   }
   writes_.closed_transfers.push_back(t);
-  auto data = to_json(t);
-  if (result.transaction) data["transaction"] = to_json(*result.transaction);
+  auto data = json_text(t);
+  if (result.transaction) data = with_member(std::move(data), "transaction", json_text(*result.transaction));
   writes_.events.push_back(make_event("transfer." + std::string(name(t.state)), transaction_id, now_text_, data));
   result.transfer = t;
   return result;
@@ -312,8 +312,7 @@ OperationResult Posting::reverse(const ResolvedOperation& r) {
   t.reason = op.reason;
   original.reversed_amount = must_fit(original.reversed_amount.plus(amount), "reversed amount");
   writes_.transactions.push_back(t);
-  auto data = to_json(t);
-  data["original"] = to_json(original);
+  const auto data = with_member(json_text(t), "original", json_text(original));
   writes_.events.push_back(make_event("transaction.reversed", t.id, now_text_, data));
   OperationResult result;
   result.transaction = std::move(t);
@@ -338,7 +337,7 @@ std::optional<Withdrawal> Posting::settle(const Withdrawal& w, const std::string
   if (settled.resolution) settled.resolved_at = now_text_;
   writes_.settled_withdrawals.push_back(settled);
   writes_.events.push_back(
-      make_event(paid ? "withdrawal.completed" : "withdrawal.failed", t.id, now_text_, to_json(settled)));
+      make_event(paid ? "withdrawal.completed" : "withdrawal.failed", t.id, now_text_, json_text(settled)));
   return settled;
 }
 

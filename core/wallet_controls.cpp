@@ -98,7 +98,7 @@ void write_event(pg::Connection& conn, const WalletControl& c, const Wallet& w) 
     data["reason"] = c.reason;
     type = c.kind == WalletControlKind::kFreeze ? "wallet.frozen" : "wallet.unfrozen";
   }
-  const auto stmt = insert_outbox({make_event(type, std::nullopt, w.updated_at, std::move(data))});
+  const auto stmt = insert_outbox({make_event(type, std::nullopt, w.updated_at, data.dump())});
   conn.exec(stmt.sql, stmt.params);
 }
 

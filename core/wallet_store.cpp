@@ -86,7 +86,7 @@ std::vector<Wallet> create_user_wallets(pg::Connection& conn,
   std::vector<OutboxEvent> events;
   for (int r = 0; r < res.rows(); ++r) {
     created.push_back(rows::wallet(res, r));
-    events.push_back(make_event("wallet.created", std::nullopt, created.back().created_at, to_json(created.back())));
+    events.push_back(make_event("wallet.created", std::nullopt, created.back().created_at, json_text(created.back())));
   }
   if (!events.empty()) {
     const auto stmt = insert_outbox(events);

@@ -13,11 +13,12 @@
 namespace wallet::daemon {
 namespace {
 
-nlohmann::json page_json(const HistoryPage& page) {
-  auto items = nlohmann::json::array();
-  for (const auto& item : page.items) items.push_back(to_json(item));
-  return {{"items", std::move(items)},
-          {"next_cursor", page.next_cursor ? nlohmann::json(*page.next_cursor) : nlohmann::json(nullptr)}};
+std::string page_json(const HistoryPage& page) {
+  JsonWriter out;
+  out.begin_object().key("items").begin_array();
+  for (const auto& item : page.items) write_json(out, item);
+  out.end_array().key("next_cursor").optional_string(page.next_cursor);
+  return out.end_object().take();
 }
 
 // ?limit, ?cursor and one ?metadata.KEY=VALUE of a history.
@@ -47,7 +48,7 @@ std::string wallet_json(Exchange& ex, ApiState& st, const std::string& id) {
     auto conn = snapshot_connection(ex, st);
     return WalletStore(*conn, 1).snapshot(id);
   };
-  auto json = st.cache ? st.cache->wallet_json(id, load) : to_json(load().wallet).dump();
+  auto json = st.cache ? st.cache->wallet_json(id, load) : json_text(load().wallet);
   if (ex.caller_user()) {
     ex.require_owner(nlohmann::json::parse(json).at("user_id").get<std::string>(), ErrorCode::kWalletNotFound,
                      "no wallet " + id);
@@ -74,7 +75,7 @@ void wallet_transactions(Exchange& ex, ApiState& st) {
   const auto query = history_query(ex);
   if (ex.caller_user()) wallet_json(ex, st, id);  // not found unless the caller's
   auto conn = st.reads.connection_for(ex.key_scope());
-  ex.send_json(200, page_json(wallet_history(*conn, id, query)));
+  ex.send_json_text(200, page_json(wallet_history(*conn, id, query)));
 }
 
 void balance(Exchange& ex, ApiState& st) {
@@ -114,7 +115,7 @@ void user_transactions(Exchange& ex, ApiState& st) {
   const auto query = history_query(ex);
   ex.require_owner(user, ErrorCode::kWalletNotFound, "user '" + user + "' has no wallet");
   auto conn = st.reads.connection_for(ex.key_scope());
-  ex.send_json(200, page_json(user_history(*conn, user, query)));
+  ex.send_json_text(200, page_json(user_history(*conn, user, query)));
 }
 
 void get_withdrawal_route(Exchange& ex, ApiState& st) {

@@ -54,7 +54,7 @@ void apply_operation(Exchange& ex, ApiState& st, Operation op) {
   if (result.replayed) ex.res.set_header("Idempotent-Replayed", "true");
   const auto answer = answer_of(kind, result);
   if (!answer.location.empty()) ex.res.set_header("Location", answer.location);
-  ex.send_json(answer.status, answer.body);
+  ex.send_json_text(answer.status, answer.body);
 }
 
 // Charges, withdrawals and transfers: a JSON body names everything.
@@ -100,25 +100,28 @@ void patch_wallet(Exchange& ex, ApiState& st) {
 }  // namespace
 
 OperationAnswer answer_of(OperationKind kind, const OperationResult& result) {
-  if (result.withdrawal) return {202, "/withdrawals/" + result.withdrawal->id, to_json(*result.withdrawal)};
+  if (result.withdrawal) return {202, "/withdrawals/" + result.withdrawal->id, json_text(*result.withdrawal)};
   if (result.transfer) {
     // Opening answers 201 Created; capture and void answer the transfer as it now stands.
     const bool opened = kind == OperationKind::kPendingTransfer;
-    return {opened ? 201 : 200, opened ? "/transfers/" + result.transfer->id : "", to_json(*result.transfer)};
+    return {opened ? 201 : 200, opened ? "/transfers/" + result.transfer->id : "", json_text(*result.transfer)};
   }
-  return {201, "", to_json(*result.transaction)};
+  return {201, "", json_text(*result.transaction)};
 }
 
-nlohmann::json batch_result(OperationKind kind, const OperationResult& result, const std::string& request_id,
-                            const std::string& instance) {
+void write_batch_result(JsonWriter& out, OperationKind kind, const OperationResult& result,
+                        const std::string& request_id, const std::string& instance) {
+  out.begin_object();
   if (result.error) {
-    return {{"status", error_info(result.error->code()).http_status},
-            {"body", problem_document(*result.error, request_id, instance)}};
+    out.key("body").raw(json_text(problem_document(*result.error, request_id, instance)));
+    out.key("status").number(error_info(result.error->code()).http_status);
+  } else {
+    const auto answer = answer_of(kind, result);
+    out.key("body").raw(answer.body);
+    if (result.replayed) out.key("replayed").boolean(true);
+    out.key("status").number(answer.status);
   }
-  auto answer = answer_of(kind, result);
-  nlohmann::json entry = {{"status", answer.status}, {"body", std::move(answer.body)}};
-  if (result.replayed) entry["replayed"] = true;
-  return entry;
+  out.end_object();
 }
 
 void act_as_caller(const Exchange& ex, Operation& op) {

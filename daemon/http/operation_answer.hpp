@@ -4,8 +4,7 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
-
+#include "core/json_writer.hpp"
 #include "core/operations.hpp"
 
 namespace wallet::daemon {
@@ -13,7 +12,7 @@ namespace wallet::daemon {
 struct OperationAnswer {
   int status = 201;
   std::string location;  // empty: none
-  nlohmann::json body;
+  std::string body;  // JSON text
 };
 
 /// A withdrawal answers 202 and its withdrawal; opening a pending transfer 201 and the transfer;
@@ -21,9 +20,9 @@ struct OperationAnswer {
 /// transaction. The result must be ok().
 OperationAnswer answer_of(OperationKind kind, const OperationResult& result);
 
-/// One result of a batch: {status, body, replayed?}: the answer, or the problem document (with
+/// One result of a batch: {body, replayed?, status}: the answer, or the problem document (with
 /// request_id and instance) of a refused operation. `kind` is needed only when it succeeded.
-nlohmann::json batch_result(OperationKind kind, const OperationResult& result, const std::string& request_id,
-                            const std::string& instance);
+void write_batch_result(JsonWriter& out, OperationKind kind, const OperationResult& result,
+                        const std::string& request_id, const std::string& instance);
 
 }  // namespace wallet::daemon
