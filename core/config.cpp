@@ -136,6 +136,13 @@ void check_optional_amqp_name(const std::string& v) {
   }
 }
 
+// A queue name that leaves room for the ".dlq" and ".dlx" of its dead letters.
+void check_notify_queue(const std::string& v) {
+  if (!valid_amqp_name(v) || v.size() > 251) {
+    throw DomainError(ErrorCode::kInvalidConfig, "1-251 of A-Z a-z 0-9 - _ . :, not starting with amq.");
+  }
+}
+
 void check_level(const std::string& v) {
   static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
   if (std::find(kLevels.begin(), kLevels.end(), v) == kLevels.end()) {
@@ -291,6 +298,7 @@ const std::vector<Field>& fields() {
       int_field("notify", "concurrency", &S::notify, &S::Notify::concurrency, 1, 64),
       string_field("notify", "metrics_listen", &S::notify, &S::Notify::metrics_listen, check_optional_listen, nullptr,
                    false, "host:port or empty"),
+      string_field("notify", "queue", &S::notify, &S::Notify::queue, check_notify_queue, nullptr, false, "a queue name"),
       string_field("log", "level", &S::log, &S::Log::level, check_level, nullptr, false, "a log level"),
       string_field("log", "format", &S::log, &S::Log::format, check_log_format, nullptr, false, "text or json"),
   };

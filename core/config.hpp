@@ -93,6 +93,7 @@ struct Settings {
     std::int64_t prefetch = 50;     // also the most messages handled as one batch
     std::int64_t concurrency = 8;  // webhook calls at once (each owner's in order)
     std::string metrics_listen;  // `walletctl notify`'s /metrics and /healthz; empty: none
+    std::string queue = "wallet.notifications";  // dead letters go to `<queue>.dlq` through `<queue>.dlx`
   } notify;
   struct Auth {
     bool enabled = true;                 // API keys required (all but /healthz and /readyz)

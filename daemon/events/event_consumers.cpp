@@ -97,9 +97,9 @@ int run_notifier(const Settings& settings) {
       notifier.setup(mq);
       metrics.consuming(true);
       if (!consuming) {
-        std::cout << "walletctl: notify consuming " << kNotificationsQueue
+        std::cout << "walletctl: notify consuming " << settings.notify.queue
                   << (ops ? ", metrics on " + ops->url() : "") << std::endl;
-        service_manager::ready(std::string("consuming ") + kNotificationsQueue);
+        service_manager::ready("consuming " + settings.notify.queue);
       } else {
         log_event(spdlog::level::info, "notify reconnected", nlohmann::json::object());
       }

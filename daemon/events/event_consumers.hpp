@@ -21,14 +21,19 @@ struct TailOptions {
 /// `max_events`. Prints "walletctl: tailing wallet.events" on stderr once the queue is bound.
 int tail_events(const Settings& settings, const TailOptions& options, std::ostream& out);
 
-/// Consumes `wallet.notifications` until SIGTERM/SIGINT: one notification per completed or
-/// failed event for the wallet's owner (stdout, or POSTed to [notify] webhook_url), at most
-/// once per message id; undecodable messages are dead-lettered to `wallet.notifications.dlq`.
+/// Consumes notify.queue (`wallet.notifications`) until SIGTERM/SIGINT: one notification per
+/// completed or failed event for the wallet's owner (stdout, or POSTed to [notify] webhook_url),
+/// at most once per message id; undecodable messages are dead-lettered to `<queue>.dlq`.
 int run_notifier(const Settings& settings);
 
-/// The names `notify` declares, for operators and tests.
-inline constexpr const char* kNotificationsQueue = "wallet.notifications";
-inline constexpr const char* kNotificationsDeadLetters = "wallet.notifications.dlq";
-inline constexpr const char* kNotificationsDeadLetterExchange = "wallet.notifications.dlx";
+/// The names `notify` declares, for operators and tests: notify.queue, and beside it the queue
+/// and fanout exchange of its dead letters.
+struct NotifyQueues {
+  std::string queue, dead_letters, dead_letter_exchange;
+};
+inline NotifyQueues notify_queues(const Settings& settings) {
+  const auto& q = settings.notify.queue;
+  return {q, q + ".dlq", q + ".dlx"};
+}
 
 }  // namespace wallet::daemon

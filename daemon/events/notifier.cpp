@@ -56,16 +56,16 @@ Notifier::Notifier(const Settings& settings, const StopFlag& stop, NotifyMetrics
 }
 
 void Notifier::setup(AmqpConnection& mq) {
-  mq.declare_exchange(kNotificationsDeadLetterExchange, "fanout", true);
-  mq.declare_queue(kNotificationsDeadLetters, {.durable = true, .dead_letter_exchange = std::nullopt, .replicated = true});
-  mq.bind_queue(kNotificationsDeadLetters, kNotificationsDeadLetterExchange, "");
-  mq.declare_queue(kNotificationsQueue,
-                   {.durable = true, .dead_letter_exchange = kNotificationsDeadLetterExchange, .replicated = true});
+  const auto names = notify_queues(settings_);
+  mq.declare_exchange(names.dead_letter_exchange, "fanout", true);
+  mq.declare_queue(names.dead_letters, {.durable = true, .dead_letter_exchange = std::nullopt, .replicated = true});
+  mq.bind_queue(names.dead_letters, names.dead_letter_exchange, "");
+  mq.declare_queue(names.queue, {.durable = true, .dead_letter_exchange = names.dead_letter_exchange, .replicated = true});
   for (const char* key : {"charge.completed", "transfer.completed", "withdrawal.completed", "withdrawal.failed"}) {
-    mq.bind_queue(kNotificationsQueue, settings_.rabbitmq.exchange, key);
+    mq.bind_queue(names.queue, settings_.rabbitmq.exchange, key);
   }
   mq.set_prefetch(static_cast<int>(settings_.notify.prefetch));
-  mq.consume(kNotificationsQueue, true);
+  mq.consume(names.queue, true);
 }
 
 void Notifier::handle(AmqpConnection& mq, const std::vector<AmqpDelivery>& batch) {

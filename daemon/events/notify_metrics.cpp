@@ -16,7 +16,7 @@ std::optional<std::int64_t> NotifyMetrics::dead_letter_depth() {
   depth_asked_ = now;
   try {
     auto mq = AmqpConnection::open(settings_.rabbitmq.url, std::chrono::milliseconds(1000));
-    depth_ = mq.queue_depth(kNotificationsDeadLetters);
+    depth_ = mq.queue_depth(notify_queues(settings_).dead_letters);
   } catch (const DomainError&) {
     depth_.reset();  // broker away, or notify has not declared the queue yet
   }
@@ -33,7 +33,7 @@ std::string NotifyMetrics::render() {
   out << "walletctl_notify_consuming " << (consuming_ ? 1 : 0) << '\n';
   if (const auto depth = dead_letter_depth()) {
     metric_header(out, "walletctl_notifications_dead_letter_depth", "gauge",
-                  "Messages waiting in wallet.notifications.dlq for an operator.");
+                  "Messages waiting in notify's dead-letter queue (wallet.notifications.dlq) for an operator.");
     out << "walletctl_notifications_dead_letter_depth " << *depth << '\n';
   }
   render_process_metrics(out);

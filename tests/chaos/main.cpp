@@ -173,7 +173,7 @@ int run(const Options& options) {
                   unclean});
   // Leave the shared broker as found: no durable queue gathering later events for nobody.
   AmqpConnection::open(testing::required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000))
-      .delete_queue(daemon::kNotificationsQueue);
+      .delete_queue(daemon::notify_queues(Settings{}).queue);
 
   print_operations(journal, faults, minutes);
   print_table(rows);

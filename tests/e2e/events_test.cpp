@@ -374,7 +374,7 @@ TEST_F(EventsTest, NotifyTellsOwnersOnceAndDeadLettersWhatItCannotRead) {
   EXPECT_EQ(health->status, 200);
 
   auto dlq = AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000));
-  dlq.consume(daemon::kNotificationsDeadLetters, true);
+  dlq.consume(daemon::notify_queues(Settings{}).dead_letters, true);
   bool dead_lettered = false;
   while (!dead_lettered && std::chrono::steady_clock::now() < deadline) {
     auto d = dlq.next_delivery(std::chrono::milliseconds(500));
@@ -386,7 +386,62 @@ TEST_F(EventsTest, NotifyTellsOwnersOnceAndDeadLettersWhatItCannotRead) {
   notify.send_signal(SIGTERM);
   EXPECT_EQ(notify.wait_exit(seconds(10)), 0);
   // Leave the shared broker as we found it: no durable queue collecting other tests' events.
-  mq.delete_queue(daemon::kNotificationsQueue);
+  mq.delete_queue(daemon::notify_queues(Settings{}).queue);
+}
+
+// A batch whose last message is dead-lettered: notify acknowledged the batch up to that
+// message's tag, which the broker no longer held, so the broker closed the channel and notify
+// reconnected (aa22ef3). The test has its own exchange and notify queue: nothing another test
+// publishes lands behind the bad message, so it is the last of whatever batch it arrives in.
+TEST_F(EventsTest, NotifyKeepsItsChannelWhenTheLastMessageOfABatchIsDeadLettered) {
+  const auto exchange = "walletctl-test." + new_uuid();
+  const auto queue = exchange + ".notify";
+  auto mq = AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000));
+  mq.declare_exchange(exchange, "topic", true);
+  std::vector<json> charges;
+  {
+    ServerProcess server(db_.url(), {"withdrawals.enabled=false", "rabbitmq.enabled=false"});
+    for (const char* user : {"uma", "vic", "wes", "xia"}) {
+      const auto r =
+          to_reply(server.client()->Post("/charge", json{{"user_id", user}, {"amount", 100}}.dump(), "application/json"));
+      ASSERT_EQ(r.status, 201);
+      charges.push_back(r.body);
+    }
+  }
+  const auto publish = [&](const json& charge) {
+    const std::string id = "evt-" + charge["id"].get<std::string>();
+    const json event = {
+        {"id", id}, {"type", "charge.completed"}, {"occurred_at", "2026-12-07T00:00:00Z"}, {"data", charge}};
+    mq.publish(exchange, {"charge.completed", event.dump(), id, "charge.completed", 0});
+  };
+  ServerProcess notify(db_.url(), {"rabbitmq.exchange=" + exchange, "notify.queue=" + queue}, "notify");
+  for (std::size_t i = 0; i < 3; ++i) publish(charges[i]);
+  mq.publish(exchange, {"charge.completed", "{not json", "bad-" + new_uuid(), "charge.completed", 0});
+  const auto deadline = std::chrono::steady_clock::now() + seconds(60);
+  int told = 0;
+  const auto wait_told = [&](int n) {
+    while (told < n && std::chrono::steady_clock::now() < deadline) {
+      if (auto line = notify.next_stdout_line(std::chrono::milliseconds(500)); line && line->starts_with("notify ")) ++told;
+    }
+  };
+  wait_told(3);
+  EXPECT_EQ(told, 3);
+  while (mq.queue_depth(queue + ".dlq") < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polls the broker's count
+  }
+  EXPECT_EQ(mq.queue_depth(queue + ".dlq"), 1);
+  // One more message once the bad one is settled: notify reads the channel again after the
+  // batch's acknowledgement, where a refused tag would have closed it.
+  publish(charges[3]);
+  wait_told(4);
+  EXPECT_EQ(told, 4);
+  notify.send_signal(SIGTERM);
+  EXPECT_EQ(notify.wait_exit(seconds(10)), 0);
+  EXPECT_EQ(notify.log().find("notify lost a service"), std::string::npos) << notify.log();
+  EXPECT_NE(notify.log().find("undecodable message dead-lettered"), std::string::npos) << notify.log();
+  EXPECT_EQ(mq.queue_depth(queue), 0) << "every told message was acknowledged";
+  mq.delete_queue(queue);
+  mq.delete_queue(queue + ".dlq");
 }
 
 // A webhook that refuses a notification for good (a 4xx that is not "try later") used to be
@@ -426,7 +481,7 @@ TEST_F(EventsTest, NotifyDeadLettersWhatTheWebhookRefusesAndGoesOn) {
   EXPECT_TRUE(olga_told()) << notify.log();
   // Ivan's notification waits in the dead-letter queue, not in front of olga's.
   auto dlq = AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000));
-  dlq.consume(daemon::kNotificationsDeadLetters, true);
+  dlq.consume(daemon::notify_queues(Settings{}).dead_letters, true);
   bool dead_lettered = false;
   const auto ivan_tx = refused.body["id"].get<std::string>();
   while (!dead_lettered && std::chrono::steady_clock::now() < deadline) {
@@ -442,7 +497,7 @@ TEST_F(EventsTest, NotifyDeadLettersWhatTheWebhookRefusesAndGoesOn) {
   webhook.stop();
   serving.join();
   auto mq = AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000));
-  mq.delete_queue(daemon::kNotificationsQueue);
+  mq.delete_queue(daemon::notify_queues(Settings{}).queue);
 }
 
 
@@ -497,10 +552,10 @@ TEST_F(EventsTest, NotifyTellsOwnersInOrderWithWebhookCallsInFlightAtOnce) {
     }
     const auto deadline = std::chrono::steady_clock::now() + seconds(60);
     // Other tests' servers publish to the same exchange: the queue holds their events too.
-    while (mq.queue_depth(daemon::kNotificationsQueue) < kUsers * kEach && std::chrono::steady_clock::now() < deadline) {
+    while (mq.queue_depth(daemon::notify_queues(Settings{}).queue) < kUsers * kEach && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polls the broker for the relayed backlog
     }
-    ASSERT_GE(mq.queue_depth(daemon::kNotificationsQueue), kUsers * kEach);
+    ASSERT_GE(mq.queue_depth(daemon::notify_queues(Settings{}).queue), kUsers * kEach);
     auto conn = db_.connect();
     while (conn.exec("SELECT count(*) FROM outbox WHERE published_at IS NULL").int64(0, 0) > 0 &&
            std::chrono::steady_clock::now() < deadline) {
@@ -530,7 +585,7 @@ TEST_F(EventsTest, NotifyTellsOwnersInOrderWithWebhookCallsInFlightAtOnce) {
   }
   notify.send_signal(SIGTERM);
   EXPECT_EQ(notify.wait_exit(seconds(10)), 0);
-  mq.delete_queue(daemon::kNotificationsQueue);
+  mq.delete_queue(daemon::notify_queues(Settings{}).queue);
 }
 
 }  // namespace

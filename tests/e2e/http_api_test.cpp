@@ -369,7 +369,7 @@ TEST_F(HttpApiTest, AlertsAndDashboardUseOnlyMetricsTheServerDeclares) {
   // And what `walletctl notify` exposes on its own port (the dead-letter depth needs the queue
   // notify declares; a worker's figures are a part of serve's).
   auto mq = AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000));
-  mq.declare_queue(daemon::kNotificationsDeadLetters,
+  mq.declare_queue(daemon::notify_queues(Settings{}).dead_letters,
                    {.durable = true, .dead_letter_exchange = std::nullopt, .replicated = true});
   const Settings settings = db_.settings();
   daemon::NotifyMetrics notify_metrics(settings);

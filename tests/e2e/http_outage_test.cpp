@@ -140,7 +140,7 @@ TEST_F(HttpOutageTest, NotifyOutlastsRestartsOfPostgresAndRabbitMq) {
   EXPECT_EQ(notify.wait_exit(std::chrono::seconds(10)), 0);
   // Leave the shared broker as we found it: no durable queue collecting other tests' events.
   AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000))
-      .delete_queue(daemon::kNotificationsQueue);
+      .delete_queue(daemon::notify_queues(Settings{}).queue);
 }
 
 // The broker's node stopped (SIGSTOP) as a frozen machine or a cut network would leave it: its
@@ -184,7 +184,7 @@ TEST_F(HttpOutageTest, NotifyNoticesAFrozenBrokerByItsHeartbeats) {
   notify.send_signal(SIGTERM);
   EXPECT_EQ(notify.wait_exit(std::chrono::seconds(10)), 0);
   AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000))
-      .delete_queue(daemon::kNotificationsQueue);
+      .delete_queue(daemon::notify_queues(Settings{}).queue);
 }
 
 }  // namespace

@@ -217,17 +217,23 @@ TEST_F(ConfigTest, CacheSettingsAreBoundedAndThePrefixFollowsTheDatabase) {
 
 TEST_F(ConfigTest, EventNamesAreAmqpNamesAndTheEventsQueueMayBeTurnedOff) {
   ConfigInputs in;
-  in.flags = {{"rabbitmq.exchange", "ledger-a.events"}, {"rabbitmq.events_queue", ""}};
+  in.flags = {{"rabbitmq.exchange", "ledger-a.events"}, {"rabbitmq.events_queue", ""},
+              {"notify.queue", std::string(251, 'n')}};
   const auto s = load_settings(in).settings;
   EXPECT_EQ(s.rabbitmq.exchange, "ledger-a.events");
   EXPECT_EQ(s.rabbitmq.events_queue, "");
+  EXPECT_EQ(s.notify.queue, std::string(251, 'n'));
   EXPECT_EQ(Settings{}.rabbitmq.events_queue, "wallet.events.all");
+  EXPECT_EQ(Settings{}.notify.queue, "wallet.notifications");
   for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
            {"rabbitmq.exchange", ""},
            {"rabbitmq.exchange", "amq.topic"},
            {"rabbitmq.exchange", "has space"},
            {"rabbitmq.events_queue", std::string(256, 'q')},
-           {"rabbitmq.events_queue", "caf\xc3\xa9"}}) {
+           {"rabbitmq.events_queue", "caf\xc3\xa9"},
+           {"notify.queue", ""},
+           {"notify.queue", "amq.notify"},
+           {"notify.queue", std::string(252, 'n')}}) {
     ConfigInputs bad;
     bad.flags = {{key, value}};
     EXPECT_NE(error_of(bad).find(key), std::string::npos) << key << "=" << value;
