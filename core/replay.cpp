@@ -1,6 +1,5 @@
 #include "core/replay.hpp"
 
-#include <future>
 #include <optional>
 #include <vector>
 
@@ -10,6 +9,7 @@
 #include "core/replay_lanes.hpp"
 #include "core/settlement.hpp"
 #include "core/wallet_controls.hpp"
+#include "core/worker_thread.hpp"
 
 namespace wallet {
 namespace {
@@ -88,10 +88,11 @@ class Replay {
   // parsing overlaps the database's work.
   ReplaySummary run(std::istream& file, const std::string& file_hash, std::int64_t max_amount) {
     ChunkReader reader(file, file_hash, max_amount, options_);
-    auto ahead = std::async(std::launch::async, [&] { return reader.next(); });
+    WorkerThread reading;  // after the reader: it finishes its task before the reader goes
+    auto ahead = reading.submit([&] { return reader.next(); });
     for (;;) {
       Chunk chunk = ahead.get();  // not const: its operations are moved into the lanes
-      if (!chunk.last) ahead = std::async(std::launch::async, [&] { return reader.next(); });
+      if (!chunk.last) ahead = reading.submit([&] { return reader.next(); });
       apply(chunk);
       observer_.on_progress(chunk.bytes_read, summary_.rows);
       if (chunk.last || summary_.stopped_early) break;
@@ -124,7 +125,7 @@ class Replay {
       return out;
     };
     const auto system_ops = take(lanes->system), plain_ops = take(lanes->plain);
-    auto plain = std::async(std::launch::async, [&] { return second->apply(plain_ops, mode()); });
+    auto plain = second_lane_->submit([&] { return second->apply(plain_ops, mode()); });
     std::vector<OperationResult> system_results;
     std::exception_ptr system_failed;
     try {
@@ -153,6 +154,7 @@ class Replay {
         second_conn_.emplace(
             pg::Connection::open(settings_.database.url, static_cast<int>(settings_.database.connect_timeout)));
         second_ledger_.emplace(*second_conn_, settings_, options_.cache);
+        second_lane_.emplace();
       } catch (const DomainError&) {
         second_refused_ = true;
       }
@@ -240,6 +242,7 @@ class Replay {
   std::optional<pg::Connection> second_conn_;
   std::optional<Ledger> second_ledger_;
   bool second_refused_ = false;
+  std::optional<WorkerThread> second_lane_;  // applies the second lane; stopped before its ledger
   const ReplayOptions& options_;
   ReplayObserver& observer_;
   ReplaySummary summary_;
