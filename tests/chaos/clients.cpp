@@ -121,6 +121,8 @@ class HttpClient {
         two_phase();
       } else if (dice < 65) {
         write(withdraw());
+      } else if (dice < 68) {
+        batch();
       } else if (dice < 70 && last_) {
         dice % 2 ? replay_last() : reuse_key_of_last();
       } else {
@@ -192,29 +194,7 @@ class HttpClient {
         backoff.wait();
         continue;
       }
-      if (a.status >= 200 && a.status < 300) {
-        record.outcome = Outcome::kAcknowledged;
-        // An attempt that got no answer had applied it: the retry proves the key did its job.
-        if (a.replayed) ctx_.journal.count("http retries answered as a replay (an unanswered attempt had applied)");
-        last_ = Acknowledged{req, record.key, a.status, a.body.value("id", "")};
-        if (req.kind == "withdrawal") withdrawals_.push_back(last_->id);
-      } else {
-        record.outcome = Outcome::kRefused;
-        const auto code = a.body.value("code", "");
-        // A capture or void may lose the race with the expiry sweep: its transfer is closed.
-        const bool closer = req.path.find("/transfers/") == 0;
-        if (closer && a.status == 409 && code == "transfer_not_pending") {
-          ctx_.journal.count("captures and voids after the transfer expired");
-        } else if (req.kind == "pending" && code == "invalid_expires_at" &&
-                   parse_rfc3339(req.body.value("expires_at", "")) <= now_utc()) {
-          // Faults held the request (unanswered, retried) until its own expiry had passed.
-          ctx_.journal.count("pending transfers that reached the ledger only after their expiry (refused)");
-        } else if (a.status == 409 && code == "wallet_frozen" && ctx_.frozen.may_be_frozen(req.debits)) {
-          ctx_.journal.count("debits refused: wallet frozen by a settlement file");
-        } else if (a.status != 422 || code != "insufficient_funds") {
-          ctx_.journal.anomaly(std::to_string(a.status) + " " + code + " on POST " + req.path + " " + req.body.dump());
-        }
-      }
+      settle(req, record, a);
       break;
     }
     // A void makes no transaction: checks.cpp has nothing to find it by, so it is counted.
@@ -225,6 +205,84 @@ class HttpClient {
     }
     if (record.outcome != Outcome::kAcknowledged) return std::nullopt;
     return last_->id;
+  }
+
+  // Records what an answered request got: applied, or refused for a reason the run expects
+  // (anything else is an anomaly).
+  void settle(const Request& req, OperationRecord& record, const Answer& a) {
+    if (a.status >= 200 && a.status < 300) {
+      record.outcome = Outcome::kAcknowledged;
+      // An attempt that got no answer had applied it: the retry proves the key did its job.
+      if (a.replayed) ctx_.journal.count("http retries answered as a replay (an unanswered attempt had applied)");
+      last_ = Acknowledged{req, record.key, a.status, a.body.value("id", "")};
+      if (req.kind == "withdrawal") withdrawals_.push_back(last_->id);
+      return;
+    }
+    record.outcome = Outcome::kRefused;
+    const auto code = a.body.value("code", "");
+    // A capture or void may lose the race with the expiry sweep: its transfer is closed.
+    const bool closer = req.path.find("/transfers/") == 0;
+    if (closer && a.status == 409 && code == "transfer_not_pending") {
+      ctx_.journal.count("captures and voids after the transfer expired");
+    } else if (req.kind == "pending" && code == "invalid_expires_at" &&
+               parse_rfc3339(req.body.value("expires_at", "")) <= now_utc()) {
+      // Faults held the request (unanswered, retried) until its own expiry had passed.
+      ctx_.journal.count("pending transfers that reached the ledger only after their expiry (refused)");
+    } else if (a.status == 409 && code == "wallet_frozen" && ctx_.frozen.may_be_frozen(req.debits)) {
+      ctx_.journal.count("debits refused: wallet frozen by a settlement file");
+    } else if (a.status != 422 || code != "insufficient_funds") {
+      ctx_.journal.anomaly(std::to_string(a.status) + " " + code + " on POST " + req.path + " " + req.body.dump());
+    }
+  }
+
+  // Two to six charges, transfers and withdrawals in one POST /batches, each under its own key
+  // (and with it as metadata, as a single request carries it): each result is recorded as its
+  // single route's answer would be. An unanswered batch is sent again whole; the keys make that
+  // safe, and what an earlier attempt applied comes back marked as replayed.
+  void batch() {
+    const auto n = between(rng_, 2, 6);
+    std::vector<Request> requests;
+    std::vector<OperationRecord> records;
+    json operations = json::array();
+    for (std::int64_t i = 0; i < n; ++i) {
+      const auto dice = rng_() % 3;
+      Request req = dice == 0 ? charge() : dice == 1 ? transfer() : withdraw();
+      OperationRecord record{new_uuid(), req.kind, req.amount, Channel::kHttp, Outcome::kUnknown, false};
+      req.body["metadata"] = {{"chaos_key", record.key}};
+      json op = req.body;
+      op["op"] = req.kind == "withdrawal" ? "withdraw" : req.kind;
+      op["idempotency_key"] = record.key;
+      operations.push_back(std::move(op));
+      requests.push_back(std::move(req));
+      records.push_back(std::move(record));
+    }
+    const auto body = json{{"mode", "independent"}, {"operations", operations}}.dump();
+    const auto deadline = Clock::now() + kRetryFor;
+    Backoff backoff;
+    for (int sent = 1;; ++sent) {
+      const auto a = serve_.send("POST", "/batches", body);
+      if (a.status == 500) ctx_.journal.anomaly("500 on POST /batches: " + a.body.dump());
+      if (ambiguous(a.status)) {
+        ctx_.journal.count("http ambiguous answers");
+        if (Clock::now() >= deadline) break;
+        backoff.wait();
+        continue;
+      }
+      const auto results = a.body.is_object() ? a.body.value("results", json::array()) : json::array();
+      if (a.status != 200 || results.size() != requests.size()) {
+        ctx_.journal.anomaly(std::to_string(a.status) + " on POST /batches: " + a.body.dump());
+        break;
+      }
+      for (std::size_t i = 0; i < requests.size(); ++i) {
+        records[i].retried = sent > 1;
+        settle(requests[i], records[i],
+               {results[i].value("status", 0), results[i].value("body", json::object()),
+                results[i].value("replayed", false)});
+      }
+      ctx_.journal.count("http batches answered");
+      break;
+    }
+    for (auto& record : records) ctx_.journal.record(std::move(record));
   }
 
   // The same request again under its key: the original answer, marked as a replay.
