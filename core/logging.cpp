@@ -102,6 +102,8 @@ void configure_logging(const Settings::Log& log) {
       "walletctl", json ? R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":"%*"})" : kTextPattern, level));
 }
 
+bool log_enabled(spdlog::level::level_enum level) { return events_logger()->should_log(level); }
+
 void log_event(spdlog::level::level_enum level, std::string_view message, const nlohmann::json& fields) {
   auto logger = events_logger();
   if (!logger->should_log(level)) return;

@@ -14,6 +14,9 @@ namespace wallet {
 /// Installs the process-wide loggers with the configured level and format.
 void configure_logging(const Settings::Log& log);
 
+/// Whether an event at `level` is written: callers ask first where building the fields costs.
+bool log_enabled(spdlog::level::level_enum level);
+
 /// Logs `message` with fields: `message key=value ...` as text, one object per line as JSON.
 /// Callers pass only what is safe to keep: never secrets or request bodies.
 void log_event(spdlog::level::level_enum level, std::string_view message, const nlohmann::json& fields);
