@@ -41,12 +41,14 @@ seed_db() {
 }
 
 # One replay by binary $1 (called $4 in the log) of file $2 into a copy of seed database $3;
-# prints "rows_per_second peak_rss_kib".
+# prints "rows_per_second peak_rss_kib". Each build reads the wallet.toml of its own source: an
+# older one refuses keys added since.
 replay_once() {
-  local bin=$1 file=$2 seed=$3 name=$4 db=bench_replay
+  local bin=$1 file=$2 seed=$3 name=$4 db=bench_replay config="$WALLET_ROOT/wallet.toml"
+  [[ $bin == "$BIN" ]] || config="${bin%/build/walletctl}/src/wallet.toml"
   admin "DROP DATABASE IF EXISTS $db WITH (FORCE)"
   admin "CREATE DATABASE $db TEMPLATE $seed OWNER wallet_owner"
-  DATABASE_URL="$(db_url $db)" /usr/bin/time -f "%M" -o "$WORK/rss" \
+  DATABASE_URL="$(db_url $db)" WALLET_CONFIG="$config" /usr/bin/time -f "%M" -o "$WORK/rss" \
     "$bin" --output json replay "$file" --quiet > "$WORK/summary.json"
   DATABASE_URL="$(db_url $db)" "$BIN" audit >/dev/null || { log "audit failed after the replay"; exit 1; }
   local rate bad
