@@ -182,21 +182,9 @@ class HttpClient {
     OperationRecord record{new_uuid(), req.kind, req.amount, Channel::kHttp, Outcome::kUnknown, false};
     // Each request carries its key as metadata: checks.cpp finds the pairs on what it made.
     req.body["metadata"] = {{"chaos_key", record.key}};
-    const auto deadline = Clock::now() + kRetryFor;
-    Backoff backoff;
-    for (int sent = 1;; ++sent) {
-      const auto a = serve_.send("POST", req.path, req.body.dump(), record.key);
-      record.retried = sent > 1;
-      if (a.status == 500) ctx_.journal.anomaly("500 on POST " + req.path + ": " + a.body.dump());
-      if (ambiguous(a.status)) {
-        ctx_.journal.count("http ambiguous answers");
-        if (Clock::now() >= deadline) break;
-        backoff.wait();
-        continue;
-      }
-      settle(req, record, a);
-      break;
-    }
+    const auto sent = post_until_answered(req.path, req.body.dump(), record.key);
+    record.retried = sent.attempts > 1;
+    if (sent.answer) settle(req, record, *sent.answer);
     // A void makes no transaction: checks.cpp has nothing to find it by, so it is counted.
     if (req.kind == "void") {
       ctx_.journal.count(record.outcome == Outcome::kAcknowledged ? "pending transfers voided" : "voids unanswered or refused");
@@ -205,6 +193,26 @@ class HttpClient {
     }
     if (record.outcome != Outcome::kAcknowledged) return std::nullopt;
     return last_->id;
+  }
+
+  struct Sent {
+    std::optional<Answer> answer;  // none: still ambiguous when kRetryFor ran out
+    int attempts = 0;
+  };
+
+  // POSTs the same body (under the same key, if any) to whichever serve is up until it gets an
+  // answer that is not ambiguous, backing off between attempts, for up to kRetryFor.
+  Sent post_until_answered(const std::string& path, const std::string& body, const std::string& key = "") {
+    const auto deadline = Clock::now() + kRetryFor;
+    Backoff backoff;
+    for (int attempts = 1;; ++attempts) {
+      auto a = serve_.send("POST", path, body, key);
+      if (a.status == 500) ctx_.journal.anomaly("500 on POST " + path + ": " + a.body.dump());
+      if (!ambiguous(a.status)) return {std::move(a), attempts};
+      ctx_.journal.count("http ambiguous answers");
+      if (Clock::now() >= deadline) return {std::nullopt, attempts};
+      backoff.wait();
+    }
   }
 
   // Records what an answered request got: applied, or refused for a reason the run expects
@@ -256,33 +264,26 @@ class HttpClient {
       requests.push_back(std::move(req));
       records.push_back(std::move(record));
     }
-    const auto body = json{{"mode", "independent"}, {"operations", operations}}.dump();
-    const auto deadline = Clock::now() + kRetryFor;
-    Backoff backoff;
-    for (int sent = 1;; ++sent) {
-      const auto a = serve_.send("POST", "/batches", body);
-      if (a.status == 500) ctx_.journal.anomaly("500 on POST /batches: " + a.body.dump());
-      if (ambiguous(a.status)) {
-        ctx_.journal.count("http ambiguous answers");
-        if (Clock::now() >= deadline) break;
-        backoff.wait();
-        continue;
-      }
-      const auto results = a.body.is_object() ? a.body.value("results", json::array()) : json::array();
-      if (a.status != 200 || results.size() != requests.size()) {
-        ctx_.journal.anomaly(std::to_string(a.status) + " on POST /batches: " + a.body.dump());
-        break;
-      }
-      for (std::size_t i = 0; i < requests.size(); ++i) {
-        records[i].retried = sent > 1;
-        settle(requests[i], records[i],
-               {results[i].value("status", 0), results[i].value("body", json::object()),
-                results[i].value("replayed", false)});
-      }
-      ctx_.journal.count("http batches answered");
-      break;
-    }
+    const auto sent =
+        post_until_answered("/batches", json{{"mode", "independent"}, {"operations", operations}}.dump());
+    for (auto& record : records) record.retried = sent.attempts > 1;
+    if (sent.answer) settle_batch(requests, records, *sent.answer);
     for (auto& record : records) ctx_.journal.record(std::move(record));
+  }
+
+  // Each result of an answered batch, as its single request's answer would be settled.
+  void settle_batch(const std::vector<Request>& requests, std::vector<OperationRecord>& records, const Answer& a) {
+    const auto results = a.body.is_object() ? a.body.value("results", json::array()) : json::array();
+    if (a.status != 200 || results.size() != requests.size()) {
+      ctx_.journal.anomaly(std::to_string(a.status) + " on POST /batches: " + a.body.dump());
+      return;
+    }
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      settle(requests[i], records[i],
+             {results[i].value("status", 0), results[i].value("body", json::object()),
+              results[i].value("replayed", false)});
+    }
+    ctx_.journal.count("http batches answered");
   }
 
   // The same request again under its key: the original answer, marked as a replay.

@@ -395,7 +395,10 @@ TEST_F(EventsTest, NotifyTellsOwnersOnceAndDeadLettersWhatItCannotRead) {
 // publishes lands behind the bad message, so it is the last of whatever batch it arrives in.
 TEST_F(EventsTest, NotifyKeepsItsChannelWhenTheLastMessageOfABatchIsDeadLettered) {
   const auto exchange = "walletctl-test." + new_uuid();
-  const auto queue = exchange + ".notify";
+  Settings own;  // notify's names for a queue of the test's own
+  own.notify.queue = exchange + ".notify";
+  const auto names = daemon::notify_queues(own);
+  const auto& queue = names.queue;
   auto mq = AmqpConnection::open(required_env("RABBITMQ_URL"), std::chrono::milliseconds(5000));
   mq.declare_exchange(exchange, "topic", true);
   std::vector<json> charges;
@@ -426,10 +429,10 @@ TEST_F(EventsTest, NotifyKeepsItsChannelWhenTheLastMessageOfABatchIsDeadLettered
   };
   wait_told(3);
   EXPECT_EQ(told, 3);
-  while (mq.queue_depth(queue + ".dlq") < 1 && std::chrono::steady_clock::now() < deadline) {
+  while (mq.queue_depth(names.dead_letters) < 1 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polls the broker's count
   }
-  EXPECT_EQ(mq.queue_depth(queue + ".dlq"), 1);
+  EXPECT_EQ(mq.queue_depth(names.dead_letters), 1);
   // One more message once the bad one is settled: notify reads the channel again after the
   // batch's acknowledgement, where a refused tag would have closed it.
   publish(charges[3]);
@@ -441,7 +444,7 @@ TEST_F(EventsTest, NotifyKeepsItsChannelWhenTheLastMessageOfABatchIsDeadLettered
   EXPECT_NE(notify.log().find("undecodable message dead-lettered"), std::string::npos) << notify.log();
   EXPECT_EQ(mq.queue_depth(queue), 0) << "every told message was acknowledged";
   mq.delete_queue(queue);
-  mq.delete_queue(queue + ".dlq");
+  mq.delete_queue(names.dead_letters);
 }
 
 // A webhook that refuses a notification for good (a 4xx that is not "try later") used to be
